@@ -1,0 +1,262 @@
+/* amq-event-stream-reader.c */
+#include "amq-event-stream-reader.h"
+
+#include <string.h>
+
+#define READ_CHUNK (64 * 1024)
+
+struct _AmqEventStreamReader
+{
+  GObject        parent_instance;
+  GInputStream  *stream;
+  GByteArray    *buffer;      /* unconsumed bytes; frames start at offset 0 */
+  guint          idle_timeout;
+  GSource       *idle_source;
+  GCancellable  *read_cancellable;  /* cancelled by the idle timer or the caller */
+  gulong         cancel_handler;
+  GCancellable  *caller_cancellable;
+  gboolean       timed_out;
+  AmqFrameFunc   frame_func;
+  gpointer       frame_data;
+  GTask         *task;
+  guint64        bytes_read;
+  guint64        frames_read;
+};
+
+G_DEFINE_FINAL_TYPE (AmqEventStreamReader, amq_event_stream_reader, G_TYPE_OBJECT)
+
+static void read_more (AmqEventStreamReader *self);
+
+static void
+stop_idle_timer (AmqEventStreamReader *self)
+{
+  if (self->idle_source != NULL)
+    {
+      g_source_destroy (self->idle_source);
+      g_clear_pointer (&self->idle_source, g_source_unref);
+    }
+}
+
+static void
+finish (AmqEventStreamReader *self,
+        GError               *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+  stop_idle_timer (self);
+  if (self->caller_cancellable != NULL)
+    g_cancellable_disconnect (self->caller_cancellable, self->cancel_handler);
+  self->cancel_handler = 0;
+  g_clear_object (&self->caller_cancellable);
+  g_clear_object (&self->read_cancellable);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+on_idle_timeout (gpointer user_data)
+{
+  AmqEventStreamReader *self = user_data;
+
+  self->timed_out = TRUE;
+  g_clear_pointer (&self->idle_source, g_source_unref);
+  g_cancellable_cancel (self->read_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* One timer source re-armed per read instead of a new source each time. */
+static void
+arm_idle_timer (AmqEventStreamReader *self)
+{
+  if (self->idle_timeout == 0)
+    return;
+  if (self->idle_source == NULL)
+    {
+      self->idle_source = g_timeout_source_new_seconds (self->idle_timeout);
+      g_source_set_callback (self->idle_source, on_idle_timeout, self, NULL);
+      g_source_attach (self->idle_source, g_main_context_get_thread_default ());
+    }
+  g_source_set_ready_time (self->idle_source,
+                           g_get_monotonic_time () + (gint64) self->idle_timeout * G_USEC_PER_SEC);
+}
+
+/* Hands out every complete frame in the buffer. Returns FALSE when the read is over. */
+static gboolean
+drain_frames (AmqEventStreamReader *self)
+{
+  gsize offset = 0;
+  gboolean keep_going = TRUE;
+
+  while (keep_going)
+    {
+      g_autoptr(AmqEventFrame) frame = NULL;
+      GError *error = NULL;
+      gsize needed = 0;
+
+      switch (amq_event_frame_decode (self->buffer->data + offset, self->buffer->len - offset,
+                                      &frame, &needed, &error))
+        {
+        case AMQ_FRAME_DECODE_OK:
+          offset += needed;
+          self->frames_read++;
+          if (!self->frame_func (frame, self->frame_data))
+            {
+              g_byte_array_remove_range (self->buffer, 0, offset);
+              finish (self, NULL);
+              return FALSE;
+            }
+          break;
+        case AMQ_FRAME_DECODE_NEED_MORE:
+          keep_going = FALSE;
+          break;
+        case AMQ_FRAME_DECODE_ERROR:
+        default:
+          finish (self, error);
+          return FALSE;
+        }
+    }
+  g_byte_array_remove_range (self->buffer, 0, offset);
+  return TRUE;
+}
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(AmqEventStreamReader) self = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  GError *error = NULL;
+
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (bytes == NULL)
+    {
+      if (self->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_clear_error (&error);
+          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       "Amazon Q sent nothing for %u seconds", self->idle_timeout);
+        }
+      finish (self, error);
+      return;
+    }
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      if (self->buffer->len > 0)
+        finish (self, g_error_new (AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_TRUNCATED,
+                                   "event stream ended inside a frame (%u bytes pending)",
+                                   self->buffer->len));
+      else
+        finish (self, NULL);
+      return;
+    }
+  self->bytes_read += g_bytes_get_size (bytes);
+  g_byte_array_append (self->buffer, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  if (drain_frames (self))
+    read_more (self);
+}
+
+static void
+read_more (AmqEventStreamReader *self)
+{
+  arm_idle_timer (self);
+  g_input_stream_read_bytes_async (self->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   self->read_cancellable, on_read, g_object_ref (self));
+}
+
+static void
+on_caller_cancelled (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  GCancellable *read_cancellable = user_data;
+
+  g_cancellable_cancel (read_cancellable);
+}
+
+void
+amq_event_stream_reader_read_async (AmqEventStreamReader *self,
+                                    AmqFrameFunc          frame_func,
+                                    gpointer              frame_data,
+                                    GCancellable         *cancellable,
+                                    GAsyncReadyCallback   callback,
+                                    gpointer              user_data)
+{
+  g_return_if_fail (AMQ_IS_EVENT_STREAM_READER (self));
+  g_return_if_fail (self->task == NULL);
+
+  self->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (self->task, amq_event_stream_reader_read_async);
+  self->frame_func = frame_func;
+  self->frame_data = frame_data;
+  self->read_cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      self->caller_cancellable = g_object_ref (cancellable);
+      self->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
+                                                    g_object_ref (self->read_cancellable),
+                                                    g_object_unref);
+    }
+  read_more (self);
+}
+
+gboolean
+amq_event_stream_reader_read_finish (AmqEventStreamReader *self,
+                                     GAsyncResult         *result,
+                                     GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+amq_event_stream_reader_set_idle_timeout (AmqEventStreamReader *self,
+                                          guint                 seconds)
+{
+  self->idle_timeout = seconds;
+}
+
+guint64
+amq_event_stream_reader_get_bytes_read (AmqEventStreamReader *self)
+{
+  return self->bytes_read;
+}
+
+guint64
+amq_event_stream_reader_get_frames_read (AmqEventStreamReader *self)
+{
+  return self->frames_read;
+}
+
+static void
+amq_event_stream_reader_finalize (GObject *object)
+{
+  AmqEventStreamReader *self = AMQ_EVENT_STREAM_READER (object);
+
+  stop_idle_timer (self);
+  g_clear_object (&self->stream);
+  g_byte_array_unref (self->buffer);
+  G_OBJECT_CLASS (amq_event_stream_reader_parent_class)->finalize (object);
+}
+
+static void
+amq_event_stream_reader_class_init (AmqEventStreamReaderClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = amq_event_stream_reader_finalize;
+}
+
+static void
+amq_event_stream_reader_init (AmqEventStreamReader *self)
+{
+  self->buffer = g_byte_array_new ();
+}
+
+AmqEventStreamReader *
+amq_event_stream_reader_new (GInputStream *stream)
+{
+  AmqEventStreamReader *self = g_object_new (AMQ_TYPE_EVENT_STREAM_READER, NULL);
+
+  self->stream = g_object_ref (stream);
+  return self;
+}

@@ -1,0 +1,37 @@
+/* amq-event-stream-reader.h: pumps event-stream frames off a GInputStream */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "amq-event-frame.h"
+
+G_BEGIN_DECLS
+
+#define AMQ_TYPE_EVENT_STREAM_READER (amq_event_stream_reader_get_type ())
+G_DECLARE_FINAL_TYPE (AmqEventStreamReader, amq_event_stream_reader, AMQ, EVENT_STREAM_READER, GObject)
+
+/* Called for every frame in order; return FALSE to stop reading (the read then succeeds). */
+typedef gboolean (*AmqFrameFunc) (const AmqEventFrame *frame,
+                                  gpointer             user_data);
+
+AmqEventStreamReader *amq_event_stream_reader_new          (GInputStream *stream);
+
+/* Seconds without a byte before the read fails with G_IO_ERROR_TIMED_OUT; 0 = never. */
+void                  amq_event_stream_reader_set_idle_timeout (AmqEventStreamReader *self,
+                                                                guint                 seconds);
+
+/* Reads until the end of the stream. Succeeds at a clean end between frames; fails with an
+ * AMQ_FRAME_ERROR on any corrupt or truncated frame, or with the stream's own error. */
+void                  amq_event_stream_reader_read_async   (AmqEventStreamReader *self,
+                                                            AmqFrameFunc          frame_func,
+                                                            gpointer              frame_data,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+gboolean              amq_event_stream_reader_read_finish  (AmqEventStreamReader *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
+guint64               amq_event_stream_reader_get_bytes_read  (AmqEventStreamReader *self);
+guint64               amq_event_stream_reader_get_frames_read (AmqEventStreamReader *self);
+
+G_END_DECLS

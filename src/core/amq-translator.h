@@ -1,0 +1,43 @@
+/* amq-translator.h: upstream Amazon Q events -> Anthropic message events (a state machine) */
+#pragma once
+
+#include <glib-object.h>
+
+#include "amq-event-frame.h"
+#include "amq-event-sink.h"
+
+G_BEGIN_DECLS
+
+#define AMQ_TYPE_TRANSLATOR (amq_translator_get_type ())
+G_DECLARE_FINAL_TYPE (AmqTranslator, amq_translator, AMQ, TRANSLATOR, GObject)
+
+AmqTranslator *amq_translator_new                 (AmqEventSink       *sink,
+                                                   const char         *message_id,
+                                                   const char         *model);
+void           amq_translator_set_thinking        (AmqTranslator      *self,
+                                                   gboolean            enabled);
+void           amq_translator_set_stop_sequences  (AmqTranslator      *self,
+                                                   const char * const *stop_sequences);
+/* Upstream tool name -> the name the client declared (for shortened names). */
+void           amq_translator_set_tool_names      (AmqTranslator      *self,
+                                                   GHashTable         *upstream_to_client);
+void           amq_translator_set_input_estimate  (AmqTranslator      *self,
+                                                   guint64             input_tokens,
+                                                   guint64             context_window);
+
+/* message_start: call once the upstream answered 200, before any frame. */
+void           amq_translator_begin               (AmqTranslator      *self);
+/* Returns FALSE once the message is complete (stop sequence, upstream exception). */
+gboolean       amq_translator_feed                (AmqTranslator      *self,
+                                                   const AmqEventFrame *frame);
+/* Ends the message: @stream_error (a truncated or failed stream) becomes an error event. */
+void           amq_translator_finish              (AmqTranslator      *self,
+                                                   const GError       *stream_error);
+
+gboolean       amq_translator_is_finished         (AmqTranslator      *self);
+const AmqUsage *amq_translator_get_usage          (AmqTranslator      *self);
+const char    *amq_translator_get_stop_reason     (AmqTranslator      *self);
+/* Monotonic time of the first content delta, 0 if none yet. */
+gint64         amq_translator_get_first_content_time (AmqTranslator   *self);
+
+G_END_DECLS
