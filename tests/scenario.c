@@ -1,0 +1,184 @@
+/* scenario.c
+ *
+ * A scenario file: {"frames": [[EVENT, PAYLOAD], ...], "end": "clean|truncate|bad_crc|giant_length",
+ * "http_status": N, "http_body": {...}, "gap_ms": N, "thinking": bool, "stop_sequences": [...]}.
+ * EVENT is an :event-type, "exception:TYPE" (payload is the JSON body) or "error:CODE"
+ * (payload is the message string). */
+#include "scenario.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "amq-event-frame.h"
+
+#include <zlib.h>
+
+char *
+scenario_data_dir (void)
+{
+  const char *srcdir = g_getenv ("G_TEST_SRCDIR");
+
+  return g_build_filename (srcdir ? srcdir : ".", "data", "scenarios", NULL);
+}
+
+static GBytes *
+encode_event (const char *event, JsonNode *payload)
+{
+  g_autofree char *json = NULL;
+
+  if (g_str_has_prefix (event, "exception:"))
+    {
+      const char *headers[] = { ":exception-type", event + 10, ":content-type", "application/json",
+                                ":message-type", "exception", NULL };
+      json = json_to_string (payload, FALSE);
+      return amq_event_frame_encode (headers, (const guint8 *) json, strlen (json));
+    }
+  if (g_str_has_prefix (event, "error:"))
+    {
+      const char *headers[] = { ":error-code", event + 6, ":error-message",
+                                json_node_get_string (payload), ":message-type", "error", NULL };
+      return amq_event_frame_encode (headers, NULL, 0);
+    }
+  {
+    const char *headers[] = { ":event-type", event, ":content-type", "application/json",
+                              ":message-type", "event", NULL };
+    json = json_to_string (payload, FALSE);
+    return amq_event_frame_encode (headers, (const guint8 *) json, strlen (json));
+  }
+}
+
+static void
+apply_ending (Scenario *scenario, const char *end)
+{
+  GBytes *last;
+  gsize len;
+
+  if (end == NULL || g_str_equal (end, "clean") || scenario->frames->len == 0)
+    return;
+  last = g_ptr_array_index (scenario->frames, scenario->frames->len - 1);
+  len = g_bytes_get_size (last);
+  if (g_str_equal (end, "truncate"))
+    g_ptr_array_index (scenario->frames, scenario->frames->len - 1) = g_bytes_new_from_bytes (last, 0, len / 2);
+  else if (g_str_equal (end, "bad_crc"))
+    {
+      guint8 *copy = g_memdup2 (g_bytes_get_data (last, NULL), len);
+
+      copy[len - 1] ^= 0xff;
+      g_ptr_array_index (scenario->frames, scenario->frames->len - 1) = g_bytes_new_take (copy, len);
+    }
+  else if (g_str_equal (end, "giant_length"))
+    {
+      /* a valid prelude announcing 2 GiB: the reader must refuse, not wait for it */
+      static const guint8 prelude[12] = { 0x80, 0, 0, 0, 0, 0, 0, 0x10 };
+      guint8 *copy = g_memdup2 (prelude, 12);
+      guint32 crc = (guint32) crc32 (0L, copy, 8);
+
+      copy[8] = crc >> 24; copy[9] = crc >> 16; copy[10] = crc >> 8; copy[11] = crc;
+      g_ptr_array_add (scenario->frames, g_bytes_new_take (copy, 12));
+      return;
+    }
+  else
+    g_error ("unknown scenario end '%s'", end);
+  g_bytes_unref (last);
+}
+
+Scenario *
+scenario_load (const char *name,
+               GError    **error)
+{
+  g_autofree char *dir = scenario_data_dir ();
+  g_autofree char *file = g_strconcat (name, ".json", NULL);
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(Scenario) scenario = NULL;
+  JsonObject *root;
+
+  if (!json_parser_load_from_file (parser, path, error))
+    return NULL;
+  root = json_node_get_object (json_parser_get_root (parser));
+  scenario = g_new0 (Scenario, 1);
+  scenario->name = g_strdup (name);
+  scenario->frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  scenario->http_status = json_object_get_int_member_with_default (root, "http_status", 200);
+  if (json_object_has_member (root, "http_body"))
+    {
+      JsonNode *body = json_object_get_member (root, "http_body");
+
+      /* a string is sent as it is: upstream bodies that are not JSON */
+      scenario->http_body = JSON_NODE_HOLDS_VALUE (body) ? g_strdup (json_node_get_string (body))
+                                                         : json_to_string (body, FALSE);
+    }
+  scenario->http_error_type = g_strdup (json_object_get_string_member_with_default (root, "http_error_type", NULL));
+  scenario->gap_ms = json_object_get_int_member_with_default (root, "gap_ms", 0);
+  scenario->stall_ms = json_object_get_int_member_with_default (root, "stall_ms", 0);
+  scenario->thinking = json_object_get_boolean_member_with_default (root, "thinking", FALSE);
+  if (json_object_has_member (root, "stop_sequences"))
+    {
+      JsonArray *stops = json_object_get_array_member (root, "stop_sequences");
+      GStrvBuilder *builder = g_strv_builder_new ();
+
+      for (guint i = 0; i < json_array_get_length (stops); i++)
+        g_strv_builder_add (builder, json_array_get_string_element (stops, i));
+      scenario->stop_sequences = g_strv_builder_end (builder);
+      g_strv_builder_unref (builder);
+    }
+  if (json_object_has_member (root, "frames"))
+    {
+      JsonArray *frames = json_object_get_array_member (root, "frames");
+
+      for (guint i = 0; i < json_array_get_length (frames); i++)
+        {
+          JsonArray *pair = json_array_get_array_element (frames, i);
+
+          g_ptr_array_add (scenario->frames,
+                           encode_event (json_array_get_string_element (pair, 0),
+                                         json_array_get_element (pair, 1)));
+        }
+    }
+  apply_ending (scenario, json_object_get_string_member_with_default (root, "end", NULL));
+  return g_steal_pointer (&scenario);
+}
+
+Scenario *
+scenario_new_large (guint n_frames,
+                    gsize text_length)
+{
+  Scenario *scenario = g_new0 (Scenario, 1);
+  const char *headers[] = { ":event-type", "assistantResponseEvent", ":content-type",
+                            "application/json", ":message-type", "event", NULL };
+  g_autofree char *text = g_strnfill (text_length, 'x');
+  g_autofree char *json = g_strdup_printf ("{\"content\":\"%s\"}", text);
+  g_autoptr(GBytes) frame = amq_event_frame_encode (headers, (const guint8 *) json, strlen (json));
+
+  scenario->name = g_strdup ("large");
+  scenario->http_status = 200;
+  scenario->frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < n_frames; i++)
+    g_ptr_array_add (scenario->frames, g_bytes_ref (frame));
+  return scenario;
+}
+
+GBytes *
+scenario_body (const Scenario *scenario)
+{
+  GByteArray *body = g_byte_array_new ();
+
+  for (guint i = 0; i < scenario->frames->len; i++)
+    {
+      GBytes *frame = g_ptr_array_index (scenario->frames, i);
+
+      g_byte_array_append (body, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
+    }
+  return g_byte_array_free_to_bytes (body);
+}
+
+void
+scenario_free (Scenario *scenario)
+{
+  g_free (scenario->name);
+  g_clear_pointer (&scenario->frames, g_ptr_array_unref);
+  g_free (scenario->http_body);
+  g_free (scenario->http_error_type);
+  g_strfreev (scenario->stop_sequences);
+  g_free (scenario);
+}

@@ -1,0 +1,273 @@
+/* test-event-stream-reader.c: frames split at every byte, several per read, errors at the end */
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include <gio/gunixinputstream.h>
+#include <unistd.h>
+
+#include "amq-event-stream-reader.h"
+
+/* An input stream that hands out its data in pieces of the given sizes. */
+#define TYPE_PIECE_STREAM (piece_stream_get_type ())
+G_DECLARE_FINAL_TYPE (PieceStream, piece_stream, TEST, PIECE_STREAM, GInputStream)
+
+struct _PieceStream
+{
+  GInputStream parent_instance;
+  GBytes      *data;
+  gsize        offset;
+  gsize       *pieces;
+  guint        n_pieces;
+  guint        next_piece;
+};
+
+G_DEFINE_FINAL_TYPE (PieceStream, piece_stream, G_TYPE_INPUT_STREAM)
+
+static gssize
+piece_stream_read (GInputStream *stream, void *buffer, gsize count,
+                   GCancellable *cancellable, GError **error)
+{
+  PieceStream *self = TEST_PIECE_STREAM (stream);
+  gsize left = g_bytes_get_size (self->data) - self->offset;
+  gsize n = left;
+
+  if (self->next_piece < self->n_pieces)
+    {
+      n = MIN (left, self->pieces[self->next_piece]);
+      self->next_piece++;
+    }
+  n = MIN (n, count);
+  memcpy (buffer, (const guint8 *) g_bytes_get_data (self->data, NULL) + self->offset, n);
+  self->offset += n;
+  return n;
+}
+
+static void
+piece_stream_finalize (GObject *object)
+{
+  PieceStream *self = TEST_PIECE_STREAM (object);
+
+  g_bytes_unref (self->data);
+  g_free (self->pieces);
+  G_OBJECT_CLASS (piece_stream_parent_class)->finalize (object);
+}
+
+static void
+piece_stream_class_init (PieceStreamClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = piece_stream_finalize;
+  G_INPUT_STREAM_CLASS (klass)->read_fn = piece_stream_read;
+}
+
+static void
+piece_stream_init (PieceStream *self)
+{
+}
+
+static GInputStream *
+piece_stream_new (GBytes *data, const gsize *pieces, guint n_pieces)
+{
+  PieceStream *self = g_object_new (TYPE_PIECE_STREAM, NULL);
+
+  self->data = g_bytes_ref (data);
+  self->pieces = g_memdup2 (pieces, n_pieces * sizeof (gsize));
+  self->n_pieces = n_pieces;
+  return G_INPUT_STREAM (self);
+}
+
+typedef struct {
+  GString   *seen;     /* payloads, one per line */
+  GMainLoop *loop;
+  GError    *error;
+  guint      stop_after;
+  guint      frames;
+} Collect;
+
+static gboolean
+collect_frame (const AmqEventFrame *frame, gpointer user_data)
+{
+  Collect *c = user_data;
+  g_autofree char *type = amq_event_frame_dup_string (frame, ":event-type");
+
+  g_string_append_printf (c->seen, "%s|", type ? type : "-");
+  g_string_append_len (c->seen, (const char *) frame->payload, frame->payload_length);
+  g_string_append_c (c->seen, '\n');
+  c->frames++;
+  return c->stop_after == 0 || c->frames < c->stop_after;
+}
+
+static void
+collect_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Collect *c = user_data;
+
+  amq_event_stream_reader_read_finish (AMQ_EVENT_STREAM_READER (source), result, &c->error);
+  g_main_loop_quit (c->loop);
+}
+
+static char *
+read_all (GInputStream *stream, guint idle_timeout, GCancellable *cancellable, guint stop_after,
+          GError **error)
+{
+  g_autoptr(AmqEventStreamReader) reader = amq_event_stream_reader_new (stream);
+  Collect c = { g_string_new (NULL), g_main_loop_new (NULL, FALSE), NULL, stop_after, 0 };
+
+  amq_event_stream_reader_set_idle_timeout (reader, idle_timeout);
+  amq_event_stream_reader_read_async (reader, collect_frame, &c, cancellable, collect_done, &c);
+  g_main_loop_run (c.loop);
+  g_main_loop_unref (c.loop);
+  if (c.error != NULL)
+    g_propagate_error (error, c.error);
+  return g_string_free (c.seen, FALSE);
+}
+
+static GBytes *
+multi_frame_stream (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "eventstream.json", NULL);
+  const char *hex;
+  gsize len;
+  guint8 *data;
+
+  g_assert_true (json_parser_load_from_file (parser, path, NULL));
+  hex = json_object_get_string_member (
+    json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                   "multi_frame_stream"), "hex");
+  len = strlen (hex) / 2;
+  data = g_malloc (len);
+  for (gsize i = 0; i < len; i++)
+    data[i] = (g_ascii_xdigit_value (hex[2 * i]) << 4) | g_ascii_xdigit_value (hex[2 * i + 1]);
+  return g_bytes_new_take (data, len);
+}
+
+static void
+test_every_split (void)
+{
+  g_autoptr(GBytes) data = multi_frame_stream ();
+  gsize len = g_bytes_get_size (data);
+  g_autoptr(GInputStream) whole = g_memory_input_stream_new_from_bytes (data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = read_all (whole, 0, NULL, 0, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (expected, "initial-response|{\"conversationId\":\"\"}\n"
+                                             "assistantResponseEvent|{\"content\":\"Hello\"}\n"));
+  for (gsize split = 1; split < len; split++)
+    {
+      gsize pieces[] = { split, len - split };
+      g_autoptr(GInputStream) stream = piece_stream_new (data, pieces, 2);
+      g_autofree char *seen = read_all (stream, 0, NULL, 0, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (seen, ==, expected);
+    }
+  /* one byte at a time */
+  {
+    g_autofree gsize *ones = g_new (gsize, len);
+    g_autoptr(GInputStream) stream = NULL;
+    g_autofree char *seen = NULL;
+
+    for (gsize i = 0; i < len; i++)
+      ones[i] = 1;
+    stream = piece_stream_new (data, ones, len);
+    seen = read_all (stream, 0, NULL, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (seen, ==, expected);
+  }
+}
+
+static void
+test_truncated_everywhere (void)
+{
+  g_autoptr(GBytes) data = multi_frame_stream ();
+  gsize len = g_bytes_get_size (data);
+
+  for (gsize cut = 1; cut < len; cut++)
+    {
+      g_autoptr(GBytes) part = g_bytes_new_from_bytes (data, 0, cut);
+      g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (part);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *seen = read_all (stream, 0, NULL, 0, &error);
+
+      /* a cut between frames is a clean end; anywhere else is truncation */
+      if (error == NULL)
+        g_assert_true (seen[0] == '\0' || g_str_has_suffix (seen, "\n"));
+      else
+        g_assert_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_TRUNCATED);
+    }
+}
+
+static void
+test_corrupt_stops_reading (void)
+{
+  g_autoptr(GBytes) data = multi_frame_stream ();
+  g_autofree guint8 *copy = g_memdup2 (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+  g_autoptr(GBytes) corrupt = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *seen = NULL;
+
+  copy[0x85 + 20] ^= 1;  /* inside the second frame's headers */
+  corrupt = g_bytes_new (copy, g_bytes_get_size (data));
+  stream = g_memory_input_stream_new_from_bytes (corrupt);
+  seen = read_all (stream, 0, NULL, 0, &error);
+  g_assert_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_MESSAGE_CRC);
+  g_assert_cmpstr (seen, ==, "initial-response|{\"conversationId\":\"\"}\n");
+}
+
+static void
+test_stop_from_callback (void)
+{
+  g_autoptr(GBytes) data = multi_frame_stream ();
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *seen = read_all (stream, 0, NULL, 2, &error);
+
+  g_assert_no_error (error);
+  {
+    g_auto(GStrv) lines = g_strsplit (seen, "\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), ==, 3);  /* two frames and the empty tail */
+  }
+}
+
+/* A pipe that never delivers: the idle timeout ends the read; cancelling does too. */
+static void
+test_idle_timeout_and_cancel (void)
+{
+  int fds[2];
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *seen = NULL;
+  gint64 start;
+
+  g_assert_cmpint (pipe (fds), ==, 0);
+  stream = g_unix_input_stream_new (fds[0], TRUE);
+  start = g_get_monotonic_time ();
+  seen = read_all (stream, 1, NULL, 0, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
+  g_clear_error (&error);
+  g_clear_pointer (&seen, g_free);
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GInputStream) again = g_unix_input_stream_new (dup (fds[0]), TRUE);
+
+    g_timeout_add_once (50, (GSourceOnceFunc) g_cancellable_cancel, cancellable);
+    seen = read_all (again, 0, cancellable, 0, &error);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+  close (fds[1]);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/reader/every-split", test_every_split);
+  g_test_add_func ("/reader/truncated-everywhere", test_truncated_everywhere);
+  g_test_add_func ("/reader/corrupt-stops-reading", test_corrupt_stops_reading);
+  g_test_add_func ("/reader/stop-from-callback", test_stop_from_callback);
+  g_test_add_func ("/reader/idle-timeout-and-cancel", test_idle_timeout_and_cancel);
+  return g_test_run ();
+}

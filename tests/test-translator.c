@@ -1,0 +1,191 @@
+/* test-translator.c: upstream byte stream -> reader -> translator -> SSE text and Message JSON,
+ * compared with reviewed golden files (AMQ_UPDATE_GOLDEN=1 rewrites them). */
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "amq-event-stream-reader.h"
+#include "amq-message-builder.h"
+#include "amq-sse-writer.h"
+#include "amq-translator.h"
+#include "scenario.h"
+
+typedef struct {
+  AmqTranslator *translator;
+  GMainLoop     *loop;
+  GError        *error;
+} Run;
+
+static gboolean
+on_frame (const AmqEventFrame *frame, gpointer user_data)
+{
+  Run *run = user_data;
+
+  return amq_translator_feed (run->translator, frame);
+}
+
+static void
+on_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Run *run = user_data;
+
+  amq_event_stream_reader_read_finish (AMQ_EVENT_STREAM_READER (source), result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+static void
+translate (const Scenario *scenario, AmqEventSink *sink)
+{
+  g_autoptr(GBytes) body = scenario_body (scenario);
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (body);
+  g_autoptr(AmqEventStreamReader) reader = amq_event_stream_reader_new (stream);
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  Run run = { 0 };
+
+  run.translator = amq_translator_new (sink, "msg_test", "claude-sonnet-4-5-20250929");
+  run.loop = g_main_loop_new (NULL, FALSE);
+  amq_translator_set_thinking (run.translator, scenario->thinking);
+  amq_translator_set_stop_sequences (run.translator, (const char * const *) scenario->stop_sequences);
+  amq_translator_set_input_estimate (run.translator, 1000, 200000);
+  g_hash_table_insert (names, (gpointer) "Bash", (gpointer) "Bash");
+  amq_translator_set_tool_names (run.translator, names);
+  amq_translator_begin (run.translator);
+  amq_event_stream_reader_read_async (reader, on_frame, &run, NULL, on_done, &run);
+  g_main_loop_run (run.loop);
+  amq_translator_finish (run.translator, run.error);
+  g_clear_error (&run.error);
+  g_main_loop_unref (run.loop);
+  g_object_unref (run.translator);
+}
+
+static void
+compare_golden (const char *name, const char *suffix, const char *actual)
+{
+  g_autofree char *file = g_strconcat (name, suffix, NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "golden", file, NULL);
+  g_autofree char *expected = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_getenv ("AMQ_UPDATE_GOLDEN") != NULL)
+    {
+      g_file_set_contents (path, actual, -1, &error);
+      g_assert_no_error (error);
+      return;
+    }
+  g_file_get_contents (path, &expected, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (actual, ==, expected);
+}
+
+static void
+test_scenario (gconstpointer data)
+{
+  const char *name = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Scenario) scenario = scenario_load (name, &error);
+  g_autoptr(AmqSseWriter) writer = amq_sse_writer_new (NULL);
+  g_autoptr(AmqMessageBuilder) builder = amq_message_builder_new ();
+  g_autofree char *message = NULL;
+  g_autofree char *message_or_error = NULL;
+  g_autoptr(GError) message_error = NULL;
+
+  g_assert_no_error (error);
+  translate (scenario, AMQ_EVENT_SINK (writer));
+  compare_golden (name, ".sse", amq_sse_writer_peek_text (writer));
+  g_assert_true (amq_sse_writer_is_complete (writer));
+
+  translate (scenario, AMQ_EVENT_SINK (builder));
+  message = amq_message_builder_to_json (builder, &message_error);
+  if (message != NULL)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      /* the builder writes JSON by hand: it must parse */
+      g_assert_true (json_parser_load_from_data (parser, message, -1, NULL));
+      message_or_error = g_strconcat (message, "\n", NULL);
+    }
+  else
+    message_or_error = g_strdup_printf ("error %s %d: %s\n", g_quark_to_string (message_error->domain),
+                                        message_error->code, message_error->message);
+  compare_golden (name, ".message", message_or_error);
+}
+
+/* Every event's data line parses and its type equals the event line; indexes are in order. */
+static void
+test_sse_grammar (void)
+{
+  static const char * const names[] = { "text", "tool_use", "two_tools", "thinking", "reasoning" };
+
+  for (guint n = 0; n < G_N_ELEMENTS (names); n++)
+    {
+      g_autoptr(Scenario) scenario = scenario_load (names[n], NULL);
+      g_autoptr(AmqSseWriter) writer = amq_sse_writer_new (NULL);
+      g_auto(GStrv) events = NULL;
+      gint open = -1;
+      gint next = 0;
+
+      translate (scenario, AMQ_EVENT_SINK (writer));
+      events = g_strsplit (amq_sse_writer_peek_text (writer), "\n\n", -1);
+      for (guint i = 0; events[i] != NULL && *events[i] != '\0'; i++)
+        {
+          g_auto(GStrv) lines = g_strsplit (events[i], "\n", 2);
+          g_autoptr(JsonParser) parser = json_parser_new ();
+          JsonObject *data;
+          const char *type;
+
+          g_assert_true (g_str_has_prefix (lines[0], "event: "));
+          g_assert_true (g_str_has_prefix (lines[1], "data: "));
+          g_assert_true (json_parser_load_from_data (parser, lines[1] + 6, -1, NULL));
+          data = json_node_get_object (json_parser_get_root (parser));
+          type = json_object_get_string_member (data, "type");
+          g_assert_cmpstr (type, ==, lines[0] + 7);
+          if (g_str_equal (type, "content_block_start"))
+            {
+              g_assert_cmpint (open, ==, -1);
+              g_assert_cmpint (json_object_get_int_member (data, "index"), ==, next);
+              open = next++;
+            }
+          else if (g_str_equal (type, "content_block_delta"))
+            g_assert_cmpint (json_object_get_int_member (data, "index"), ==, open);
+          else if (g_str_equal (type, "content_block_stop"))
+            {
+              g_assert_cmpint (json_object_get_int_member (data, "index"), ==, open);
+              open = -1;
+            }
+        }
+      g_assert_cmpint (open, ==, -1);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *file;
+
+  g_test_init (&argc, &argv, NULL);
+  path = scenario_data_dir ();
+  dir = g_dir_open (path, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((file = g_dir_read_name (dir)) != NULL)
+    {
+      g_autoptr(Scenario) scenario = NULL;
+      g_autofree char *name = g_strndup (file, strlen (file) - 5);
+
+      scenario = scenario_load (name, NULL);
+      /* HTTP errors and timing scenarios belong to the server tests */
+      if (scenario->http_status != 200 || scenario->gap_ms > 0)
+        continue;
+      g_ptr_array_add (names, g_steal_pointer (&name));
+    }
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *test_path = g_strconcat ("/translator/", (char *) g_ptr_array_index (names, i), NULL);
+
+      g_test_add_data_func (test_path, g_ptr_array_index (names, i), test_scenario);
+    }
+  g_test_add_func ("/translator/sse-grammar", test_sse_grammar);
+  return g_test_run ();
+}
