@@ -1,0 +1,192 @@
+/* amq-credentials.c
+ *
+ * One item under one static schema; the secret is a small JSON object so the set is stored
+ * and read atomically. Attributes hold no secrets. */
+#include "amq-credentials.h"
+
+#include <json-glib/json-glib.h>
+#include <libsecret/secret.h>
+#include <string.h>
+
+static const SecretSchema schema = {
+  "com.example.Amq2Api.Credentials", SECRET_SCHEMA_NONE,
+  {
+    { "account", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+#define ACCOUNT "default"
+
+AmqCredentialSet *
+amq_credential_set_new (void)
+{
+  return g_new0 (AmqCredentialSet, 1);
+}
+
+AmqCredentialSet *
+amq_credential_set_copy (const AmqCredentialSet *set)
+{
+  AmqCredentialSet *copy = amq_credential_set_new ();
+
+  copy->refresh_token = g_strdup (set->refresh_token);
+  copy->client_id = g_strdup (set->client_id);
+  copy->client_secret = g_strdup (set->client_secret);
+  copy->profile_arn = g_strdup (set->profile_arn);
+  copy->region = g_strdup (set->region);
+  return copy;
+}
+
+void
+amq_credential_set_free (AmqCredentialSet *set)
+{
+  if (set == NULL)
+    return;
+  g_free (set->refresh_token);
+  g_free (set->client_id);
+  g_free (set->client_secret);
+  g_free (set->profile_arn);
+  g_free (set->region);
+  g_free (set);
+}
+
+char *
+amq_credential_set_missing (const AmqCredentialSet *set, const char * const *names)
+{
+  const char *values[] = { set->refresh_token, set->client_id, set->client_secret };
+  GString *missing = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    if (values[i] == NULL || *values[i] == '\0')
+      g_string_append_printf (missing, "%s%s", missing->len ? ", " : "", names[i]);
+  if (missing->len == 0)
+    {
+      g_string_free (missing, TRUE);
+      return NULL;
+    }
+  return g_string_free (missing, FALSE);
+}
+
+static void
+on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (secret_password_store_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+amq_credentials_store_async (const AmqCredentialSet *set, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *secret = NULL;
+  const char *names[] = { "refreshToken", "clientId", "clientSecret", "profileArn", "region" };
+  const char *values[] = { set->refresh_token, set->client_id, set->client_secret, set->profile_arn, set->region };
+
+  json_builder_begin_object (b);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (values[i] != NULL && *values[i] != '\0')
+      {
+        json_builder_set_member_name (b, names[i]);
+        json_builder_add_string_value (b, values[i]);
+      }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  secret = json_to_string (root, FALSE);
+  secret_password_store (&schema, SECRET_COLLECTION_DEFAULT, "Amazon Q credentials (Amq2Api)", secret,
+                         cancellable, on_stored, task, "account", ACCOUNT, NULL);
+  memset (secret, 0, strlen (secret));
+}
+
+gboolean
+amq_credentials_store_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  char *secret = secret_password_lookup_finish (result, &error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  AmqCredentialSet *set;
+  JsonObject *object;
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (secret == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  if (!json_parser_load_from_data (parser, secret, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      secret_password_free (secret);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               "the stored Amazon Q credentials are damaged; enter them again");
+      return;
+    }
+  secret_password_free (secret);
+  object = json_node_get_object (json_parser_get_root (parser));
+  set = amq_credential_set_new ();
+  set->refresh_token = g_strdup (json_object_get_string_member_with_default (object, "refreshToken", NULL));
+  set->client_id = g_strdup (json_object_get_string_member_with_default (object, "clientId", NULL));
+  set->client_secret = g_strdup (json_object_get_string_member_with_default (object, "clientSecret", NULL));
+  set->profile_arn = g_strdup (json_object_get_string_member_with_default (object, "profileArn", NULL));
+  set->region = g_strdup (json_object_get_string_member_with_default (object, "region", NULL));
+  g_task_return_pointer (task, set, (GDestroyNotify) amq_credential_set_free);
+}
+
+void
+amq_credentials_lookup_async (GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  secret_password_lookup (&schema, cancellable, on_looked_up, task, "account", ACCOUNT, NULL);
+}
+
+AmqCredentialSet *
+amq_credentials_lookup_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+on_cleared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  secret_password_clear_finish (result, &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+amq_credentials_clear_async (GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  secret_password_clear (&schema, cancellable, on_cleared, task, "account", ACCOUNT, NULL);
+}
+
+gboolean
+amq_credentials_clear_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

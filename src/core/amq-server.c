@@ -1,0 +1,709 @@
+/* amq-server.c
+ *
+ * One RequestContext follows a /v1/messages call: parse, convert, token, upstream (with one
+ * refresh-and-retry on a refused token), then either stream (AmqSseWriter) or fold
+ * (AmqMessageBuilder) the translated events. The client's answer stays unsent until Amazon Q
+ * answered 200, so errors before content are real HTTP errors. A client that goes away
+ * cancels the upstream call at once. */
+#include "amq-server.h"
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "amq-converter.h"
+#include "amq-error.h"
+#include "amq-event-stream-reader.h"
+#include "amq-ids.h"
+#include "amq-json-writer.h"
+#include "amq-message-builder.h"
+#include "amq-messages-request.h"
+#include "amq-sse-writer.h"
+#include "amq-translator.h"
+#include "config.h"
+
+struct _AmqServer
+{
+  GObject          parent_instance;
+  SoupServer      *soup;
+  AmqTokenManager *tokens;
+  AmqUpstream     *upstream;
+  AmqModelMap     *models;
+  char            *api_key;
+  char            *profile_arn;
+  char            *address;
+  guint            port;
+  guint            ping_interval;
+  gint64           started_at;
+  guint64          requests_served;
+  guint64          errors;
+  gboolean         listening;
+};
+
+G_DEFINE_FINAL_TYPE (AmqServer, amq_server, G_TYPE_OBJECT)
+
+typedef struct {
+  AmqServer          *server;
+  SoupServerMessage  *msg;
+  char               *request_id;
+  AmqMessagesRequest *request;
+  AmqConversion      *conversion;
+  GCancellable       *cancellable;
+  char               *access_token;
+  gboolean            retried;
+  gboolean            finished;    /* the client side is over: touch msg no more */
+  gulong              finished_handler;
+  SoupMessage        *upstream_msg;
+  GInputStream       *upstream_stream;
+  AmqEventSink       *sink;
+  AmqTranslator      *translator;
+  AmqEventStreamReader *reader;
+  gint64              started;
+} RequestContext;
+
+static void
+request_context_free (RequestContext *ctx)
+{
+  if (ctx->finished_handler != 0)
+    g_signal_handler_disconnect (ctx->msg, ctx->finished_handler);
+  g_clear_object (&ctx->msg);
+  g_free (ctx->request_id);
+  g_clear_object (&ctx->request);
+  g_clear_pointer (&ctx->conversion, amq_conversion_free);
+  g_clear_object (&ctx->cancellable);
+  g_free (ctx->access_token);
+  g_clear_object (&ctx->upstream_msg);
+  g_clear_object (&ctx->upstream_stream);
+  if (AMQ_IS_SSE_WRITER (ctx->sink))
+    amq_sse_writer_detach (AMQ_SSE_WRITER (ctx->sink));
+  g_clear_object (&ctx->sink);
+  g_clear_object (&ctx->translator);
+  g_clear_object (&ctx->reader);
+  g_object_unref (ctx->server);
+  g_free (ctx);
+}
+
+/* ---- responses ---- */
+
+static void
+respond_json (SoupServerMessage *msg, guint status, const char *json)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json, strlen (json));
+}
+
+static void
+respond_error (AmqServer *self, SoupServerMessage *msg, const char *request_id, const GError *error)
+{
+  g_autofree char *json = amq_error_to_json (error, request_id);
+  guint status = amq_error_http_status (error);
+
+  self->errors++;
+  if (status == 429)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "retry-after", "30");
+  respond_json (msg, status, json);
+}
+
+static void
+context_fail (RequestContext *ctx, const GError *error)
+{
+  g_info ("request %s failed: %s", ctx->request_id, error->message);
+  if (ctx->finished)
+    return;
+  respond_error (ctx->server, ctx->msg, ctx->request_id, error);
+  soup_server_message_unpause (ctx->msg);
+}
+
+/* ---- streaming the upstream body ---- */
+
+static gboolean
+on_frame (const AmqEventFrame *frame, gpointer user_data)
+{
+  RequestContext *ctx = user_data;
+
+  return !ctx->finished && amq_translator_feed (ctx->translator, frame);
+}
+
+static void
+on_body_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  RequestContext *ctx = user_data;
+  g_autoptr(GError) error = NULL;
+
+  amq_event_stream_reader_read_finish (ctx->reader, result, &error);
+  if (ctx->finished)
+    {
+      request_context_free (ctx);
+      return;
+    }
+  amq_translator_finish (ctx->translator, error);
+  if (AMQ_IS_MESSAGE_BUILDER (ctx->sink))
+    {
+      g_autoptr(GError) message_error = NULL;
+      g_autofree char *json = amq_message_builder_to_json (AMQ_MESSAGE_BUILDER (ctx->sink), &message_error);
+
+      if (json != NULL)
+        {
+          respond_json (ctx->msg, 200, json);
+          soup_server_message_unpause (ctx->msg);
+        }
+      else
+        context_fail (ctx, message_error);
+    }
+  else if (error != NULL)
+    ctx->server->errors++;
+  /* the writer completed the chunked body; closing the upstream stream drops its socket */
+  g_input_stream_close_async (ctx->upstream_stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  request_context_free (ctx);
+}
+
+static void
+start_translation (RequestContext *ctx)
+{
+  AmqMessagesRequest *request = ctx->request;
+  g_autofree char *message_id = amq_new_id ("msg_");
+
+  if (amq_messages_request_get_stream (request))
+    {
+      AmqSseWriter *writer = amq_sse_writer_new (ctx->msg);
+
+      amq_sse_writer_set_ping_interval (writer, ctx->server->ping_interval);
+      ctx->sink = AMQ_EVENT_SINK (writer);
+    }
+  else
+    ctx->sink = AMQ_EVENT_SINK (amq_message_builder_new ());
+  ctx->translator = amq_translator_new (ctx->sink, message_id, amq_messages_request_get_model (request));
+  amq_translator_set_thinking (ctx->translator, amq_messages_request_get_thinking (request));
+  amq_translator_set_stop_sequences (ctx->translator, amq_messages_request_get_stop_sequences (request));
+  amq_translator_set_tool_names (ctx->translator, ctx->conversion->tool_names);
+  amq_translator_set_input_estimate (ctx->translator, ctx->conversion->input_tokens, AMQ_CONTEXT_WINDOW);
+  amq_translator_begin (ctx->translator);
+  ctx->reader = amq_event_stream_reader_new (ctx->upstream_stream);
+  amq_event_stream_reader_set_idle_timeout (ctx->reader, amq_upstream_get_idle_timeout (ctx->server->upstream));
+  amq_event_stream_reader_read_async (ctx->reader, on_frame, ctx, ctx->cancellable, on_body_done, ctx);
+}
+
+/* ---- upstream errors ---- */
+
+static GError *
+error_from_upstream_body (RequestContext *ctx, GBytes *body)
+{
+  guint status = soup_message_get_status (ctx->upstream_msg);
+  const char *type = soup_message_headers_get_one (soup_message_get_response_headers (ctx->upstream_msg),
+                                                   "x-amzn-errortype");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *short_type = NULL;
+  g_autofree char *text = NULL;
+  const char *message = NULL;
+  const char *reason = NULL;
+
+  if (body != NULL && json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                                  g_bytes_get_size (body), NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      JsonObject *object = json_node_get_object (json_parser_get_root (parser));
+
+      message = json_object_get_string_member_with_default (object, "message",
+                  json_object_get_string_member_with_default (object, "Message", NULL));
+      reason = json_object_get_string_member_with_default (object, "reason", NULL);
+      if (type == NULL)
+        type = json_object_get_string_member_with_default (object, "__type", NULL);
+    }
+  if (type != NULL)
+    {
+      const char *hash = strchr (type, '#');
+      short_type = g_strndup (hash ? hash + 1 : type, strcspn (hash ? hash + 1 : type, ":"));
+    }
+  if (message == NULL)
+    {
+      text = g_strdup_printf ("HTTP %u %s", status, soup_message_get_reason_phrase (ctx->upstream_msg)
+                                                    ? soup_message_get_reason_phrase (ctx->upstream_msg) : "");
+      message = g_strstrip (text);
+    }
+  return amq_error_new_from_aws (status, short_type, message, reason,
+                                 ctx->conversion->input_tokens, AMQ_CONTEXT_WINDOW);
+}
+
+static void send_upstream (RequestContext *ctx);
+static void fetch_token (RequestContext *ctx);
+
+static void
+on_error_body (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  RequestContext *ctx = user_data;
+  g_autoptr(GBytes) body = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (ctx->finished)
+    {
+      request_context_free (ctx);
+      return;
+    }
+  error = error_from_upstream_body (ctx, body);
+  /* a refused token: refresh once and try once more */
+  if (error->domain == AMQ_ERROR && error->code == AMQ_ERROR_AUTHENTICATION && !ctx->retried)
+    {
+      ctx->retried = TRUE;
+      amq_token_manager_invalidate (ctx->server->tokens, ctx->access_token);
+      g_clear_object (&ctx->upstream_stream);
+      g_clear_object (&ctx->upstream_msg);
+      fetch_token (ctx);
+      return;
+    }
+  context_fail (ctx, error);
+  request_context_free (ctx);
+}
+
+static void
+on_upstream_response (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  RequestContext *ctx = user_data;
+  g_autoptr(GError) error = NULL;
+
+  ctx->upstream_stream = amq_upstream_send_finish (AMQ_UPSTREAM (source), result, &ctx->upstream_msg, &error);
+  if (ctx->finished)
+    {
+      request_context_free (ctx);
+      return;
+    }
+  if (ctx->upstream_stream == NULL)
+    {
+      g_autoptr(GError) mapped = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        mapped = g_error_new (AMQ_ERROR, AMQ_ERROR_TIMEOUT, "Amazon Q did not answer in time: %s", error->message);
+      else
+        mapped = g_error_new (AMQ_ERROR, AMQ_ERROR_UPSTREAM, "could not reach Amazon Q: %s", error->message);
+      context_fail (ctx, mapped);
+      request_context_free (ctx);
+      return;
+    }
+  if (soup_message_get_status (ctx->upstream_msg) != 200)
+    {
+      g_input_stream_read_bytes_async (ctx->upstream_stream, 64 * 1024, G_PRIORITY_DEFAULT,
+                                       ctx->cancellable, on_error_body, ctx);
+      return;
+    }
+  start_translation (ctx);
+}
+
+static void
+send_upstream (RequestContext *ctx)
+{
+  amq_upstream_send_async (ctx->server->upstream, ctx->conversion->body, ctx->access_token,
+                           ctx->cancellable, on_upstream_response, ctx);
+}
+
+static void
+on_token (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  RequestContext *ctx = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_free (ctx->access_token);
+  ctx->access_token = amq_token_manager_get_token_finish (AMQ_TOKEN_MANAGER (source), result, &error);
+  if (ctx->finished)
+    {
+      request_context_free (ctx);
+      return;
+    }
+  if (ctx->access_token == NULL)
+    {
+      context_fail (ctx, error);
+      request_context_free (ctx);
+      return;
+    }
+  send_upstream (ctx);
+}
+
+static void
+fetch_token (RequestContext *ctx)
+{
+  amq_token_manager_get_token_async (ctx->server->tokens, ctx->cancellable, on_token, ctx);
+}
+
+static void
+on_client_gone (SoupServerMessage *msg, gpointer user_data)
+{
+  RequestContext *ctx = user_data;
+
+  ctx->finished = TRUE;
+  g_signal_handler_disconnect (msg, ctx->finished_handler);
+  ctx->finished_handler = 0;
+  if (AMQ_IS_SSE_WRITER (ctx->sink))
+    amq_sse_writer_detach (AMQ_SSE_WRITER (ctx->sink));
+  g_cancellable_cancel (ctx->cancellable);
+}
+
+/* ---- routes ---- */
+
+static GBytes *
+request_body (SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  return soup_message_body_flatten (body);
+}
+
+static void
+handle_messages (AmqServer *self, SoupServerMessage *msg, const char *request_id)
+{
+  g_autoptr(GBytes) body = request_body (msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AmqMessagesRequest) request = NULL;
+  g_autofree char *upstream_model = NULL;
+  RequestContext *ctx;
+  AmqConversion *conversion;
+
+  request = amq_messages_request_parse (body, AMQ_REQUEST_MESSAGES, &error);
+  if (request == NULL)
+    {
+      respond_error (self, msg, request_id, error);
+      return;
+    }
+  upstream_model = amq_model_map_resolve (self->models, amq_messages_request_get_model (request));
+  conversion = amq_converter_convert (request, upstream_model, self->profile_arn, &error);
+  if (conversion == NULL)
+    {
+      respond_error (self, msg, request_id, error);
+      return;
+    }
+  g_info ("request %s: model %s -> %s, %s", request_id, amq_messages_request_get_model (request),
+          upstream_model, amq_messages_request_get_stream (request) ? "stream" : "json");
+  ctx = g_new0 (RequestContext, 1);
+  ctx->server = g_object_ref (self);
+  ctx->msg = g_object_ref (msg);
+  ctx->request_id = g_strdup (request_id);
+  ctx->request = g_steal_pointer (&request);
+  ctx->conversion = conversion;
+  ctx->cancellable = g_cancellable_new ();
+  ctx->started = g_get_monotonic_time ();
+  ctx->finished_handler = g_signal_connect (msg, "finished", G_CALLBACK (on_client_gone), ctx);
+  soup_server_message_pause (msg);
+  fetch_token (ctx);
+}
+
+static void
+handle_count_tokens (AmqServer *self, SoupServerMessage *msg, const char *request_id)
+{
+  g_autoptr(GBytes) body = request_body (msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AmqMessagesRequest) request = amq_messages_request_parse (body, AMQ_REQUEST_COUNT_TOKENS, &error);
+  g_autoptr(AmqConversion) conversion = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *upstream_model = NULL;
+
+  if (request != NULL)
+    {
+      upstream_model = amq_model_map_resolve (self->models, amq_messages_request_get_model (request));
+      conversion = amq_converter_convert (request, upstream_model, NULL, &error);
+    }
+  if (conversion == NULL)
+    {
+      /* an over-long prompt still has a count */
+      respond_error (self, msg, request_id, error);
+      return;
+    }
+  json = g_strdup_printf ("{\"input_tokens\":%" G_GUINT64_FORMAT "}", conversion->input_tokens);
+  respond_json (msg, 200, json);
+}
+
+static const char * const model_display[][2] = {
+  { "claude-opus-4-5-20251101", "Claude Opus 4.5" },
+  { "claude-sonnet-4-5-20250929", "Claude Sonnet 4.5" },
+  { "claude-haiku-4-5-20251001", "Claude Haiku 4.5" },
+  { "claude-sonnet-4-20250514", "Claude Sonnet 4" },
+};
+
+static void
+append_model (GString *out, guint i)
+{
+  g_string_append (out, "{\"type\":\"model\",\"id\":");
+  amq_json_append_string (out, model_display[i][0], -1);
+  g_string_append (out, ",\"display_name\":");
+  amq_json_append_string (out, model_display[i][1], -1);
+  g_string_append (out, ",\"created_at\":\"2025-01-01T00:00:00Z\"}");
+}
+
+static void
+handle_models (AmqServer *self, SoupServerMessage *msg, const char *path, GHashTable *query,
+               const char *request_id)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  guint n = G_N_ELEMENTS (model_display);
+  guint first = 0, last = n;
+  gint64 limit = 20;
+
+  if (g_str_has_prefix (path, "/v1/models/"))
+    {
+      const char *id = path + strlen ("/v1/models/");
+
+      for (guint i = 0; i < n; i++)
+        if (g_str_equal (model_display[i][0], id))
+          {
+            append_model (out, i);
+            respond_json (msg, 200, out->str);
+            return;
+          }
+      {
+        g_autoptr(GError) error = g_error_new (AMQ_ERROR, AMQ_ERROR_NOT_FOUND, "model: %s", id);
+        respond_error (self, msg, request_id, error);
+      }
+      return;
+    }
+  if (query != NULL)
+    {
+      const char *after = g_hash_table_lookup (query, "after_id");
+      const char *before = g_hash_table_lookup (query, "before_id");
+      const char *limit_text = g_hash_table_lookup (query, "limit");
+
+      if (limit_text != NULL)
+        limit = CLAMP (g_ascii_strtoll (limit_text, NULL, 10), 1, 1000);
+      for (guint i = 0; i < n; i++)
+        {
+          if (after != NULL && g_str_equal (after, model_display[i][0]))
+            first = i + 1;
+          if (before != NULL && g_str_equal (before, model_display[i][0]))
+            last = i;
+        }
+      if (before != NULL && after == NULL && last - first > limit)
+        first = last - limit;
+    }
+  last = MIN (last, first + (guint) limit);
+  g_string_append (out, "{\"data\":[");
+  for (guint i = first; i < last; i++)
+    {
+      if (i > first)
+        g_string_append_c (out, ',');
+      append_model (out, i);
+    }
+  g_string_append_printf (out, "],\"has_more\":%s,\"first_id\":", last < n ? "true" : "false");
+  if (last > first)
+    {
+      amq_json_append_string (out, model_display[first][0], -1);
+      g_string_append (out, ",\"last_id\":");
+      amq_json_append_string (out, model_display[last - 1][0], -1);
+    }
+  else
+    g_string_append (out, "null,\"last_id\":null");
+  g_string_append_c (out, '}');
+  respond_json (msg, 200, out->str);
+}
+
+static void
+handle_health (AmqServer *self, SoupServerMessage *msg)
+{
+  AmqTokenState state = amq_token_manager_get_state (self->tokens);
+  gboolean has_token = amq_token_manager_get_expires_at (self->tokens) > 0;
+  gboolean expired = has_token && amq_token_manager_get_expires_at (self->tokens) <= g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *json = g_strdup_printf (
+    "{\"status\":\"healthy\",\"has_token\":%s,\"token_expired\":%s,\"token_state\":\"%s\","
+    "\"sign_in_needed\":%s,\"version\":\"%s\",\"uptime_seconds\":%" G_GINT64_FORMAT
+    ",\"requests_served\":%" G_GUINT64_FORMAT ",\"errors\":%" G_GUINT64_FORMAT "}",
+    has_token ? "true" : "false", expired || !has_token ? "true" : "false",
+    amq_token_manager_get_state_text (self->tokens),
+    state == AMQ_TOKEN_STATE_SIGN_IN_NEEDED || state == AMQ_TOKEN_STATE_NO_CREDENTIALS ? "true" : "false",
+    PACKAGE_VERSION, (g_get_monotonic_time () - self->started_at) / G_USEC_PER_SEC,
+    self->requests_served, self->errors);
+
+  respond_json (msg, 200, json);
+}
+
+/* Constant time: the key's length and content leak nothing through timing. */
+static gboolean
+keys_equal (const char *given, const char *expected)
+{
+  gsize n = strlen (expected), m = strlen (given);
+  guchar diff = n != m;
+
+  for (gsize i = 0; i < n; i++)
+    diff |= (guchar) expected[i] ^ (guchar) (i < m ? given[i] : 0);
+  return diff == 0;
+}
+
+static gboolean
+authorized (AmqServer *self, SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *key = soup_message_headers_get_one (headers, "x-api-key");
+  const char *auth = soup_message_headers_get_one (headers, "Authorization");
+
+  if (self->api_key == NULL)
+    return TRUE;
+  if (key != NULL && keys_equal (key, self->api_key))
+    return TRUE;
+  return auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 && keys_equal (auth + 7, self->api_key);
+}
+
+static void
+handle (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  AmqServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  g_autofree char *request_id = amq_new_id ("req_");
+  g_autoptr(GError) error = NULL;
+  gboolean post = g_str_equal (method, "POST");
+  gboolean get = g_str_equal (method, "GET") || g_str_equal (method, "HEAD");
+
+  self->requests_served++;
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "request-id", request_id);
+  if (g_str_equal (path, "/") || g_str_equal (path, "/api/hello"))
+    {
+      if (get)
+        respond_json (msg, 200, "{\"status\":\"ok\",\"service\":\"amq2api\"}");
+      else
+        error = g_error_new (AMQ_ERROR, AMQ_ERROR_METHOD_NOT_ALLOWED, "Method %s not allowed on %s", method, path);
+    }
+  else if (g_str_equal (path, "/health"))
+    {
+      if (get)
+        handle_health (self, msg);
+      else
+        error = g_error_new (AMQ_ERROR, AMQ_ERROR_METHOD_NOT_ALLOWED, "Method %s not allowed on %s", method, path);
+    }
+  else if (g_str_equal (path, "/v1/messages") || g_str_equal (path, "/v1/messages/count_tokens") ||
+           g_str_has_prefix (path, "/v1/models"))
+    {
+      gboolean models = g_str_has_prefix (path, "/v1/models") &&
+                        (path[10] == '\0' || path[10] == '/');
+
+      if (!authorized (self, msg))
+        error = g_error_new (AMQ_ERROR, AMQ_ERROR_AUTHENTICATION, "invalid x-api-key");
+      else if (models && get)
+        handle_models (self, msg, path, query, request_id);
+      else if (models)
+        error = g_error_new (AMQ_ERROR, AMQ_ERROR_METHOD_NOT_ALLOWED, "Method %s not allowed on %s", method, path);
+      else if (!g_str_has_prefix (path, "/v1/messages") && !models)
+        error = g_error_new (AMQ_ERROR, AMQ_ERROR_NOT_FOUND, "Not found: %s", path);
+      else if (!post)
+        error = g_error_new (AMQ_ERROR, AMQ_ERROR_METHOD_NOT_ALLOWED, "Method %s not allowed on %s", method, path);
+      else if (soup_server_message_get_request_body (msg)->length > AMQ_MAX_BODY_BYTES)
+        error = g_error_new (AMQ_ERROR, AMQ_ERROR_REQUEST_TOO_LARGE,
+                             "Request exceeds the maximum allowed number of bytes (%d MiB)",
+                             AMQ_MAX_BODY_BYTES / (1024 * 1024));
+      else if (g_str_equal (path, "/v1/messages"))
+        handle_messages (self, msg, request_id);
+      else
+        handle_count_tokens (self, msg, request_id);
+    }
+  else
+    error = g_error_new (AMQ_ERROR, AMQ_ERROR_NOT_FOUND, "Not found: %s", path);
+  if (error != NULL)
+    respond_error (self, msg, request_id, error);
+}
+
+gboolean
+amq_server_start (AmqServer *self, const char *address, guint port, GError **error)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  GSList *uris;
+
+  if (self->listening)
+    return TRUE;
+  inet = g_inet_address_new_from_string (address ? address : "127.0.0.1");
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "'%s' is not an IP address", address);
+      return FALSE;
+    }
+  if (!g_inet_address_get_is_loopback (inet) && (self->api_key == NULL || *self->api_key == '\0'))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "listening on %s exposes your Amazon Q subscription: set a local API key first", address);
+      return FALSE;
+    }
+  socket_address = g_inet_socket_address_new (inet, port);
+  if (!soup_server_listen (self->soup, socket_address, 0, error))
+    return FALSE;
+  uris = soup_server_get_uris (self->soup);
+  self->port = uris ? (guint) g_uri_get_port (uris->data) : port;
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_free (self->address);
+  self->address = g_inet_address_to_string (inet);
+  self->listening = TRUE;
+  return TRUE;
+}
+
+void
+amq_server_stop (AmqServer *self)
+{
+  soup_server_disconnect (self->soup);
+  self->listening = FALSE;
+}
+
+gboolean amq_server_is_listening (AmqServer *self) { return self->listening; }
+guint amq_server_get_port (AmqServer *self) { return self->port; }
+guint64 amq_server_get_requests_served (AmqServer *self) { return self->requests_served; }
+
+char *
+amq_server_dup_url (AmqServer *self)
+{
+  if (!self->listening)
+    return NULL;
+  if (strchr (self->address, ':') != NULL)
+    return g_strdup_printf ("http://[%s]:%u", self->address, self->port);
+  return g_strdup_printf ("http://%s:%u", self->address, self->port);
+}
+
+void
+amq_server_set_api_key (AmqServer *self, const char *api_key)
+{
+  g_free (self->api_key);
+  self->api_key = api_key && *api_key ? g_strdup (api_key) : NULL;
+}
+
+void
+amq_server_set_profile_arn (AmqServer *self, const char *profile_arn)
+{
+  g_free (self->profile_arn);
+  self->profile_arn = profile_arn && *profile_arn ? g_strdup (profile_arn) : NULL;
+}
+
+void
+amq_server_set_ping_interval (AmqServer *self, guint seconds)
+{
+  self->ping_interval = seconds;
+}
+
+static void
+amq_server_finalize (GObject *object)
+{
+  AmqServer *self = AMQ_SERVER (object);
+
+  soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->tokens);
+  g_clear_object (&self->upstream);
+  g_clear_object (&self->models);
+  g_free (self->api_key);
+  g_free (self->profile_arn);
+  g_free (self->address);
+  G_OBJECT_CLASS (amq_server_parent_class)->finalize (object);
+}
+
+static void
+amq_server_class_init (AmqServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = amq_server_finalize;
+}
+
+static void
+amq_server_init (AmqServer *self)
+{
+  self->soup = soup_server_new ("server-header", "amq2api/" PACKAGE_VERSION, NULL);
+  self->ping_interval = AMQ_SSE_PING_INTERVAL;
+  self->started_at = g_get_monotonic_time ();
+  soup_server_add_handler (self->soup, NULL, handle, self, NULL);
+}
+
+AmqServer *
+amq_server_new (AmqTokenManager *tokens, AmqUpstream *upstream, AmqModelMap *models)
+{
+  AmqServer *self = g_object_new (AMQ_TYPE_SERVER, NULL);
+
+  self->tokens = g_object_ref (tokens);
+  self->upstream = g_object_ref (upstream);
+  self->models = g_object_ref (models);
+  return self;
+}

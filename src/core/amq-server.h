@@ -1,0 +1,40 @@
+/* amq-server.h: the local Anthropic Messages API */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "amq-model-map.h"
+#include "amq-token-manager.h"
+#include "amq-upstream.h"
+
+G_BEGIN_DECLS
+
+#define AMQ_DEFAULT_PORT     8080
+#define AMQ_MAX_BODY_BYTES   (32 * 1024 * 1024)
+
+#define AMQ_TYPE_SERVER (amq_server_get_type ())
+G_DECLARE_FINAL_TYPE (AmqServer, amq_server, AMQ, SERVER, GObject)
+
+AmqServer       *amq_server_new               (AmqTokenManager *tokens,
+                                               AmqUpstream     *upstream,
+                                               AmqModelMap     *models);
+/* Listens on @address:@port (0 picks a free port). Any address but loopback needs an API key. */
+gboolean         amq_server_start             (AmqServer   *self,
+                                               const char  *address,
+                                               guint        port,
+                                               GError     **error);
+void             amq_server_stop              (AmqServer   *self);
+gboolean         amq_server_is_listening      (AmqServer   *self);
+/* "http://127.0.0.1:8080", or NULL when stopped. */
+char            *amq_server_dup_url           (AmqServer   *self);
+guint            amq_server_get_port          (AmqServer   *self);
+/* Clients must send this key (x-api-key or Authorization: Bearer); NULL accepts any. */
+void             amq_server_set_api_key       (AmqServer   *self,
+                                               const char  *api_key);
+void             amq_server_set_profile_arn   (AmqServer   *self,
+                                               const char  *profile_arn);
+void             amq_server_set_ping_interval (AmqServer   *self,
+                                               guint        seconds);
+guint64          amq_server_get_requests_served (AmqServer *self);
+
+G_END_DECLS

@@ -1,0 +1,50 @@
+/* amq-token-manager.h: a valid Amazon Q access token, one refresh in flight at most */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define AMQ_DEFAULT_TOKEN_ENDPOINT "https://oidc.us-east-1.amazonaws.com/token"
+#define AMQ_REFRESH_AHEAD_SECONDS  300
+
+typedef enum {
+  AMQ_TOKEN_STATE_NO_CREDENTIALS,
+  AMQ_TOKEN_STATE_EXPIRED,        /* credentials, no valid access token yet */
+  AMQ_TOKEN_STATE_REFRESHING,
+  AMQ_TOKEN_STATE_VALID,
+  AMQ_TOKEN_STATE_SIGN_IN_NEEDED, /* the refresh token was refused: log in again */
+  AMQ_TOKEN_STATE_FAILED,         /* the last refresh failed for a passing reason */
+} AmqTokenState;
+
+#define AMQ_TYPE_TOKEN_MANAGER (amq_token_manager_get_type ())
+G_DECLARE_FINAL_TYPE (AmqTokenManager, amq_token_manager, AMQ, TOKEN_MANAGER, GObject)
+
+AmqTokenManager *amq_token_manager_new              (const char       *token_endpoint);
+/* New credentials: drop the access token and start from them. */
+void             amq_token_manager_set_credentials  (AmqTokenManager  *self,
+                                                     const char       *refresh_token,
+                                                     const char       *client_id,
+                                                     const char       *client_secret);
+void             amq_token_manager_set_endpoint     (AmqTokenManager  *self,
+                                                     const char       *token_endpoint);
+gboolean         amq_token_manager_has_credentials  (AmqTokenManager  *self);
+/* Hands out a valid access token, refreshing first when needed. */
+void             amq_token_manager_get_token_async  (AmqTokenManager  *self,
+                                                     GCancellable     *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer          user_data);
+char            *amq_token_manager_get_token_finish (AmqTokenManager  *self,
+                                                     GAsyncResult     *result,
+                                                     GError          **error);
+/* Upstream refused @access_token: forget it so the next get refreshes (once). */
+void             amq_token_manager_invalidate       (AmqTokenManager  *self,
+                                                     const char       *access_token);
+AmqTokenState    amq_token_manager_get_state        (AmqTokenManager  *self);
+const char      *amq_token_manager_get_state_text   (AmqTokenManager  *self);
+/* Wall-clock seconds since the epoch, 0 when there is no token. */
+gint64           amq_token_manager_get_expires_at   (AmqTokenManager  *self);
+const char      *amq_token_manager_get_last_error   (AmqTokenManager  *self);
+guint            amq_token_manager_get_refresh_count (AmqTokenManager *self);
+
+G_END_DECLS

@@ -1,0 +1,149 @@
+/* amq-upstream.c */
+#include "amq-upstream.h"
+
+#include <string.h>
+
+struct _AmqUpstream
+{
+  GObject      parent_instance;
+  SoupSession *session;
+  char        *endpoint;
+  guint        idle_timeout;
+};
+
+G_DEFINE_FINAL_TYPE (AmqUpstream, amq_upstream, G_TYPE_OBJECT)
+
+char *
+amq_upstream_endpoint_for_profile (const char *profile_arn)
+{
+  g_auto(GStrv) fields = NULL;
+
+  if (profile_arn == NULL)
+    return NULL;
+  fields = g_strsplit (profile_arn, ":", 6);
+  if (g_strv_length (fields) >= 4 && g_str_equal (fields[3], "eu-central-1"))
+    return g_strdup ("https://q.eu-central-1.amazonaws.com");
+  return NULL;
+}
+
+static void
+on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GInputStream *stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+
+  if (stream == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, stream, g_object_unref);
+}
+
+void
+amq_upstream_send_async (AmqUpstream         *self,
+                         const char          *body,
+                         const char          *access_token,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autofree char *url = g_strconcat (self->endpoint, g_str_has_suffix (self->endpoint, "/") ? "" : "/", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *auth = g_strconcat ("Bearer ", access_token, NULL);
+  g_autofree char *invocation = g_uuid_string_random ();
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  SoupMessageHeaders *headers;
+
+  g_task_set_source_tag (task, amq_upstream_send_async);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "the Amazon Q endpoint '%s' is not a valid URL", self->endpoint);
+      g_object_unref (task);
+      return;
+    }
+  headers = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (headers, "Authorization", auth);
+  soup_message_headers_replace (headers, "X-Amz-Target",
+                                "AmazonCodeWhispererStreamingService.GenerateAssistantResponse");
+  soup_message_headers_replace (headers, "User-Agent", AMQ_USER_AGENT);
+  soup_message_headers_replace (headers, "X-Amz-User-Agent", AMQ_USER_AGENT);
+  soup_message_headers_replace (headers, "X-Amzn-Codewhisperer-Optout", "true");
+  soup_message_headers_replace (headers, "Amz-Sdk-Request", "attempt=1; max=3");
+  soup_message_headers_replace (headers, "Amz-Sdk-Invocation-Id", invocation);
+  soup_message_set_request_body_from_bytes (msg, "application/x-amz-json-1.0", bytes);
+  g_task_set_task_data (task, g_object_ref (msg), g_object_unref);
+  soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable, on_sent, task);
+}
+
+GInputStream *
+amq_upstream_send_finish (AmqUpstream   *self,
+                          GAsyncResult  *result,
+                          SoupMessage  **message,
+                          GError       **error)
+{
+  if (message != NULL)
+    *message = g_object_ref (g_task_get_task_data (G_TASK (result)));
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+amq_upstream_set_endpoint (AmqUpstream *self, const char *endpoint)
+{
+  g_free (self->endpoint);
+  self->endpoint = g_strdup (endpoint && *endpoint ? endpoint : AMQ_DEFAULT_API_ENDPOINT);
+}
+
+const char *
+amq_upstream_get_endpoint (AmqUpstream *self)
+{
+  return self->endpoint;
+}
+
+void
+amq_upstream_set_idle_timeout (AmqUpstream *self, guint seconds)
+{
+  self->idle_timeout = seconds;
+  g_object_set (self->session, "timeout", seconds, NULL);
+}
+
+guint
+amq_upstream_get_idle_timeout (AmqUpstream *self)
+{
+  return self->idle_timeout;
+}
+
+static void
+amq_upstream_finalize (GObject *object)
+{
+  AmqUpstream *self = AMQ_UPSTREAM (object);
+
+  g_clear_object (&self->session);
+  g_free (self->endpoint);
+  G_OBJECT_CLASS (amq_upstream_parent_class)->finalize (object);
+}
+
+static void
+amq_upstream_class_init (AmqUpstreamClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = amq_upstream_finalize;
+}
+
+static void
+amq_upstream_init (AmqUpstream *self)
+{
+  /* the defaults queue requests two at a time per host: an agent runs many at once */
+  self->session = soup_session_new_with_options ("max-conns", 2048, "max-conns-per-host", 2048,
+                                                 "idle-timeout", 60, NULL);
+  amq_upstream_set_idle_timeout (self, AMQ_DEFAULT_IDLE_TIMEOUT);
+}
+
+AmqUpstream *
+amq_upstream_new (const char *endpoint)
+{
+  AmqUpstream *self = g_object_new (AMQ_TYPE_UPSTREAM, NULL);
+
+  amq_upstream_set_endpoint (self, endpoint);
+  return self;
+}

@@ -1,0 +1,37 @@
+/* amq-upstream.h: the HTTP call to Amazon Q's GenerateAssistantResponse */
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+#define AMQ_DEFAULT_API_ENDPOINT "https://q.us-east-1.amazonaws.com"
+#define AMQ_DEFAULT_IDLE_TIMEOUT 120
+#define AMQ_USER_AGENT "aws-sdk-rust/1.3.9 ua/2.1 api/codewhispererstreaming/0.1.11582 os/linux lang/rust/1.87.0 md/appVersion-1.19.3 app/AmazonQ-For-CLI"
+
+#define AMQ_TYPE_UPSTREAM (amq_upstream_get_type ())
+G_DECLARE_FINAL_TYPE (AmqUpstream, amq_upstream, AMQ, UPSTREAM, GObject)
+
+AmqUpstream  *amq_upstream_new            (const char *endpoint);
+void          amq_upstream_set_endpoint   (AmqUpstream *self,
+                                           const char  *endpoint);
+const char   *amq_upstream_get_endpoint   (AmqUpstream *self);
+/* Seconds to wait for the response headers or between body bytes. */
+void          amq_upstream_set_idle_timeout (AmqUpstream *self,
+                                             guint        seconds);
+guint         amq_upstream_get_idle_timeout (AmqUpstream *self);
+/* The endpoint for a profile ARN's region (eu-central-1 has its own), or the configured one. */
+char         *amq_upstream_endpoint_for_profile (const char *profile_arn);
+void          amq_upstream_send_async     (AmqUpstream         *self,
+                                           const char          *body,
+                                           const char          *access_token,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+/* The body stream once headers arrived; @message (out) tells the status and headers. */
+GInputStream *amq_upstream_send_finish    (AmqUpstream   *self,
+                                           GAsyncResult  *result,
+                                           SoupMessage  **message,
+                                           GError       **error);
+
+G_END_DECLS

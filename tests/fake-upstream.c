@@ -1,0 +1,330 @@
+/* fake-upstream.c: a fake Amazon Q (GenerateAssistantResponse + the OIDC /token endpoint)
+ * for the integration tests, runnable by hand: fake-upstream [--port N].
+ *
+ * The scenario comes from a marker "SCENARIO:name" anywhere in the request body
+ * (tests/data/scenarios/name.json; "large" is generated); without one it answers "text".
+ * Refresh tokens choose the token endpoint's behaviour: rt-invalid (invalid_grant),
+ * rt-garbage (200 with a body that is not JSON), rt-hang (never answers), rt-slow (answers
+ * after 300 ms), rt-rotate* (rotates the refresh token); any other works. GET /stats tells
+ * what it saw. */
+#include <glib-unix.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenario.h"
+
+static struct {
+  guint      token_calls;
+  guint      requests;
+  guint      rejected_tokens;
+  guint      closed_early;
+  gint64     last_closed_early_us;  /* monotonic */
+  guint      token_serial;
+  GHashTable *valid_tokens;
+  GHashTable *revoked_tokens;
+  char       *last_refresh_token;
+  char       *last_body;
+} stats;
+
+typedef struct {
+  SoupServerMessage *msg;
+  Scenario          *scenario;
+  guint              next_frame;
+  guint              timer;
+  gboolean           done;
+} Stream;
+
+static void
+stream_free (Stream *s)
+{
+  g_clear_handle_id (&s->timer, g_source_remove);
+  g_object_unref (s->msg);
+  scenario_free (s->scenario);
+  g_free (s);
+}
+
+/* Appends @data in random pieces of 1..512 bytes, each its own chunk. */
+static void
+append_in_pieces (SoupMessageBody *body, GBytes *data)
+{
+  gsize len = g_bytes_get_size (data);
+  const guint8 *p = g_bytes_get_data (data, NULL);
+  gsize off = 0;
+
+  while (off < len)
+    {
+      gsize piece = g_random_int_range (1, 513);
+      gsize n = MIN (len - off, piece);
+
+      soup_message_body_append (body, SOUP_MEMORY_COPY, p + off, n);
+      off += n;
+    }
+}
+
+static gboolean
+write_next (gpointer user_data)
+{
+  Stream *s = user_data;
+  SoupMessageBody *body = soup_server_message_get_response_body (s->msg);
+
+  s->timer = 0;
+  if (s->done)
+    return G_SOURCE_REMOVE;
+  if (s->next_frame < s->scenario->frames->len)
+    append_in_pieces (body, g_ptr_array_index (s->scenario->frames, s->next_frame++));
+  if (s->next_frame >= s->scenario->frames->len)
+    {
+      soup_message_body_complete (body);
+      s->done = TRUE;
+    }
+  else
+    s->timer = g_timeout_add (s->scenario->gap_ms, write_next, s);
+  soup_server_message_unpause (s->msg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_stream_finished (SoupServerMessage *msg, Stream *s)
+{
+  if (!s->done)
+    {
+      stats.closed_early++;
+      stats.last_closed_early_us = g_get_monotonic_time ();
+    }
+  s->done = TRUE;
+  stream_free (s);
+}
+
+static void
+respond_aws_error (SoupServerMessage *msg, guint status, const char *type, const char *message)
+{
+  g_autofree char *json = g_strdup_printf ("{\"__type\":\"com.amazon.aws.codewhisperer#%s\",\"message\":\"%s\"}",
+                                           type, message);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_COPY, json, strlen (json));
+}
+
+static char *
+find_scenario_name (const char *body)
+{
+  const char *at = strstr (body, "SCENARIO:");
+  gsize n = 0;
+
+  if (at == NULL)
+    return g_strdup ("text");
+  at += strlen ("SCENARIO:");
+  while (g_ascii_isalnum (at[n]) || at[n] == '_')
+    n++;
+  return g_strndup (at, n);
+}
+
+static void
+handle_generate (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
+  const char *auth = soup_message_headers_get_one (req, "Authorization");
+  const char *token = auth && g_str_has_prefix (auth, "Bearer ") ? auth + 7 : "";
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_autofree char *name = find_scenario_name (text);
+  g_autoptr(GError) error = NULL;
+  Scenario *scenario;
+  Stream *s;
+
+  stats.requests++;
+  g_free (stats.last_body);
+  stats.last_body = g_strdup (text);
+  if (g_hash_table_contains (stats.revoked_tokens, token) || !g_hash_table_contains (stats.valid_tokens, token))
+    {
+      stats.rejected_tokens++;
+      respond_aws_error (msg, 403, "AccessDeniedException", "The bearer token included in the request is invalid.");
+      return;
+    }
+  if (g_str_equal (name, "revoke_token"))
+    {
+      /* the token expired at the service: the proxy must refresh and retry once */
+      g_hash_table_add (stats.revoked_tokens, g_strdup (token));
+      stats.rejected_tokens++;
+      respond_aws_error (msg, 403, "AccessDeniedException", "The bearer token included in the request is invalid.");
+      return;
+    }
+  if (g_str_equal (name, "large"))
+    scenario = scenario_new_large (100000, 64);
+  else if ((scenario = scenario_load (name, &error)) == NULL)
+    {
+      respond_aws_error (msg, 400, "ValidationException", "unknown test scenario");
+      return;
+    }
+  if (scenario->http_status != 200)
+    {
+      soup_server_message_set_status (msg, scenario->http_status, NULL);
+      if (scenario->http_error_type)
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg), "x-amzn-errortype",
+                                      scenario->http_error_type);
+      soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_COPY,
+                                        scenario->http_body, strlen (scenario->http_body));
+      scenario_free (scenario);
+      return;
+    }
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg), SOUP_ENCODING_CHUNKED);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Content-Type",
+                                "application/vnd.amazon.eventstream");
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+  s = g_new0 (Stream, 1);
+  s->msg = g_object_ref (msg);
+  s->scenario = scenario;
+  g_signal_connect (msg, "finished", G_CALLBACK (on_stream_finished), s);
+  soup_server_message_pause (msg);
+  if (scenario->gap_ms == 0)
+    {
+      g_autoptr(GBytes) all = scenario_body (scenario);
+
+      append_in_pieces (soup_server_message_get_response_body (msg), all);
+      soup_message_body_complete (soup_server_message_get_response_body (msg));
+      s->done = TRUE;
+      soup_server_message_unpause (msg);
+    }
+  else
+    s->timer = g_timeout_add (scenario->gap_ms, write_next, s);
+}
+
+static gboolean
+answer_later (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+
+  soup_server_message_unpause (msg);
+  g_object_unref (msg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle_token (SoupServerMessage *msg)
+{
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *refresh = "";
+  g_autofree char *reply = NULL;
+  g_autofree char *access = NULL;
+  g_autofree char *rotated = NULL;
+
+  stats.token_calls++;
+  if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    refresh = json_object_get_string_member_with_default (json_node_get_object (json_parser_get_root (parser)),
+                                                          "refreshToken", "");
+  g_free (stats.last_refresh_token);
+  stats.last_refresh_token = g_strdup (refresh);
+  if (g_str_equal (refresh, "rt-invalid"))
+    {
+      const char *json = "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid refresh token provided\"}";
+      soup_server_message_set_status (msg, 400, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, json, strlen (json));
+      return;
+    }
+  if (g_str_equal (refresh, "rt-garbage"))
+    {
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "<html>oops", 10);
+      return;
+    }
+  if (g_str_equal (refresh, "rt-hang"))
+    {
+      soup_server_message_pause (msg);  /* never answered */
+      g_object_ref (msg);
+      return;
+    }
+  access = g_strdup_printf ("at-%u", ++stats.token_serial);
+  g_hash_table_add (stats.valid_tokens, g_strdup (access));
+  if (g_str_has_prefix (refresh, "rt-rotate"))
+    rotated = g_strdup_printf ("rt-rotated-%u", stats.token_serial);
+  reply = g_strdup_printf ("{\"accessToken\":\"%s\",\"expiresIn\":3600,\"tokenType\":\"Bearer\"%s%s%s}",
+                           access, rotated ? ",\"refreshToken\":\"" : "", rotated ? rotated : "",
+                           rotated ? "\"" : "");
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, reply, strlen (reply));
+  if (g_str_equal (refresh, "rt-slow"))
+    {
+      soup_server_message_pause (msg);
+      g_timeout_add (300, answer_later, g_object_ref (msg));
+    }
+}
+
+static void
+handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
+{
+  const char *target = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "X-Amz-Target");
+
+  if (g_str_equal (path, "/token"))
+    handle_token (msg);
+  else if (g_str_equal (path, "/stats"))
+    {
+      g_autofree char *json = g_strdup_printf (
+        "{\"token_calls\":%u,\"requests\":%u,\"rejected_tokens\":%u,\"closed_early\":%u,"
+        "\"since_closed_early_ms\":%" G_GINT64_FORMAT ",\"last_refresh_token\":\"%s\"}",
+        stats.token_calls, stats.requests, stats.rejected_tokens, stats.closed_early,
+        stats.last_closed_early_us ? (g_get_monotonic_time () - stats.last_closed_early_us) / 1000 : -1,
+        stats.last_refresh_token ? stats.last_refresh_token : "");
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json, strlen (json));
+    }
+  else if (g_str_equal (path, "/last-body"))
+    {
+      const char *text = stats.last_body ? stats.last_body : "";
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
+    }
+  else if (g_str_equal (path, "/") && g_strcmp0 (target, "AmazonCodeWhispererStreamingService.GenerateAssistantResponse") == 0)
+    handle_generate (msg);
+  else
+    respond_aws_error (msg, 404, "UnknownOperationException", "unknown operation");
+}
+
+static gboolean
+on_signal (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+int
+main (int argc, char **argv)
+{
+  gint port = 0;
+  GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port (0 picks one)", "PORT" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  GSList *uris;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  stats.valid_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  stats.revoked_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  soup_server_add_handler (server, NULL, handle, NULL, NULL);
+  if (!soup_server_listen_local (server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
+    {
+      g_printerr ("fake-upstream: %s\n", error->message);
+      return 1;
+    }
+  uris = soup_server_get_uris (server);
+  printf ("listening on http://127.0.0.1:%d\n", g_uri_get_port (uris->data));
+  fflush (stdout);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_unix_signal_add (SIGTERM, on_signal, loop);
+  g_unix_signal_add (SIGINT, on_signal, loop);
+  g_main_loop_run (loop);
+  return 0;
+}
