@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "amq-close-watch.h"
 #include "scenario.h"
 
 static struct {
@@ -30,6 +31,7 @@ static struct {
 
 typedef struct {
   SoupServerMessage *msg;
+  GSource           *close_watch;
   Scenario          *scenario;
   guint              next_frame;
   guint              timer;
@@ -40,6 +42,11 @@ static void
 stream_free (Stream *s)
 {
   g_clear_handle_id (&s->timer, g_source_remove);
+  if (s->close_watch != NULL)
+    {
+      g_source_destroy (s->close_watch);
+      g_source_unref (s->close_watch);
+    }
   g_object_unref (s->msg);
   scenario_free (s->scenario);
   g_free (s);
@@ -95,6 +102,22 @@ on_stream_finished (SoupServerMessage *msg, Stream *s)
     }
   s->done = TRUE;
   stream_free (s);
+}
+
+static void
+on_peer_closed (gpointer user_data)
+{
+  Stream *s = user_data;
+
+  g_clear_pointer (&s->close_watch, g_source_unref);
+  g_clear_handle_id (&s->timer, g_source_remove);
+  if (!s->done)
+    {
+      stats.closed_early++;
+      stats.last_closed_early_us = g_get_monotonic_time ();
+      s->done = TRUE;
+    }
+  soup_server_message_unpause (s->msg);
 }
 
 static void
@@ -178,6 +201,7 @@ handle_generate (SoupServerMessage *msg)
   s->msg = g_object_ref (msg);
   s->scenario = scenario;
   g_signal_connect (msg, "finished", G_CALLBACK (on_stream_finished), s);
+  s->close_watch = amq_close_watch_new (msg, on_peer_closed, s);
   soup_server_message_pause (msg);
   if (scenario->gap_ms == 0)
     {
@@ -189,7 +213,7 @@ handle_generate (SoupServerMessage *msg)
       soup_server_message_unpause (msg);
     }
   else
-    s->timer = g_timeout_add (scenario->gap_ms, write_next, s);
+    write_next (s);  /* headers and the first frame now, then a gap before each next one */
 }
 
 static gboolean
@@ -314,7 +338,24 @@ main (int argc, char **argv)
   stats.valid_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   stats.revoked_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   soup_server_add_handler (server, NULL, handle, NULL, NULL);
-  if (!soup_server_listen_local (server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error))
+  {
+    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+    g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+
+    if (socket != NULL)
+      {
+        g_socket_set_listen_backlog (socket, 4096);
+        if (!g_socket_bind (socket, address, TRUE, &error) || !g_socket_listen (socket, &error))
+          g_clear_object (&socket);
+      }
+    if (socket == NULL || !soup_server_listen_socket (server, socket, 0, &error))
+      {
+        g_printerr ("fake-upstream: %s\n", error->message);
+        return 1;
+      }
+  }
+  if (FALSE)
     {
       g_printerr ("fake-upstream: %s\n", error->message);
       return 1;

@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "amq-close-watch.h"
 #include "amq-converter.h"
 #include "amq-error.h"
 #include "amq-event-stream-reader.h"
@@ -53,6 +54,7 @@ typedef struct {
   gboolean            retried;
   gboolean            finished;    /* the client side is over: touch msg no more */
   gulong              finished_handler;
+  GSource            *close_watch;
   SoupMessage        *upstream_msg;
   GInputStream       *upstream_stream;
   AmqEventSink       *sink;
@@ -66,6 +68,11 @@ request_context_free (RequestContext *ctx)
 {
   if (ctx->finished_handler != 0)
     g_signal_handler_disconnect (ctx->msg, ctx->finished_handler);
+  if (ctx->close_watch != NULL)
+    {
+      g_source_destroy (ctx->close_watch);
+      g_source_unref (ctx->close_watch);
+    }
   g_clear_object (&ctx->msg);
   g_free (ctx->request_id);
   g_clear_object (&ctx->request);
@@ -327,12 +334,28 @@ on_client_gone (SoupServerMessage *msg, gpointer user_data)
 {
   RequestContext *ctx = user_data;
 
+  if (ctx->finished)
+    return;
   ctx->finished = TRUE;
-  g_signal_handler_disconnect (msg, ctx->finished_handler);
+  g_signal_handler_disconnect (ctx->msg, ctx->finished_handler);
   ctx->finished_handler = 0;
   if (AMQ_IS_SSE_WRITER (ctx->sink))
     amq_sse_writer_detach (AMQ_SSE_WRITER (ctx->sink));
   g_cancellable_cancel (ctx->cancellable);
+}
+
+/* The socket says the client hung up: stop now, and let libsoup find out as it resumes. */
+static void
+on_client_closed (gpointer user_data)
+{
+  RequestContext *ctx = user_data;
+
+  g_clear_pointer (&ctx->close_watch, g_source_unref);
+  if (ctx->finished)
+    return;
+  g_info ("request %s: the client went away", ctx->request_id);
+  on_client_gone (ctx->msg, ctx);
+  soup_server_message_unpause (ctx->msg);
 }
 
 /* ---- routes ---- */
@@ -379,6 +402,7 @@ handle_messages (AmqServer *self, SoupServerMessage *msg, const char *request_id
   ctx->cancellable = g_cancellable_new ();
   ctx->started = g_get_monotonic_time ();
   ctx->finished_handler = g_signal_connect (msg, "finished", G_CALLBACK (on_client_gone), ctx);
+  ctx->close_watch = amq_close_watch_new (msg, on_client_closed, ctx);
   soup_server_message_pause (msg);
   fetch_token (ctx);
 }
@@ -597,6 +621,7 @@ amq_server_start (AmqServer *self, const char *address, guint port, GError **err
 {
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) socket = NULL;
   GSList *uris;
 
   if (self->listening)
@@ -614,7 +639,13 @@ amq_server_start (AmqServer *self, const char *address, guint port, GError **err
       return FALSE;
     }
   socket_address = g_inet_socket_address_new (inet, port);
-  if (!soup_server_listen (self->soup, socket_address, 0, error))
+  /* GSocket's default backlog (10) resets connections when an agent opens many at once */
+  socket = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (socket, 1024);
+  if (!g_socket_bind (socket, socket_address, TRUE, error) || !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (self->soup, socket, 0, error))
     return FALSE;
   uris = soup_server_get_uris (self->soup);
   self->port = uris ? (guint) g_uri_get_port (uris->data) : port;

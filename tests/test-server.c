@@ -1,0 +1,535 @@
+/* test-server.c: amq2api-server against the fake Amazon Q, both real processes */
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <string.h>
+
+typedef struct {
+  GSubprocess *process;
+  char        *url;
+} Proc;
+
+static Proc fake;
+
+/* Children die with the test, even when an assertion aborts it. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static char *
+read_listening_line (GSubprocess *process)
+{
+  g_autoptr(GDataInputStream) lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  g_autofree char *line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
+
+  if (line == NULL || !g_str_has_prefix (line, "listening on "))
+    return NULL;
+  return g_strdup (line + strlen ("listening on "));
+}
+
+static void
+proc_stop (Proc *proc)
+{
+  if (proc->process == NULL)
+    return;
+  g_subprocess_send_signal (proc->process, SIGTERM);
+  g_subprocess_wait (proc->process, NULL, NULL);
+  g_clear_object (&proc->process);
+  g_clear_pointer (&proc->url, g_free);
+}
+
+static char *
+build_path (const char *dir, const char *name)
+{
+  return g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".", dir, name, NULL);
+}
+
+/* Starts amq2api-server with @refresh_token against the fake; extra args after. */
+static Proc
+start_server (const char *refresh_token, const char * const *extra)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autofree char *server = build_path ("../src", "amq2api-server");
+  g_autofree char *token_endpoint = g_strconcat (fake.url, "/token", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  Proc proc = { 0 };
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", refresh_token, TRUE);
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "client-id-test", TRUE);
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "client-secret-test", TRUE);
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_API_ENDPOINT", fake.url, TRUE);
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_TOKEN_ENDPOINT", token_endpoint, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "PORT");
+  g_ptr_array_add (argv, server);
+  g_ptr_array_add (argv, (gpointer) "--port=0");
+  g_ptr_array_add (argv, (gpointer) "--ping-interval=1");
+  g_ptr_array_add (argv, (gpointer) "--idle-timeout=2");
+  for (guint i = 0; extra && extra[i]; i++)
+    g_ptr_array_add (argv, (gpointer) extra[i]);
+  g_ptr_array_add (argv, NULL);
+  proc.process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  proc.url = read_listening_line (proc.process);
+  g_assert_nonnull (proc.url);
+  return proc;
+}
+
+typedef struct {
+  guint  status;
+  char  *body;
+  char  *content_type;
+  char  *request_id;
+  char  *retry_after;
+} Reply;
+
+static void
+reply_clear (Reply *r)
+{
+  g_free (r->body);
+  g_free (r->content_type);
+  g_free (r->request_id);
+  g_free (r->retry_after);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reply, reply_clear)
+
+static Reply
+http (const char *method, const char *url, const char *body, const char *header, const char *value)
+{
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  Reply r = { 0 };
+
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  if (header != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), header, value);
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  r.status = soup_message_get_status (msg);
+  r.body = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
+  r.content_type = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "Content-Type"));
+  r.request_id = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "request-id"));
+  r.retry_after = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "retry-after"));
+  return r;
+}
+
+static char *
+messages_body (const char *scenario, gboolean stream)
+{
+  return g_strdup_printf ("{\"model\":\"claude-sonnet-4-5-20250929\",\"max_tokens\":1024,\"stream\":%s,"
+                          "\"messages\":[{\"role\":\"user\",\"content\":\"Hello SCENARIO:%s\"}]}",
+                          stream ? "true" : "false", scenario);
+}
+
+static Reply
+post_messages (Proc *server, const char *scenario, gboolean stream)
+{
+  g_autofree char *url = g_strconcat (server->url, "/v1/messages?beta=true", NULL);
+  g_autofree char *body = messages_body (scenario, stream);
+
+  return http ("POST", url, body, NULL, NULL);
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  if (!json_parser_load_from_data (parser, text, -1, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    g_error ("not a JSON object: %s", text);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static gint64
+fake_stat (const char *name)
+{
+  g_autofree char *url = g_strconcat (fake.url, "/stats", NULL);
+  g_auto(Reply) r = http ("GET", url, NULL, NULL, NULL);
+  g_autoptr(JsonObject) o = parse_object (r.body);
+
+  return json_object_get_int_member (o, name);
+}
+
+static void
+test_health_and_probes (void)
+{
+  Proc server = start_server ("rt-ok", NULL);
+  g_autofree char *health = g_strconcat (server.url, "/health", NULL);
+  g_autofree char *missing = g_strconcat (server.url, "/v2/nothing", NULL);
+  g_autofree char *hello = g_strconcat (server.url, "/api/hello", NULL);
+  g_autofree char *messages = g_strconcat (server.url, "/v1/messages", NULL);
+  g_auto(Reply) r = http ("GET", health, NULL, NULL, NULL);
+  g_autoptr(JsonObject) o = parse_object (r.body);
+
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "healthy");
+  g_assert_true (json_object_has_member (o, "has_token"));
+  g_assert_true (json_object_has_member (o, "token_expired"));
+  g_assert_true (g_str_has_prefix (r.request_id, "req_"));
+  {
+    g_auto(Reply) nf = http ("GET", missing, NULL, NULL, NULL);
+    g_autoptr(JsonObject) e = parse_object (nf.body);
+    g_assert_cmpuint (nf.status, ==, 404);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (e, "error"), "type"), ==, "not_found_error");
+    g_assert_nonnull (nf.request_id);
+  }
+  {
+    g_auto(Reply) h = http ("HEAD", hello, NULL, NULL, NULL);
+    g_auto(Reply) m = http ("GET", messages, NULL, NULL, NULL);
+    g_assert_cmpuint (h.status, ==, 200);
+    g_assert_cmpuint (m.status, ==, 405);
+  }
+  proc_stop (&server);
+}
+
+static void
+test_text_stream_and_json (void)
+{
+  Proc server = start_server ("rt-ok", NULL);
+  g_auto(Reply) s = post_messages (&server, "text", TRUE);
+  g_auto(Reply) j = post_messages (&server, "text", FALSE);
+  g_autoptr(JsonObject) message = parse_object (j.body);
+
+  g_assert_cmpuint (s.status, ==, 200);
+  g_assert_true (g_str_has_prefix (s.content_type, "text/event-stream"));
+  g_assert_true (g_str_has_prefix (s.body, "event: message_start\n"));
+  g_assert_nonnull (strstr (s.body, "\"text\":\"Hello\""));
+  g_assert_true (g_str_has_suffix (s.body, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+  g_assert_cmpuint (j.status, ==, 200);
+  g_assert_true (g_str_has_prefix (j.content_type, "application/json"));
+  g_assert_cmpstr (json_object_get_string_member (message, "model"), ==, "claude-sonnet-4-5-20250929");
+  g_assert_cmpstr (json_object_get_string_member (message, "stop_reason"), ==, "end_turn");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (message, "content"), 0), "text"),
+                   ==, "Hello, wörld 你好 👋\n\"quoted\" \\ back");
+  proc_stop (&server);
+}
+
+typedef struct { const char *scenario; guint status; const char *type; const char *fragment; } ErrorRow;
+
+static void
+test_upstream_errors (void)
+{
+  static const ErrorRow rows[] = {
+    { "http_400", 400, "invalid_request_error", "Improperly formed request." },
+    { "http_400_too_long", 400, "invalid_request_error", "prompt is too long: " },
+    { "http_403_suspended", 403, "permission_error", "suspended" },
+    { "http_429", 429, "rate_limit_error", "Monthly request limit" },
+    { "http_429_capacity", 529, "overloaded_error", "high traffic" },
+    { "http_500", 502, "api_error", "unexpected error" },
+    { "http_502_html", 502, "api_error", "HTTP 502" },
+  };
+  Proc server = start_server ("rt-ok", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    for (guint stream = 0; stream < 2; stream++)
+      {
+        g_auto(Reply) r = post_messages (&server, rows[i].scenario, stream);
+        g_autoptr(JsonObject) o = parse_object (r.body);
+        JsonObject *e = json_object_get_object_member (o, "error");
+
+        g_test_message ("%s stream=%u -> %u %s", rows[i].scenario, stream, r.status, r.body);
+        g_assert_cmpuint (r.status, ==, rows[i].status);
+        g_assert_cmpstr (json_object_get_string_member (o, "type"), ==, "error");
+        g_assert_cmpstr (json_object_get_string_member (e, "type"), ==, rows[i].type);
+        g_assert_nonnull (strstr (json_object_get_string_member (e, "message"), rows[i].fragment));
+        if (rows[i].status == 429)
+          g_assert_nonnull (r.retry_after);
+      }
+  proc_stop (&server);
+}
+
+static void
+test_mid_stream_faults (void)
+{
+  static const char * const faults[][2] = {
+    { "exception", "rate_limit_error" },
+    { "error_frame", "api_error" },
+    { "truncated", "api_error" },
+    { "bad_crc", "api_error" },
+    { "giant_length", "api_error" },
+    { "stall", "timeout_error" },
+  };
+  Proc server = start_server ("rt-ok", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    {
+      g_auto(Reply) s = post_messages (&server, faults[i][0], TRUE);
+      g_auto(Reply) j = post_messages (&server, faults[i][0], FALSE);
+      g_autofree char *type = g_strdup_printf ("\"error\":{\"type\":\"%s\"", faults[i][1]);
+      g_autoptr(JsonObject) o = parse_object (j.body);
+
+      g_test_message ("%s: %s", faults[i][0], s.body);
+      g_assert_cmpuint (s.status, ==, 200);
+      g_assert_nonnull (strstr (s.body, "event: error\ndata: {\"type\":\"error\","));
+      g_assert_nonnull (strstr (s.body, type));
+      g_assert_null (strstr (s.body, "message_stop"));
+      g_assert_null (strstr (s.body, "end_turn"));
+      g_assert_cmpuint (j.status, >=, 400);
+      g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "error"), "type"), ==, faults[i][1]);
+    }
+  proc_stop (&server);
+}
+
+static void
+test_pings_fill_silence (void)
+{
+  Proc server = start_server ("rt-ok", NULL);
+  g_auto(Reply) s = post_messages (&server, "slow", TRUE);
+
+  g_assert_nonnull (strstr (s.body, "event: ping\ndata: {\"type\":\"ping\"}\n\n"));
+  g_assert_nonnull (strstr (s.body, "\"text\":\"steady\""));
+  g_assert_true (g_str_has_suffix (s.body, "{\"type\":\"message_stop\"}\n\n"));
+  proc_stop (&server);
+}
+
+typedef struct {
+  guint       pending;
+  guint       good;
+  GMainLoop  *loop;
+} Concurrent;
+
+static void
+on_concurrent_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Concurrent *c = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+
+  if (error != NULL)
+    g_test_message ("failed: %s", error->message);
+
+  if (body != NULL)
+    {
+      g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+      if (strstr (text, "\"partial_json\":\"{\\\"file_path\\\": \\\"/etc/hostname\\\"}\"") &&
+          g_str_has_suffix (text, "{\"type\":\"message_stop\"}\n\n"))
+        c->good++;
+      else
+        g_test_message ("bad reply: %s", text);
+    }
+  if (--c->pending == 0)
+    g_main_loop_quit (c->loop);
+}
+
+/* 200 streams wait on one slow refresh: the fake counts one token call. */
+static void
+test_concurrent_single_refresh (void)
+{
+  gint64 before = fake_stat ("token_calls");
+  Proc server = start_server ("rt-slow", NULL);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 400, "max-conns-per-host", 400,
+                                                                  "timeout", 60, NULL);
+  g_autofree char *url = g_strconcat (server.url, "/v1/messages", NULL);
+  g_autofree char *body = messages_body ("two_tools", TRUE);
+  Concurrent c = { 200, 0, g_main_loop_new (NULL, FALSE) };
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_concurrent_reply, &c);
+    }
+  g_main_loop_run (c.loop);
+  g_main_loop_unref (c.loop);
+  g_assert_cmpuint (c.good, ==, 200);
+  g_assert_cmpint (fake_stat ("token_calls") - before, ==, 1);
+  proc_stop (&server);
+}
+
+static void
+test_refused_token_refreshes_once (void)
+{
+  gint64 calls = fake_stat ("token_calls");
+  Proc server = start_server ("rt-ok", NULL);
+  g_auto(Reply) warm = post_messages (&server, "text", FALSE);
+  g_auto(Reply) r = post_messages (&server, "revoke_token", FALSE);
+
+  g_assert_cmpuint (warm.status, ==, 200);
+  /* the revoking scenario refuses every token it sees: one refresh, one retry, then 401 */
+  g_assert_cmpuint (r.status, ==, 401);
+  g_assert_cmpint (fake_stat ("token_calls") - calls, ==, 2);
+  {
+    g_auto(Reply) after = post_messages (&server, "text", FALSE);
+    g_assert_cmpuint (after.status, ==, 200);
+  }
+  proc_stop (&server);
+}
+
+static void
+test_invalid_grant (void)
+{
+  Proc server = start_server ("rt-invalid", NULL);
+  g_autofree char *health = g_strconcat (server.url, "/health", NULL);
+  g_auto(Reply) r = post_messages (&server, "text", TRUE);
+  g_autoptr(JsonObject) o = parse_object (r.body);
+  g_auto(Reply) h = http ("GET", health, NULL, NULL, NULL);
+  g_autoptr(JsonObject) ho = parse_object (h.body);
+
+  g_assert_cmpuint (r.status, ==, 401);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "error"), "type"), ==, "authentication_error");
+  g_assert_nonnull (strstr (r.body, "sign-in needed"));
+  g_assert_cmpstr (json_object_get_string_member (ho, "token_state"), ==, "sign-in-needed");
+  g_assert_true (json_object_get_boolean_member (ho, "sign_in_needed"));
+  proc_stop (&server);
+}
+
+static void
+test_token_endpoint_garbage (void)
+{
+  Proc server = start_server ("rt-garbage", NULL);
+  g_auto(Reply) r = post_messages (&server, "text", FALSE);
+
+  g_assert_cmpuint (r.status, ==, 502);
+  g_assert_nonnull (strstr (r.body, "token refresh failed"));
+  proc_stop (&server);
+}
+
+static void
+test_api_key (void)
+{
+  const char *args[] = { "--api-key=local-key-123", NULL };
+  Proc server = start_server ("rt-ok", args);
+  g_autofree char *url = g_strconcat (server.url, "/v1/messages", NULL);
+  g_autofree char *body = messages_body ("text", FALSE);
+  g_auto(Reply) none = http ("POST", url, body, NULL, NULL);
+  g_auto(Reply) wrong = http ("POST", url, body, "x-api-key", "local-key-124");
+  g_auto(Reply) key = http ("POST", url, body, "x-api-key", "local-key-123");
+  g_auto(Reply) bearer = http ("POST", url, body, "Authorization", "Bearer local-key-123");
+
+  g_assert_cmpuint (none.status, ==, 401);
+  g_assert_cmpuint (wrong.status, ==, 401);
+  g_assert_cmpuint (key.status, ==, 200);
+  g_assert_cmpuint (bearer.status, ==, 200);
+  g_assert_null (strstr (none.body, "local-key"));
+  proc_stop (&server);
+}
+
+/* The client hangs up mid-stream: the fake sees its connection closed at once. */
+static void
+test_disconnect_cancels_upstream (void)
+{
+  Proc server = start_server ("rt-ok", NULL);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GUri) uri = g_uri_parse (server.url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (uri), NULL, NULL);
+  g_autofree char *body = messages_body ("slow", TRUE);
+  g_autofree char *request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                              "Content-Length: %zu\r\n\r\n%s", strlen (body), body);
+  gint64 closed = fake_stat ("closed_early");
+  gint64 closed_at;
+  char buffer[4096];
+  gssize n;
+
+  g_assert_nonnull (conn);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request, strlen (request), NULL, NULL, NULL);
+  n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buffer, sizeof buffer - 1, NULL, NULL);
+  g_assert_cmpint (n, >, 0);
+  buffer[n] = '\0';
+  g_assert_nonnull (strstr (buffer, "message_start"));
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  closed_at = g_get_monotonic_time ();
+  g_usleep (500 * 1000);
+  g_assert_cmpint (fake_stat ("closed_early"), ==, closed + 1);
+  /* the fake saw its connection close within 100 ms of the hang-up (its next frame was
+   * 1.5 s away, so it was not the stream's end) */
+  g_assert_cmpint (fake_stat ("since_closed_early_ms"), >=, (g_get_monotonic_time () - closed_at) / 1000 - 100);
+  proc_stop (&server);
+}
+
+static void
+test_missing_credentials_and_signals (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *server = build_path ("../src", "amq2api-server");
+  g_autoptr(GSubprocess) p = NULL;
+  g_autofree char *err = NULL;
+
+  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_REFRESH_TOKEN");
+  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_ID");
+  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_SECRET");
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent", TRUE);
+  g_subprocess_launcher_set_cwd (launcher, g_get_tmp_dir ());
+  p = g_subprocess_launcher_spawn (launcher, NULL, server, "--port=0", NULL);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, NULL);
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 2);
+  g_assert_nonnull (strstr (err, "AMAZONQ_REFRESH_TOKEN"));
+  g_assert_nonnull (strstr (err, "AMAZONQ_CLIENT_SECRET"));
+  g_clear_object (&p);
+
+  p = g_subprocess_launcher_spawn (launcher, NULL, server, "--port=70000", NULL);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, NULL);
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 2);
+
+  {
+    Proc running = start_server ("rt-ok", NULL);
+    g_autoptr(GUri) uri = g_uri_parse (running.url, G_URI_FLAGS_NONE, NULL);
+    g_autofree char *port = g_strdup_printf ("--port=%d", g_uri_get_port (uri));
+    Proc busy = { 0 };
+
+    /* the same port again: a clear message and exit 1 */
+    g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", "rt-ok", TRUE);
+    g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "id", TRUE);
+    g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "secret", TRUE);
+    g_clear_object (&p);
+    g_clear_pointer (&err, g_free);
+    p = g_subprocess_launcher_spawn (launcher, NULL, server, port, NULL);
+    g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, NULL);
+    g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 1);
+    g_assert_nonnull (strstr (err, "cannot listen"));
+
+    g_subprocess_send_signal (running.process, SIGTERM);
+    g_assert_true (g_subprocess_wait (running.process, NULL, NULL));
+    g_assert_true (g_subprocess_get_if_exited (running.process));
+    g_assert_cmpint (g_subprocess_get_exit_status (running.process), ==, 0);
+    proc_stop (&running);
+    proc_stop (&busy);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree char *fake_path = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  fake_path = build_path (".", "fake-upstream");
+  fake.process = g_subprocess_launcher_spawn (launcher, &error, fake_path, "--port=0", NULL);
+  g_assert_no_error (error);
+  fake.url = read_listening_line (fake.process);
+  g_assert_nonnull (fake.url);
+
+  g_test_add_func ("/server/health-and-probes", test_health_and_probes);
+  g_test_add_func ("/server/text-stream-and-json", test_text_stream_and_json);
+  g_test_add_func ("/server/upstream-errors", test_upstream_errors);
+  g_test_add_func ("/server/mid-stream-faults", test_mid_stream_faults);
+  g_test_add_func ("/server/pings-fill-silence", test_pings_fill_silence);
+  g_test_add_func ("/server/concurrent-single-refresh", test_concurrent_single_refresh);
+  g_test_add_func ("/server/refused-token-refreshes-once", test_refused_token_refreshes_once);
+  g_test_add_func ("/server/invalid-grant", test_invalid_grant);
+  g_test_add_func ("/server/token-endpoint-garbage", test_token_endpoint_garbage);
+  g_test_add_func ("/server/api-key", test_api_key);
+  g_test_add_func ("/server/disconnect-cancels-upstream", test_disconnect_cancels_upstream);
+  g_test_add_func ("/server/missing-credentials-and-signals", test_missing_credentials_and_signals);
+  status = g_test_run ();
+  proc_stop (&fake);
+  return status;
+}
