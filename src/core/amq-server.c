@@ -19,6 +19,7 @@
 #include "amq-json-writer.h"
 #include "amq-message-builder.h"
 #include "amq-messages-request.h"
+#include "amq-request-log.h"
 #include "amq-sse-writer.h"
 #include "amq-translator.h"
 #include "config.h"
@@ -36,6 +37,7 @@ struct _AmqServer
   guint            port;
   guint            ping_interval;
   gint64           started_at;
+  AmqRequestLog   *log;
   guint64          requests_served;
   guint64          errors;
   gboolean         listening;
@@ -60,7 +62,7 @@ typedef struct {
   AmqEventSink       *sink;
   AmqTranslator      *translator;
   AmqEventStreamReader *reader;
-  gint64              started;
+  AmqRequestRecord   *record;
 } RequestContext;
 
 static void
@@ -86,6 +88,7 @@ request_context_free (RequestContext *ctx)
   g_clear_object (&ctx->sink);
   g_clear_object (&ctx->translator);
   g_clear_object (&ctx->reader);
+  g_clear_object (&ctx->record);
   g_object_unref (ctx->server);
   g_free (ctx);
 }
@@ -112,9 +115,21 @@ respond_error (AmqServer *self, SoupServerMessage *msg, const char *request_id, 
 }
 
 static void
+context_record (RequestContext *ctx, guint status, const char *error)
+{
+  const AmqUsage *usage = ctx->translator ? amq_translator_get_usage (ctx->translator) : NULL;
+
+  amq_request_record_finish (ctx->record, status, error,
+                             ctx->translator ? amq_translator_get_first_content_time (ctx->translator) : 0,
+                             usage ? usage->input_tokens : ctx->conversion->input_tokens,
+                             usage ? usage->output_tokens : 0);
+}
+
+static void
 context_fail (RequestContext *ctx, const GError *error)
 {
   g_info ("request %s failed: %s", ctx->request_id, error->message);
+  context_record (ctx, ctx->finished ? 499 : amq_error_http_status (error), error->message);
   if (ctx->finished)
     return;
   respond_error (ctx->server, ctx->msg, ctx->request_id, error);
@@ -140,6 +155,7 @@ on_body_done (GObject *source, GAsyncResult *result, gpointer user_data)
   amq_event_stream_reader_read_finish (ctx->reader, result, &error);
   if (ctx->finished)
     {
+      context_record (ctx, 499, "the client went away");
       request_context_free (ctx);
       return;
     }
@@ -151,14 +167,21 @@ on_body_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
       if (json != NULL)
         {
+          context_record (ctx, 200, NULL);
           respond_json (ctx->msg, 200, json);
           soup_server_message_unpause (ctx->msg);
         }
       else
         context_fail (ctx, message_error);
     }
-  else if (error != NULL)
-    ctx->server->errors++;
+  else
+    {
+      /* a stream that failed after its headers still answered 200: the error tells */
+      if (error != NULL)
+        ctx->server->errors++;
+      context_record (ctx, 200, amq_translator_get_stop_reason (ctx->translator) ? NULL
+                                : error ? error->message : "Amazon Q reported an error mid-stream");
+    }
   /* the writer completed the chunked body; closing the upstream stream drops its socket */
   g_input_stream_close_async (ctx->upstream_stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   request_context_free (ctx);
@@ -243,6 +266,7 @@ on_error_body (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (ctx->finished)
     {
+      context_record (ctx, 499, "the client went away");
       request_context_free (ctx);
       return;
     }
@@ -270,6 +294,7 @@ on_upstream_response (GObject *source, GAsyncResult *result, gpointer user_data)
   ctx->upstream_stream = amq_upstream_send_finish (AMQ_UPSTREAM (source), result, &ctx->upstream_msg, &error);
   if (ctx->finished)
     {
+      context_record (ctx, 499, "the client went away");
       request_context_free (ctx);
       return;
     }
@@ -311,6 +336,7 @@ on_token (GObject *source, GAsyncResult *result, gpointer user_data)
   ctx->access_token = amq_token_manager_get_token_finish (AMQ_TOKEN_MANAGER (source), result, &error);
   if (ctx->finished)
     {
+      context_record (ctx, 499, "the client went away");
       request_context_free (ctx);
       return;
     }
@@ -368,29 +394,26 @@ request_body (SoupServerMessage *msg)
   return soup_message_body_flatten (body);
 }
 
-static void
-handle_messages (AmqServer *self, SoupServerMessage *msg, const char *request_id)
+/* Starts the asynchronous answer, or fails at once with @error. */
+static gboolean
+handle_messages (AmqServer *self, SoupServerMessage *msg, const char *request_id,
+                 AmqRequestRecord *record, GError **error)
 {
   g_autoptr(GBytes) body = request_body (msg);
-  g_autoptr(GError) error = NULL;
   g_autoptr(AmqMessagesRequest) request = NULL;
   g_autofree char *upstream_model = NULL;
   RequestContext *ctx;
   AmqConversion *conversion;
 
-  request = amq_messages_request_parse (body, AMQ_REQUEST_MESSAGES, &error);
+  request = amq_messages_request_parse (body, AMQ_REQUEST_MESSAGES, error);
   if (request == NULL)
-    {
-      respond_error (self, msg, request_id, error);
-      return;
-    }
+    return FALSE;
   upstream_model = amq_model_map_resolve (self->models, amq_messages_request_get_model (request));
-  conversion = amq_converter_convert (request, upstream_model, self->profile_arn, &error);
+  amq_request_record_set_models (record, amq_messages_request_get_model (request), upstream_model,
+                                 amq_messages_request_get_stream (request));
+  conversion = amq_converter_convert (request, upstream_model, self->profile_arn, error);
   if (conversion == NULL)
-    {
-      respond_error (self, msg, request_id, error);
-      return;
-    }
+    return FALSE;
   g_info ("request %s: model %s -> %s, %s", request_id, amq_messages_request_get_model (request),
           upstream_model, amq_messages_request_get_stream (request) ? "stream" : "json");
   ctx = g_new0 (RequestContext, 1);
@@ -400,19 +423,19 @@ handle_messages (AmqServer *self, SoupServerMessage *msg, const char *request_id
   ctx->request = g_steal_pointer (&request);
   ctx->conversion = conversion;
   ctx->cancellable = g_cancellable_new ();
-  ctx->started = g_get_monotonic_time ();
+  ctx->record = g_object_ref (record);
   ctx->finished_handler = g_signal_connect (msg, "finished", G_CALLBACK (on_client_gone), ctx);
   ctx->close_watch = amq_close_watch_new (msg, on_client_closed, ctx);
   soup_server_message_pause (msg);
   fetch_token (ctx);
+  return TRUE;
 }
 
 static void
-handle_count_tokens (AmqServer *self, SoupServerMessage *msg, const char *request_id)
+handle_count_tokens (AmqServer *self, SoupServerMessage *msg, GError **error)
 {
   g_autoptr(GBytes) body = request_body (msg);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AmqMessagesRequest) request = amq_messages_request_parse (body, AMQ_REQUEST_COUNT_TOKENS, &error);
+  g_autoptr(AmqMessagesRequest) request = amq_messages_request_parse (body, AMQ_REQUEST_COUNT_TOKENS, error);
   g_autoptr(AmqConversion) conversion = NULL;
   g_autofree char *json = NULL;
   g_autofree char *upstream_model = NULL;
@@ -420,14 +443,10 @@ handle_count_tokens (AmqServer *self, SoupServerMessage *msg, const char *reques
   if (request != NULL)
     {
       upstream_model = amq_model_map_resolve (self->models, amq_messages_request_get_model (request));
-      conversion = amq_converter_convert (request, upstream_model, NULL, &error);
+      conversion = amq_converter_convert (request, upstream_model, NULL, error);
     }
   if (conversion == NULL)
-    {
-      /* an over-long prompt still has a count */
-      respond_error (self, msg, request_id, error);
-      return;
-    }
+    return;
   json = g_strdup_printf ("{\"input_tokens\":%" G_GUINT64_FORMAT "}", conversion->input_tokens);
   respond_json (msg, 200, json);
 }
@@ -451,7 +470,7 @@ append_model (GString *out, guint i)
 
 static void
 handle_models (AmqServer *self, SoupServerMessage *msg, const char *path, GHashTable *query,
-               const char *request_id)
+               GError **error)
 {
   g_autoptr(GString) out = g_string_new (NULL);
   guint n = G_N_ELEMENTS (model_display);
@@ -469,10 +488,7 @@ handle_models (AmqServer *self, SoupServerMessage *msg, const char *path, GHashT
             respond_json (msg, 200, out->str);
             return;
           }
-      {
-        g_autoptr(GError) error = g_error_new (AMQ_ERROR, AMQ_ERROR_NOT_FOUND, "model: %s", id);
-        respond_error (self, msg, request_id, error);
-      }
+      g_set_error (error, AMQ_ERROR, AMQ_ERROR_NOT_FOUND, "model: %s", id);
       return;
     }
   if (query != NULL)
@@ -568,6 +584,8 @@ handle (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *
   g_autoptr(GError) error = NULL;
   gboolean post = g_str_equal (method, "POST");
   gboolean get = g_str_equal (method, "GET") || g_str_equal (method, "HEAD");
+  g_autoptr(AmqRequestRecord) record = NULL;
+  gboolean answering_later = FALSE;
 
   self->requests_served++;
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "request-id", request_id);
@@ -591,10 +609,12 @@ handle (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *
       gboolean models = g_str_has_prefix (path, "/v1/models") &&
                         (path[10] == '\0' || path[10] == '/');
 
+      record = amq_request_record_new (request_id, method, path);
+      amq_request_log_add (self->log, record);
       if (!authorized (self, msg))
         error = g_error_new (AMQ_ERROR, AMQ_ERROR_AUTHENTICATION, "invalid x-api-key");
       else if (models && get)
-        handle_models (self, msg, path, query, request_id);
+        handle_models (self, msg, path, query, &error);
       else if (models)
         error = g_error_new (AMQ_ERROR, AMQ_ERROR_METHOD_NOT_ALLOWED, "Method %s not allowed on %s", method, path);
       else if (!g_str_has_prefix (path, "/v1/messages") && !models)
@@ -606,14 +626,17 @@ handle (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *
                              "Request exceeds the maximum allowed number of bytes (%d MiB)",
                              AMQ_MAX_BODY_BYTES / (1024 * 1024));
       else if (g_str_equal (path, "/v1/messages"))
-        handle_messages (self, msg, request_id);
+        answering_later = handle_messages (self, msg, request_id, record, &error);
       else
-        handle_count_tokens (self, msg, request_id);
+        handle_count_tokens (self, msg, &error);
     }
   else
     error = g_error_new (AMQ_ERROR, AMQ_ERROR_NOT_FOUND, "Not found: %s", path);
   if (error != NULL)
     respond_error (self, msg, request_id, error);
+  if (record != NULL && !answering_later)
+    amq_request_record_finish (record, soup_server_message_get_status (msg),
+                               error ? error->message : NULL, 0, 0, 0);
 }
 
 gboolean
@@ -666,6 +689,7 @@ amq_server_stop (AmqServer *self)
 gboolean amq_server_is_listening (AmqServer *self) { return self->listening; }
 guint amq_server_get_port (AmqServer *self) { return self->port; }
 guint64 amq_server_get_requests_served (AmqServer *self) { return self->requests_served; }
+AmqRequestLog *amq_server_get_request_log (AmqServer *self) { return self->log; }
 
 char *
 amq_server_dup_url (AmqServer *self)
@@ -707,6 +731,7 @@ amq_server_finalize (GObject *object)
   g_clear_object (&self->tokens);
   g_clear_object (&self->upstream);
   g_clear_object (&self->models);
+  g_clear_object (&self->log);
   g_free (self->api_key);
   g_free (self->profile_arn);
   g_free (self->address);
@@ -725,6 +750,7 @@ amq_server_init (AmqServer *self)
   self->soup = soup_server_new ("server-header", "amq2api/" PACKAGE_VERSION, NULL);
   self->ping_interval = AMQ_SSE_PING_INTERVAL;
   self->started_at = g_get_monotonic_time ();
+  self->log = amq_request_log_new (AMQ_REQUEST_LOG_DEFAULT_LIMIT);
   soup_server_add_handler (self->soup, NULL, handle, self, NULL);
 }
 

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "amq-model-map.h"
+#include "amq-request-log.h"
 #include "amq-token-manager.h"
 #include "amq-upstream.h"
 
@@ -36,5 +37,6 @@ void             amq_server_set_profile_arn   (AmqServer   *self,
 void             amq_server_set_ping_interval (AmqServer   *self,
                                                guint        seconds);
 guint64          amq_server_get_requests_served (AmqServer *self);
+AmqRequestLog   *amq_server_get_request_log   (AmqServer   *self);
 
 G_END_DECLS

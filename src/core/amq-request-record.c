@@ -1,0 +1,138 @@
+/* amq-request-record.c */
+#include "amq-request-record.h"
+
+struct _AmqRequestRecord
+{
+  GObject    parent_instance;
+  char      *request_id;
+  GDateTime *time;
+  gint64     started_us;
+  char      *method;
+  char      *path;
+  char      *model_asked;
+  char      *model_used;
+  gboolean   stream;
+  guint      status;
+  gboolean   finished;
+  char      *error;
+  gint64     duration_ms;
+  gint64     first_token_ms;
+  guint64    input_tokens;
+  guint64    output_tokens;
+};
+
+/* The window binds to "finished" and re-reads the getters; one notification per change. */
+enum { PROP_0, PROP_FINISHED, PROP_MODEL_USED, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (AmqRequestRecord, amq_request_record, G_TYPE_OBJECT)
+
+void
+amq_request_record_set_models (AmqRequestRecord *self, const char *model_asked,
+                               const char *model_used, gboolean stream)
+{
+  g_free (self->model_asked);
+  g_free (self->model_used);
+  self->model_asked = g_strdup (model_asked);
+  self->model_used = g_strdup (model_used);
+  self->stream = stream;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL_USED]);
+}
+
+void
+amq_request_record_finish (AmqRequestRecord *self, guint status, const char *error,
+                           gint64 first_token_us, guint64 input_tokens, guint64 output_tokens)
+{
+  if (self->finished)
+    return;
+  self->finished = TRUE;
+  self->status = status;
+  self->error = g_strdup (error);
+  self->duration_ms = (g_get_monotonic_time () - self->started_us) / 1000;
+  self->first_token_ms = first_token_us > 0 ? (first_token_us - self->started_us) / 1000 : -1;
+  self->input_tokens = input_tokens;
+  self->output_tokens = output_tokens;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FINISHED]);
+}
+
+const char *amq_request_record_get_request_id (AmqRequestRecord *self) { return self->request_id; }
+GDateTime *amq_request_record_get_time (AmqRequestRecord *self) { return self->time; }
+const char *amq_request_record_get_method (AmqRequestRecord *self) { return self->method; }
+const char *amq_request_record_get_path (AmqRequestRecord *self) { return self->path; }
+const char *amq_request_record_get_model_asked (AmqRequestRecord *self) { return self->model_asked; }
+const char *amq_request_record_get_model_used (AmqRequestRecord *self) { return self->model_used; }
+gboolean amq_request_record_get_stream (AmqRequestRecord *self) { return self->stream; }
+guint amq_request_record_get_status (AmqRequestRecord *self) { return self->status; }
+gboolean amq_request_record_get_finished (AmqRequestRecord *self) { return self->finished; }
+const char *amq_request_record_get_error (AmqRequestRecord *self) { return self->error; }
+gint64 amq_request_record_get_duration_ms (AmqRequestRecord *self) { return self->duration_ms; }
+gint64 amq_request_record_get_first_token_ms (AmqRequestRecord *self) { return self->first_token_ms; }
+guint64 amq_request_record_get_input_tokens (AmqRequestRecord *self) { return self->input_tokens; }
+guint64 amq_request_record_get_output_tokens (AmqRequestRecord *self) { return self->output_tokens; }
+
+gboolean
+amq_request_record_is_error (AmqRequestRecord *self)
+{
+  return self->finished && (self->status >= 400 || self->error != NULL);
+}
+
+static void
+amq_request_record_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  AmqRequestRecord *self = AMQ_REQUEST_RECORD (object);
+
+  switch (prop_id)
+    {
+    case PROP_FINISHED:   g_value_set_boolean (value, self->finished); break;
+    case PROP_MODEL_USED: g_value_set_string (value, self->model_used); break;
+    default:              G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+amq_request_record_finalize (GObject *object)
+{
+  AmqRequestRecord *self = AMQ_REQUEST_RECORD (object);
+
+  g_free (self->request_id);
+  g_date_time_unref (self->time);
+  g_free (self->method);
+  g_free (self->path);
+  g_free (self->model_asked);
+  g_free (self->model_used);
+  g_free (self->error);
+  G_OBJECT_CLASS (amq_request_record_parent_class)->finalize (object);
+}
+
+static void
+amq_request_record_class_init (AmqRequestRecordClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = amq_request_record_get_property;
+  object_class->finalize = amq_request_record_finalize;
+  properties[PROP_FINISHED] = g_param_spec_boolean ("finished", NULL, NULL, FALSE,
+                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_MODEL_USED] = g_param_spec_string ("model-used", NULL, NULL, NULL,
+                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+amq_request_record_init (AmqRequestRecord *self)
+{
+  self->time = g_date_time_new_now_local ();
+  self->started_us = g_get_monotonic_time ();
+  self->first_token_ms = -1;
+}
+
+AmqRequestRecord *
+amq_request_record_new (const char *request_id, const char *method, const char *path)
+{
+  AmqRequestRecord *self = g_object_new (AMQ_TYPE_REQUEST_RECORD, NULL);
+
+  self->request_id = g_strdup (request_id);
+  self->method = g_strdup (method);
+  self->path = g_strdup (path);
+  return self;
+}

@@ -1,0 +1,44 @@
+/* amq-request-record.h: one request as the log shows it (no secrets, no message contents) */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define AMQ_TYPE_REQUEST_RECORD (amq_request_record_get_type ())
+G_DECLARE_FINAL_TYPE (AmqRequestRecord, amq_request_record, AMQ, REQUEST_RECORD, GObject)
+
+AmqRequestRecord *amq_request_record_new (const char *request_id,
+                                          const char *method,
+                                          const char *path);
+/* Fills what the parsed request says. */
+void amq_request_record_set_models   (AmqRequestRecord *self,
+                                      const char       *model_asked,
+                                      const char       *model_used,
+                                      gboolean          stream);
+/* The request is over: @status is the HTTP status (200 for a stream that then failed, with
+ * @error set), @error a one-line summary or NULL. */
+void amq_request_record_finish       (AmqRequestRecord *self,
+                                      guint             status,
+                                      const char       *error,
+                                      gint64            first_token_us,
+                                      guint64           input_tokens,
+                                      guint64           output_tokens);
+
+const char *amq_request_record_get_request_id   (AmqRequestRecord *self);
+GDateTime  *amq_request_record_get_time         (AmqRequestRecord *self);
+const char *amq_request_record_get_method       (AmqRequestRecord *self);
+const char *amq_request_record_get_path         (AmqRequestRecord *self);
+const char *amq_request_record_get_model_asked  (AmqRequestRecord *self);
+const char *amq_request_record_get_model_used   (AmqRequestRecord *self);
+gboolean    amq_request_record_get_stream       (AmqRequestRecord *self);
+guint       amq_request_record_get_status       (AmqRequestRecord *self);
+gboolean    amq_request_record_get_finished     (AmqRequestRecord *self);
+gboolean    amq_request_record_is_error         (AmqRequestRecord *self);
+const char *amq_request_record_get_error        (AmqRequestRecord *self);
+gint64      amq_request_record_get_duration_ms  (AmqRequestRecord *self);
+gint64      amq_request_record_get_first_token_ms (AmqRequestRecord *self);
+guint64     amq_request_record_get_input_tokens (AmqRequestRecord *self);
+guint64     amq_request_record_get_output_tokens (AmqRequestRecord *self);
+
+G_END_DECLS
