@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "amq-close-watch.h"
+#include "q-validator.h"
 #include "scenario.h"
 
 static struct {
@@ -166,6 +167,17 @@ handle_generate (SoupServerMessage *msg)
       respond_aws_error (msg, 403, "AccessDeniedException", "The bearer token included in the request is invalid.");
       return;
     }
+  {
+    /* answer like the real service when the body breaks its rules */
+    g_autofree char *problem = q_validate (text);
+
+    if (problem != NULL)
+      {
+        g_printerr ("fake-upstream: rejected body: %s\n", problem);
+        respond_aws_error (msg, 400, "ValidationException", "Improperly formed request.");
+        return;
+      }
+  }
   if (g_str_equal (name, "revoke_token"))
     {
       /* the token expired at the service: the proxy must refresh and retry once */

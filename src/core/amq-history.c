@@ -127,8 +127,14 @@ add_block (AmqTurn *turn, JsonObject *block)
     g_ptr_array_add (turn->images, convert_image (block));
   else if (g_str_equal (type, "tool_use") && !turn->is_user)
     {
-      AmqToolUse *use = g_new0 (AmqToolUse, 1);
+      AmqToolUse *use;
       JsonNode *input = json_object_get_member (block, "input");
+
+      for (guint i = 0; i < turn->tool_uses->len; i++)
+        if (g_str_equal (((AmqToolUse *) g_ptr_array_index (turn->tool_uses, i))->id,
+                         json_object_get_string_member (block, "id")))
+          return;  /* the same call echoed twice */
+      use = g_new0 (AmqToolUse, 1);
 
       use->id = g_strdup (json_object_get_string_member (block, "id"));
       use->name = g_strdup (json_object_get_string_member (block, "name"));
@@ -171,7 +177,16 @@ merge_into (AmqTurn *into, AmqTurn *from)
 {
   append_text (into->text, from->text->str);
   g_ptr_array_extend_and_steal (into->images, g_steal_pointer (&from->images));
-  g_ptr_array_extend_and_steal (into->tool_uses, g_steal_pointer (&from->tool_uses));
+  for (guint i = 0; i < from->tool_uses->len; i++)
+    {
+      AmqToolUse *use = g_ptr_array_index (from->tool_uses, i);
+      gboolean seen = FALSE;
+
+      for (guint j = 0; j < into->tool_uses->len && !seen; j++)
+        seen = g_str_equal (((AmqToolUse *) g_ptr_array_index (into->tool_uses, j))->id, use->id);
+      if (!seen)
+        g_ptr_array_add (into->tool_uses, g_ptr_array_steal_index (from->tool_uses, i--));
+    }
   g_ptr_array_extend_and_steal (into->tool_results, g_steal_pointer (&from->tool_results));
   from->images = g_ptr_array_new ();
   from->tool_uses = g_ptr_array_new ();
