@@ -27,6 +27,7 @@ static struct {
   GHashTable *valid_tokens;
   GHashTable *revoked_tokens;
   char       *last_refresh_token;
+  guint       device_polls;
   char       *last_body;
 } stats;
 
@@ -251,8 +252,23 @@ handle_token (SoupServerMessage *msg)
   stats.token_calls++;
   if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL) &&
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    refresh = json_object_get_string_member_with_default (json_node_get_object (json_parser_get_root (parser)),
-                                                          "refreshToken", "");
+    {
+      JsonObject *request = json_node_get_object (json_parser_get_root (parser));
+
+      refresh = json_object_get_string_member_with_default (request, "refreshToken", "");
+      if (g_strcmp0 (json_object_get_string_member_with_default (request, "grantType", ""),
+                     "urn:ietf:params:oauth:grant-type:device_code") == 0)
+        {
+          /* the user "approves" on the second poll */
+          const char *json = ++stats.device_polls < 2
+            ? "{\"error\":\"authorization_pending\"}"
+            : "{\"accessToken\":\"at-device\",\"expiresIn\":3600,\"refreshToken\":\"rt-from-device-login\"}";
+
+          soup_server_message_set_status (msg, stats.device_polls < 2 ? 400 : 200, NULL);
+          soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, json, strlen (json));
+          return;
+        }
+    }
   g_free (stats.last_refresh_token);
   stats.last_refresh_token = g_strdup (refresh);
   if (g_str_equal (refresh, "rt-invalid"))
@@ -297,6 +313,20 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
 
   if (g_str_equal (path, "/token"))
     handle_token (msg);
+  else if (g_str_equal (path, "/client/register"))
+    {
+      const char *json = "{\"clientId\":\"device-client-id\",\"clientSecret\":\"device-client-secret\",\"clientSecretExpiresAt\":1999999999}";
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, json, strlen (json));
+    }
+  else if (g_str_equal (path, "/device_authorization"))
+    {
+      const char *json = "{\"deviceCode\":\"dev-code\",\"userCode\":\"ABCD-EFGH\",\"verificationUri\":\"https://device.example/\","
+                         "\"verificationUriComplete\":\"https://device.example/?user_code=ABCD-EFGH\",\"interval\":1,\"expiresIn\":60}";
+      stats.device_polls = 0;
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, json, strlen (json));
+    }
   else if (g_str_equal (path, "/stats"))
     {
       g_autofree char *json = g_strdup_printf (
