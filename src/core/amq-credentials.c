@@ -34,6 +34,7 @@ amq_credential_set_copy (const AmqCredentialSet *set)
   copy->client_secret = g_strdup (set->client_secret);
   copy->profile_arn = g_strdup (set->profile_arn);
   copy->region = g_strdup (set->region);
+  copy->local_api_key = g_strdup (set->local_api_key);
   return copy;
 }
 
@@ -47,6 +48,7 @@ amq_credential_set_free (AmqCredentialSet *set)
   g_free (set->client_secret);
   g_free (set->profile_arn);
   g_free (set->region);
+  g_free (set->local_api_key);
   g_free (set);
 }
 
@@ -87,8 +89,9 @@ amq_credentials_store_async (const AmqCredentialSet *set, GCancellable *cancella
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *secret = NULL;
-  const char *names[] = { "refreshToken", "clientId", "clientSecret", "profileArn", "region" };
-  const char *values[] = { set->refresh_token, set->client_id, set->client_secret, set->profile_arn, set->region };
+  const char *names[] = { "refreshToken", "clientId", "clientSecret", "profileArn", "region", "localApiKey" };
+  const char *values[] = { set->refresh_token, set->client_id, set->client_secret, set->profile_arn, set->region,
+                           set->local_api_key };
 
   json_builder_begin_object (b);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -147,6 +150,7 @@ on_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
   set->client_secret = g_strdup (json_object_get_string_member_with_default (object, "clientSecret", NULL));
   set->profile_arn = g_strdup (json_object_get_string_member_with_default (object, "profileArn", NULL));
   set->region = g_strdup (json_object_get_string_member_with_default (object, "region", NULL));
+  set->local_api_key = g_strdup (json_object_get_string_member_with_default (object, "localApiKey", NULL));
   g_task_return_pointer (task, set, (GDestroyNotify) amq_credential_set_free);
 }
 

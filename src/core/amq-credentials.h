@@ -11,6 +11,7 @@ typedef struct {
   char *client_secret;
   char *profile_arn;   /* optional */
   char *region;        /* optional, "us-east-1" when unset */
+  char *local_api_key; /* optional: the key clients of the local API must send */
 } AmqCredentialSet;
 
 AmqCredentialSet *amq_credential_set_new       (void);

@@ -1,0 +1,468 @@
+/* amq-application.c
+ *
+ * The actions (app.proxy-enabled, app.show-window, app.credentials, app.preferences,
+ * app.about, app.quit) are the one source of truth: the window switch, the tray menu and the
+ * command line all go through them. While the proxy is enabled the app holds itself, so
+ * closing the window leaves it serving. */
+#include "amq-application.h"
+
+#include <glib/gi18n.h>
+
+#include "amq-autostart.h"
+#include "amq-credentials-dialog.h"
+#include "amq-preferences-window.h"
+#include "amq-tray.h"
+#include "amq-window.h"
+#include "config.h"
+
+struct _AmqApplication
+{
+  AdwApplication    parent_instance;
+  GSettings        *settings;
+  AmqTokenManager  *tokens;
+  AmqUpstream      *upstream;
+  AmqModelMap      *models;
+  AmqServer        *server;
+  AmqTray          *tray;
+  AmqCredentialSet *credentials;
+  char             *server_error;
+  gboolean          env_credentials;  /* AMAZONQ_* given: they override the keyring */
+  gboolean          holding;
+  gboolean          background;
+  gboolean          credentials_loaded;
+};
+
+G_DEFINE_FINAL_TYPE (AmqApplication, amq_application, ADW_TYPE_APPLICATION)
+
+static const char *
+env (const char *name)
+{
+  const char *value = g_getenv (name);
+
+  return value && *value ? value : NULL;
+}
+
+AmqServer *amq_application_get_server (AmqApplication *self) { return self->server; }
+AmqTokenManager *amq_application_get_tokens (AmqApplication *self) { return self->tokens; }
+GSettings *amq_application_get_settings (AmqApplication *self) { return self->settings; }
+const char *amq_application_get_server_error (AmqApplication *self) { return self->server_error; }
+const AmqCredentialSet *amq_application_get_credentials (AmqApplication *self) { return self->credentials; }
+
+char *
+amq_application_dup_token_endpoint (AmqApplication *self)
+{
+  g_autofree char *setting = g_settings_get_string (self->settings, "token-endpoint");
+
+  if (env ("AMAZONQ_TOKEN_ENDPOINT"))
+    return g_strdup (env ("AMAZONQ_TOKEN_ENDPOINT"));
+  return g_strdup (*setting ? setting : AMQ_DEFAULT_TOKEN_ENDPOINT);
+}
+
+static void
+notify_server_changed (AmqApplication *self)
+{
+  /* the window and the tray listen to this one signal for URL and listening state */
+  g_signal_emit_by_name (self, "server-changed");
+}
+
+static void
+set_holding (AmqApplication *self, gboolean hold)
+{
+  if (hold == self->holding)
+    return;
+  self->holding = hold;
+  if (hold)
+    g_application_hold (G_APPLICATION (self));
+  else
+    g_application_release (G_APPLICATION (self));
+}
+
+static void
+start_server (AmqApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bind = g_settings_get_string (self->settings, "bind-address");
+  guint port = g_settings_get_uint (self->settings, "port");
+
+  if (env ("PORT"))
+    port = (guint) g_ascii_strtoull (env ("PORT"), NULL, 10);
+  g_clear_pointer (&self->server_error, g_free);
+  if (!amq_server_start (self->server, bind, port, &error))
+    {
+      self->server_error = g_strdup_printf (_("Cannot listen on %s:%u: %s"), bind, port, error->message);
+      g_warning ("%s", self->server_error);
+    }
+  set_holding (self, amq_server_is_listening (self->server));
+  notify_server_changed (self);
+}
+
+static void
+stop_server (AmqApplication *self)
+{
+  amq_server_stop (self->server);
+  g_clear_pointer (&self->server_error, g_free);
+  set_holding (self, FALSE);
+  notify_server_changed (self);
+}
+
+static void
+restart_server (AmqApplication *self)
+{
+  if (!g_settings_get_boolean (self->settings, "proxy-enabled"))
+    return;
+  amq_server_stop (self->server);
+  start_server (self);
+}
+
+static void
+apply_settings (AmqApplication *self)
+{
+  g_autofree char *default_model = g_settings_get_string (self->settings, "default-model");
+  g_autofree char *overrides = g_settings_get_string (self->settings, "model-overrides");
+  g_autofree char *api_endpoint = g_settings_get_string (self->settings, "api-endpoint");
+  g_autofree char *token_endpoint = amq_application_dup_token_endpoint (self);
+  g_autofree char *region_endpoint = NULL;
+
+  amq_model_map_set_default (self->models, default_model);
+  amq_model_map_parse_overrides (self->models, overrides, NULL);
+  if (env ("AMAZONQ_API_ENDPOINT"))
+    amq_upstream_set_endpoint (self->upstream, env ("AMAZONQ_API_ENDPOINT"));
+  else if (*api_endpoint)
+    amq_upstream_set_endpoint (self->upstream, api_endpoint);
+  else
+    {
+      region_endpoint = amq_upstream_endpoint_for_profile (self->credentials ? self->credentials->profile_arn : NULL);
+      amq_upstream_set_endpoint (self->upstream, region_endpoint);
+    }
+  amq_token_manager_set_endpoint (self->tokens, token_endpoint);
+}
+
+static void
+use_credentials (AmqApplication *self, const AmqCredentialSet *set)
+{
+  g_clear_pointer (&self->credentials, amq_credential_set_free);
+  self->credentials = set ? amq_credential_set_copy (set) : amq_credential_set_new ();
+  amq_token_manager_set_credentials (self->tokens, self->credentials->refresh_token,
+                                     self->credentials->client_id, self->credentials->client_secret);
+  amq_server_set_profile_arn (self->server, self->credentials->profile_arn);
+  amq_server_set_api_key (self->server, self->credentials->local_api_key);
+  apply_settings (self);
+}
+
+void
+amq_application_apply_credentials (AmqApplication *self, const AmqCredentialSet *set,
+                                   GAsyncReadyCallback stored, gpointer user_data)
+{
+  use_credentials (self, set);
+  amq_credentials_store_async (set, NULL, stored, user_data);
+}
+
+static void
+on_rotated_stored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!amq_credentials_store_finish (result, &error))
+    g_warning ("could not store the rotated refresh token: %s", error->message);
+}
+
+static void
+on_refresh_token_rotated (AmqTokenManager *tokens, const char *refresh_token, AmqApplication *self)
+{
+  g_free (self->credentials->refresh_token);
+  self->credentials->refresh_token = g_strdup (refresh_token);
+  if (!self->env_credentials)
+    amq_credentials_store_async (self->credentials, NULL, on_rotated_stored, NULL);
+}
+
+static void
+show_window (AmqApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    window = GTK_WINDOW (amq_window_new (self));
+  gtk_window_present (window);
+}
+
+static void
+on_credentials_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(AmqApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AmqCredentialSet) set = amq_credentials_lookup_finish (result, &error);
+
+  if (error != NULL)
+    g_warning ("could not read the keyring: %s", error->message);
+  self->credentials_loaded = TRUE;
+  use_credentials (self, set);
+  /* first launch: nothing stored yet, so ask */
+  if ((set == NULL || set->refresh_token == NULL) && !self->background)
+    g_action_group_activate_action (G_ACTION_GROUP (self), "credentials", NULL);
+}
+
+/* ---- actions ---- */
+
+static void
+change_proxy_enabled (GSimpleAction *action, GVariant *state, gpointer user_data)
+{
+  AmqApplication *self = user_data;
+  gboolean enabled = g_variant_get_boolean (state);
+
+  g_simple_action_set_state (action, state);
+  if (g_settings_get_boolean (self->settings, "proxy-enabled") != enabled)
+    g_settings_set_boolean (self->settings, "proxy-enabled", enabled);
+  if (enabled)
+    start_server (self);
+  else
+    stop_server (self);
+}
+
+static void
+activate_show_window (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  show_window (user_data);
+}
+
+static void
+activate_credentials (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  AmqApplication *self = user_data;
+  AmqCredentialsDialog *dialog;
+
+  show_window (self);
+  dialog = amq_credentials_dialog_new (self);
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+activate_preferences (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  AmqApplication *self = user_data;
+  GtkWidget *window;
+
+  show_window (self);
+  window = amq_preferences_window_new (self);
+  gtk_window_set_transient_for (GTK_WINDOW (window), gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+activate_about (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  AmqApplication *self = user_data;
+  GtkWidget *about = adw_about_window_new ();
+
+  g_object_set (about,
+                "application-name", _("Amq2Api"),
+                "application-icon", APP_ID,
+                "version", PACKAGE_VERSION,
+                "developer-name", _("The Amq2Api developers"),
+                "license-type", GTK_LICENSE_GPL_3_0,
+                "comments", _("Use Amazon Q Developer from any Anthropic API client, such as Claude Code."),
+                "transient-for", gtk_application_get_active_window (GTK_APPLICATION (self)),
+                NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+activate_quit (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  AmqApplication *self = user_data;
+
+  stop_server (self);
+  g_application_quit (G_APPLICATION (self));
+}
+
+static const GActionEntry app_actions[] = {
+  { "proxy-enabled", NULL, NULL, "true", change_proxy_enabled },
+  { "show-window", activate_show_window },
+  { "credentials", activate_credentials },
+  { "preferences", activate_preferences },
+  { "about", activate_about },
+  { "quit", activate_quit },
+};
+
+static void
+on_setting_changed (GSettings *settings, const char *key, AmqApplication *self)
+{
+  if (g_str_equal (key, "port") || g_str_equal (key, "bind-address"))
+    restart_server (self);
+  else if (g_str_equal (key, "proxy-enabled"))
+    {
+      gboolean enabled = g_settings_get_boolean (settings, key);
+      GVariant *state = g_action_group_get_action_state (G_ACTION_GROUP (self), "proxy-enabled");
+
+      if (g_variant_get_boolean (state) != enabled)
+        g_action_group_change_action_state (G_ACTION_GROUP (self), "proxy-enabled", g_variant_new_boolean (enabled));
+      g_variant_unref (state);
+    }
+  else if (g_str_equal (key, "start-at-login"))
+    amq_autostart_set (g_settings_get_boolean (settings, key));
+  else
+    apply_settings (self);
+}
+
+/* ---- GApplication ---- */
+
+static void
+amq_application_startup (GApplication *app)
+{
+  AmqApplication *self = AMQ_APPLICATION (app);
+  const char *accels_quit[] = { "<Control>q", NULL };
+
+  G_APPLICATION_CLASS (amq_application_parent_class)->startup (app);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", accels_quit);
+
+  self->settings = g_settings_new (APP_ID);
+  self->tokens = amq_token_manager_new (NULL);
+  self->upstream = amq_upstream_new (NULL);
+  self->models = amq_model_map_new ();
+  self->server = amq_server_new (self->tokens, self->upstream, self->models);
+  g_signal_connect (self->tokens, "refresh-token-rotated", G_CALLBACK (on_refresh_token_rotated), self);
+  /* outside Flatpak the autostart file is the truth; the switch shows it */
+  if (!amq_autostart_in_flatpak () &&
+      g_settings_get_boolean (self->settings, "start-at-login") != amq_autostart_is_enabled ())
+    g_settings_set_boolean (self->settings, "start-at-login", amq_autostart_is_enabled ());
+  g_signal_connect (self->settings, "changed", G_CALLBACK (on_setting_changed), self);
+
+  if (env ("AMAZONQ_REFRESH_TOKEN"))
+    {
+      g_autoptr(AmqCredentialSet) set = amq_credential_set_new ();
+
+      self->env_credentials = TRUE;
+      self->credentials_loaded = TRUE;
+      set->refresh_token = g_strdup (env ("AMAZONQ_REFRESH_TOKEN"));
+      set->client_id = g_strdup (env ("AMAZONQ_CLIENT_ID"));
+      set->client_secret = g_strdup (env ("AMAZONQ_CLIENT_SECRET"));
+      set->profile_arn = g_strdup (env ("AMAZONQ_PROFILE_ARN"));
+      set->local_api_key = g_strdup (env ("AMQ2API_API_KEY"));
+      use_credentials (self, set);
+    }
+  else
+    {
+      use_credentials (self, NULL);
+      amq_credentials_lookup_async (NULL, on_credentials_loaded, g_object_ref (self));
+    }
+
+  /* listening starts at once, also before any credentials exist */
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "proxy-enabled",
+                                      g_variant_new_boolean (g_settings_get_boolean (self->settings, "proxy-enabled")));
+  if (g_settings_get_boolean (self->settings, "proxy-enabled") && !amq_server_is_listening (self->server))
+    start_server (self);
+  self->tray = amq_tray_new (self);
+}
+
+static void
+amq_application_activate (GApplication *app)
+{
+  AmqApplication *self = AMQ_APPLICATION (app);
+
+  if (self->background)
+    {
+      self->background = FALSE;  /* a later activation (desktop icon) shows the window */
+      return;
+    }
+  show_window (self);
+}
+
+static gint
+amq_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "quit"))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_application_register (app, NULL, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+      if (g_application_get_is_remote (app))
+        g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+      return 0;
+    }
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("amq2api %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  return -1;
+}
+
+static int
+amq_application_command_line (GApplication *app, GApplicationCommandLine *command_line)
+{
+  AmqApplication *self = AMQ_APPLICATION (app);
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
+
+  if (g_variant_dict_contains (options, "background") && !g_application_command_line_get_is_remote (command_line))
+    self->background = TRUE;
+  g_application_activate (app);
+  return 0;
+}
+
+static void
+amq_application_shutdown (GApplication *app)
+{
+  AmqApplication *self = AMQ_APPLICATION (app);
+
+  g_clear_object (&self->tray);
+  if (self->server != NULL)
+    amq_server_stop (self->server);
+  G_APPLICATION_CLASS (amq_application_parent_class)->shutdown (app);
+}
+
+static void
+amq_application_finalize (GObject *object)
+{
+  AmqApplication *self = AMQ_APPLICATION (object);
+
+  g_clear_object (&self->server);
+  g_clear_object (&self->upstream);
+  g_clear_object (&self->models);
+  g_clear_object (&self->tokens);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->credentials, amq_credential_set_free);
+  g_free (self->server_error);
+  G_OBJECT_CLASS (amq_application_parent_class)->finalize (object);
+}
+
+static void
+amq_application_class_init (AmqApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = amq_application_finalize;
+  app_class->startup = amq_application_startup;
+  app_class->activate = amq_application_activate;
+  app_class->handle_local_options = amq_application_handle_local_options;
+  app_class->command_line = amq_application_command_line;
+  app_class->shutdown = amq_application_shutdown;
+  g_signal_new ("server-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+amq_application_init (AmqApplication *self)
+{
+  const GOptionEntry entries[] = {
+    { "background", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Start serving with no window"), NULL },
+    { "quit", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Quit the running instance"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+}
+
+AmqApplication *
+amq_application_new (void)
+{
+  return g_object_new (AMQ_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                       "resource-base-path", "/com/example/Amq2Api",
+                       NULL);
+}
