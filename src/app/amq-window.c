@@ -272,9 +272,15 @@ update_detail (AmqWindow *self)
     g_string_append_printf (text, _("Model: %s asked, %s used on Amazon Q\n"),
                             amq_request_record_get_model_asked (record), amq_request_record_get_model_used (record));
   if (amq_request_record_get_finished (record))
-    g_string_append_printf (text, _("Status %u in %" G_GINT64_FORMAT " ms, tokens %" G_GUINT64_FORMAT " in / %" G_GUINT64_FORMAT " out"),
-                            amq_request_record_get_status (record), amq_request_record_get_duration_ms (record),
-                            amq_request_record_get_input_tokens (record), amq_request_record_get_output_tokens (record));
+    {
+      g_autofree char *duration = format_ms (amq_request_record_get_duration_ms (record));
+      g_autofree char *in = g_strdup_printf ("%" G_GUINT64_FORMAT, amq_request_record_get_input_tokens (record));
+      g_autofree char *out = g_strdup_printf ("%" G_GUINT64_FORMAT, amq_request_record_get_output_tokens (record));
+
+      /* TRANSLATORS: status code, duration, input tokens, output tokens */
+      g_string_append_printf (text, _("Status %u in %s, tokens %s in / %s out"),
+                              amq_request_record_get_status (record), duration, in, out);
+    }
   else
     g_string_append (text, _("Still running"));
   if (amq_request_record_get_error (record) != NULL)
@@ -285,11 +291,12 @@ update_detail (AmqWindow *self)
 static void
 update_counters (AmqWindow *self)
 {
-  g_autofree char *text = g_strdup_printf (_("%" G_GUINT64_FORMAT " requests · %" G_GUINT64_FORMAT " errors · "
-                                             "%" G_GUINT64_FORMAT " tokens in · %" G_GUINT64_FORMAT " out"),
-                                           amq_request_log_get_total (self->log), amq_request_log_get_errors (self->log),
-                                           amq_request_log_get_input_tokens (self->log),
-                                           amq_request_log_get_output_tokens (self->log));
+  g_autofree char *total = g_strdup_printf ("%" G_GUINT64_FORMAT, amq_request_log_get_total (self->log));
+  g_autofree char *errors = g_strdup_printf ("%" G_GUINT64_FORMAT, amq_request_log_get_errors (self->log));
+  g_autofree char *in = g_strdup_printf ("%" G_GUINT64_FORMAT, amq_request_log_get_input_tokens (self->log));
+  g_autofree char *out = g_strdup_printf ("%" G_GUINT64_FORMAT, amq_request_log_get_output_tokens (self->log));
+  /* TRANSLATORS: counts of requests, errors, input tokens, output tokens */
+  g_autofree char *text = g_strdup_printf (_("%s requests · %s errors · %s tokens in · %s out"), total, errors, in, out);
 
   adw_action_row_set_subtitle (self->counters_row, text);
   gtk_stack_set_visible_child_name (self->log_stack,
