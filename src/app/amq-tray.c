@@ -260,6 +260,20 @@ update (AmqTray *self)
   dbus_menu_emit_layout_updated (self->menu, self->revision, 0);
 }
 
+/* While the item is in a panel the app stays alive, even with the proxy off and no window:
+ * the tray is how the user turns it back on. */
+static void
+set_registered (AmqTray *self, gboolean registered)
+{
+  if (registered == self->registered)
+    return;
+  self->registered = registered;
+  if (registered)
+    g_application_hold (G_APPLICATION (self->application));
+  else
+    g_application_release (G_APPLICATION (self->application));
+}
+
 static void
 on_registered (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -267,9 +281,9 @@ on_registered (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
 
-  self->registered = reply != NULL;
   if (error != NULL)
     g_debug ("tray registration failed: %s", error->message);
+  set_registered (self, reply != NULL);
 }
 
 static void
@@ -285,7 +299,7 @@ on_watcher_appeared (GDBusConnection *connection, const char *name, const char *
 static void
 on_watcher_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
 {
-  AMQ_TRAY (user_data)->registered = FALSE;
+  set_registered (AMQ_TRAY (user_data), FALSE);
 }
 
 gboolean
@@ -302,6 +316,7 @@ amq_tray_dispose (GObject *object)
   if (self->watch_id != 0)
     g_bus_unwatch_name (self->watch_id);
   self->watch_id = 0;
+  set_registered (self, FALSE);
   if (self->item != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->item));
   if (self->menu != NULL)

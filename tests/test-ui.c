@@ -1,0 +1,501 @@
+/* test-ui.c: the desktop app in this process, under Xvfb with a private bus and an unlocked
+ * gnome-keyring (see build-aux/dev test), against the fake Amazon Q. */
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+#include <locale.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "amq-application.h"
+#include "amq-autostart.h"
+#include "amq-credentials-dialog.h"
+#include "amq-preferences-window.h"
+#include "amq-window.h"
+#include "config.h"
+
+static AmqApplication *app;
+static char *fake_url;
+static GSubprocess *fake;
+
+/* ---- helpers ---- */
+
+static gboolean
+wait_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static GtkWidget *
+find_widget (GtkWidget *root, GType type, const char *title)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    {
+      const char *t = NULL;
+
+      if (title == NULL)
+        return root;
+      if (ADW_IS_PREFERENCES_ROW (root))
+        t = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root));
+      else if (GTK_IS_BUTTON (root))
+        t = gtk_button_get_label (GTK_BUTTON (root));
+      if (t != NULL && g_str_equal (t, title))
+        return root;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static AmqWindow *
+main_window (void)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
+    if (AMQ_IS_WINDOW (l->data))
+      return l->data;
+  g_action_group_activate_action (G_ACTION_GROUP (app), "show-window", NULL);
+  return main_window ();
+}
+
+static const char *
+row_subtitle (GtkWidget *root, const char *title)
+{
+  GtkWidget *row = find_widget (root, ADW_TYPE_ACTION_ROW, title);
+
+  g_assert_nonnull (row);
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+}
+
+typedef struct {
+  guint  status;
+  gboolean done;
+} Reply;
+
+static void
+on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Reply *r = user_data;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+
+  r->status = body ? soup_message_get_status (soup_session_get_async_result_message (SOUP_SESSION (source), result)) : 0;
+  r->done = TRUE;
+}
+
+static gboolean
+reply_done (gpointer data)
+{
+  return ((Reply *) data)->done;
+}
+
+/* An HTTP call to the app's own server, async on this main loop (a sync call would deadlock). */
+static guint
+request (const char *path, const char *body)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = NULL;
+  g_autofree char *base = amq_server_dup_url (amq_application_get_server (app));
+  g_autoptr(SoupMessage) msg = NULL;
+  Reply r = { 0 };
+
+  if (base == NULL)
+    base = g_strdup_printf ("http://127.0.0.1:%u", g_settings_get_uint (amq_application_get_settings (app), "port"));
+  url = g_strconcat (base, path, NULL);
+  msg = soup_message_new (body ? "POST" : "GET", url);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_reply, &r);
+  g_assert_true (wait_until (reply_done, &r, 20000));
+  return r.status;
+}
+
+static guint
+ask (const char *scenario)
+{
+  g_autofree char *body = g_strdup_printf ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":true,"
+                                           "\"messages\":[{\"role\":\"user\",\"content\":\"SCENARIO:%s\"}]}", scenario);
+
+  return request ("/v1/messages", body);
+}
+
+static void
+use_refresh_token (const char *refresh_token)
+{
+  g_autoptr(AmqCredentialSet) set = amq_credential_set_copy (amq_application_get_credentials (app));
+
+  g_free (set->refresh_token);
+  set->refresh_token = g_strdup (refresh_token);
+  g_free (set->client_id);
+  set->client_id = g_strdup ("ui-client");
+  g_free (set->client_secret);
+  set->client_secret = g_strdup ("ui-secret");
+  amq_application_apply_credentials (app, set, NULL, NULL);
+}
+
+/* ---- tests ---- */
+
+static void
+test_templates_build (void)
+{
+  AmqWindow *window = main_window ();
+  AmqCredentialsDialog *dialog = amq_credentials_dialog_new (app);
+  GtkWidget *preferences = amq_preferences_window_new (app);
+
+  g_assert_nonnull (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  g_assert_nonnull (find_widget (GTK_WIDGET (dialog), ADW_TYPE_PASSWORD_ENTRY_ROW, NULL));
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_window_present (GTK_WINDOW (preferences));
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+typedef struct { GListModel *model; guint want; } Count;
+
+static gboolean
+has_items (gpointer data)
+{
+  Count *c = data;
+
+  return g_list_model_get_n_items (c->model) >= c->want;
+}
+
+static void
+test_requests_appear_in_log (void)
+{
+  AmqWindow *window = main_window ();
+  GtkColumnView *view = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (view));
+  guint before = g_list_model_get_n_items (model);
+  g_autoptr(AmqRequestRecord) newest = NULL;
+  gint64 start;
+  Count c = { model, before + 1 };
+
+  use_refresh_token ("rt-ok");
+  g_assert_cmpuint (ask ("text"), ==, 200);
+  start = g_get_monotonic_time ();
+  g_assert_true (wait_until (has_items, &c, 200));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 200 * 1000);
+  newest = g_list_model_get_item (model, 0);
+  g_assert_cmpstr (amq_request_record_get_model_used (newest), ==, "claude-sonnet-4.5");
+  g_assert_cmpuint (amq_request_record_get_status (newest), ==, 200);
+  g_assert_nonnull (strstr (row_subtitle (GTK_WIDGET (window), _("Since start")), "requests"));
+}
+
+typedef struct { AmqWindow *window; const char *prefix; } Subtitle;
+
+static gboolean
+token_subtitle_is (gpointer data)
+{
+  Subtitle *s = data;
+
+  return g_str_has_prefix (row_subtitle (GTK_WIDGET (s->window), _("Amazon Q token")), s->prefix);
+}
+
+static void
+test_token_status_follows_refresh (void)
+{
+  Subtitle valid = { main_window (), "Valid until" };
+  Subtitle refreshing = { main_window (), "Refreshing" };
+  Subtitle sign_in = { main_window (), "Sign-in needed" };
+  GtkWidget *button;
+
+  use_refresh_token ("rt-slow");
+  {
+    g_autoptr(SoupSession) session = soup_session_new ();
+    g_autofree char *url = g_strconcat (amq_server_dup_url (amq_application_get_server (app)), "/v1/messages", NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+    const char *body = "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+    Reply r = { 0 };
+
+    soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_reply, &r);
+    g_assert_true (wait_until (token_subtitle_is, &refreshing, 5000));  /* a refresh in flight */
+    g_assert_true (wait_until (reply_done, &r, 10000));
+    g_assert_true (wait_until (token_subtitle_is, &valid, 5000));
+  }
+  use_refresh_token ("rt-invalid");
+  g_assert_cmpuint (ask ("text"), ==, 401);
+  g_assert_true (wait_until (token_subtitle_is, &sign_in, 5000));
+  button = find_widget (GTK_WIDGET (valid.window), GTK_TYPE_BUTTON, _("_Sign In…"));
+  g_assert_nonnull (button);  /* the action that fixes it */
+  use_refresh_token ("rt-ok");
+}
+
+static void
+test_proxy_switch_stops_and_starts (void)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  guint port = amq_server_get_port (amq_application_get_server (app));
+  g_autoptr(GSocketConnection) refused = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_action_group_change_action_state (G_ACTION_GROUP (app), "proxy-enabled", g_variant_new_boolean (FALSE));
+  g_assert_false (amq_server_is_listening (amq_application_get_server (app)));
+  refused = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_action_group_change_action_state (G_ACTION_GROUP (app), "proxy-enabled", g_variant_new_boolean (TRUE));
+  g_assert_true (amq_server_is_listening (amq_application_get_server (app)));
+  g_assert_cmpuint (request ("/health", NULL), ==, 200);
+}
+
+typedef struct { gboolean done; AmqCredentialSet *set; } Lookup;
+
+static void
+on_lookup (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Lookup *l = user_data;
+
+  l->set = amq_credentials_lookup_finish (result, NULL);
+  l->done = TRUE;
+}
+
+static gboolean
+lookup_done (gpointer data)
+{
+  return ((Lookup *) data)->done;
+}
+
+static AmqCredentialSet *
+keyring_contents (void)
+{
+  Lookup l = { 0 };
+
+  amq_credentials_lookup_async (NULL, on_lookup, &l);
+  g_assert_true (wait_until (lookup_done, &l, 10000));
+  return l.set;
+}
+
+static gboolean
+widget_gone (gpointer data)
+{
+  return *(GtkWidget **) data == NULL;
+}
+
+static void
+test_credentials_dialog_saves_to_keyring (void)
+{
+  AmqCredentialsDialog *dialog = amq_credentials_dialog_new (app);
+  GtkWidget *watch = GTK_WIDGET (dialog);
+  g_autoptr(AmqCredentialSet) stored = NULL;
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &watch);
+  gtk_editable_set_text (GTK_EDITABLE (find_widget (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, _("_Refresh token"))), "rt-from-dialog");
+  gtk_editable_set_text (GTK_EDITABLE (find_widget (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, _("Client _ID"))), "dialog-client");
+  gtk_editable_set_text (GTK_EDITABLE (find_widget (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, _("Client _secret"))), "dialog-secret");
+  gtk_editable_set_text (GTK_EDITABLE (find_widget (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, _("_Profile ARN (optional)"))),
+                         "arn:aws:codewhisperer:us-east-1:123456789012:profile/TEST");
+  g_signal_emit_by_name (find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, _("_Save")), "clicked");
+  g_assert_true (wait_until (widget_gone, &watch, 10000));
+  stored = keyring_contents ();
+  g_assert_nonnull (stored);
+  g_assert_cmpstr (stored->refresh_token, ==, "rt-from-dialog");
+  g_assert_cmpstr (stored->client_id, ==, "dialog-client");
+  g_assert_cmpstr (stored->client_secret, ==, "dialog-secret");
+  g_assert_cmpstr (stored->profile_arn, ==, "arn:aws:codewhisperer:us-east-1:123456789012:profile/TEST");
+  /* what a restart reads back is what the app now uses */
+  g_assert_cmpstr (amq_application_get_credentials (app)->refresh_token, ==, "rt-from-dialog");
+}
+
+typedef struct { GtkWidget *dialog; } Status;
+
+static gboolean
+status_mentions_code (gpointer data)
+{
+  const char *subtitle = row_subtitle (((Status *) data)->dialog, _("Check"));
+
+  return strstr (subtitle, "ABCD-EFGH") != NULL;
+}
+
+static void
+test_device_login (void)
+{
+  g_autofree char *oidc = g_strdup (fake_url);
+  AmqCredentialsDialog *dialog;
+  GtkWidget *watch;
+  Status status;
+  g_autoptr(AmqCredentialSet) stored = NULL;
+
+  g_settings_set_string (amq_application_get_settings (app), "oidc-endpoint", oidc);
+  dialog = amq_credentials_dialog_new (app);
+  watch = GTK_WIDGET (dialog);
+  status.dialog = watch;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &watch);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_signal_emit_by_name (find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, _("Sign in with AWS _Builder ID")), "clicked");
+  g_assert_true (wait_until (status_mentions_code, &status, 10000));
+  g_assert_true (wait_until (widget_gone, &watch, 15000));  /* approved, saved, closed */
+  stored = keyring_contents ();
+  g_assert_cmpstr (stored->refresh_token, ==, "rt-from-device-login");
+  g_assert_cmpstr (stored->client_id, ==, "device-client-id");
+}
+
+static void
+test_autostart_follows_preference (void)
+{
+  g_autofree char *path = amq_autostart_file_path ();
+  g_autofree char *contents = NULL;
+
+  g_settings_set_boolean (amq_application_get_settings (app), "start-at-login", TRUE);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "Exec=amq2api --background"));
+  g_assert_true (amq_autostart_is_enabled ());
+  g_settings_set_boolean (amq_application_get_settings (app), "start-at-login", FALSE);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_port_change_moves_server (void)
+{
+  AmqWindow *window = main_window ();
+  guint old_port = amq_server_get_port (amq_application_get_server (app));
+  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  guint new_port;
+  g_autofree char *expected = NULL;
+
+  /* a free port: bind, read it, close */
+  g_assert_true (g_socket_bind (probe, any, TRUE, NULL));
+  bound = g_socket_get_local_address (probe, NULL);
+  new_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (probe, NULL);
+  g_settings_set_uint (amq_application_get_settings (app), "port", new_port);
+  g_assert_cmpuint (amq_server_get_port (amq_application_get_server (app)), ==, new_port);
+  g_assert_cmpuint (new_port, !=, old_port);
+  expected = g_strdup_printf ("http://127.0.0.1:%u", new_port);
+  g_assert_cmpstr (row_subtitle (GTK_WIDGET (window), _("Local API")), ==, expected);
+  g_assert_cmpuint (request ("/health", NULL), ==, 200);
+}
+
+static void
+test_chinese_translation (void)
+{
+  g_autofree char *localedir = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "po", NULL);
+  const char *translated;
+
+  /* the build tree holds po/zh_CN/LC_MESSAGES/amq2api.mo */
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);  /* templates translate through the default domain, as in main.c */
+  g_setenv ("LANGUAGE", "zh_CN", TRUE);
+  setlocale (LC_MESSAGES, "");
+  translated = g_dgettext (GETTEXT_PACKAGE, "Since start");
+  g_assert_cmpstr (translated, ==, "自启动以来");
+  g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Amazon Q token"), ==, "Amazon Q 令牌");
+  {
+    AmqCredentialsDialog *dialog = amq_credentials_dialog_new (app);
+
+    g_assert_nonnull (find_widget (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, "刷新令牌(_R)"));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  g_setenv ("LANGUAGE", "C", TRUE);
+  setlocale (LC_MESSAGES, "");
+}
+
+/* ---- set-up ---- */
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
+start_fake (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "fake-upstream", NULL);
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autofree char *line = NULL;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  fake = g_subprocess_launcher_spawn (launcher, NULL, path, "--port=0", NULL);
+  g_assert_nonnull (fake);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fake));
+  line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
+  g_assert_true (g_str_has_prefix (line, "listening on "));
+  fake_url = g_strdup (line + strlen ("listening on "));
+}
+
+static gboolean
+keyring_available (void)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) owner = NULL;
+
+  if (bus == NULL)
+    return FALSE;
+  owner = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "GetNameOwner", g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  return owner != NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *token_endpoint = NULL;
+  g_autofree char *config = NULL;
+  int status;
+
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("AMQ2API_NO_BROWSER", "1", TRUE);
+  config = g_dir_make_tmp ("amq2api-ui-XXXXXX", NULL);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("XDG_DATA_HOME", config, TRUE);
+  setlocale (LC_ALL, "");
+  gtk_test_init (&argc, &argv, NULL);
+  if (!keyring_available ())
+    {
+      g_test_skip ("needs a session bus with an unlocked gnome-keyring (build-aux/dev test)");
+      return g_test_run ();
+    }
+  start_fake ();
+  token_endpoint = g_strconcat (fake_url, "/token", NULL);
+  g_setenv ("AMAZONQ_API_ENDPOINT", fake_url, TRUE);
+  g_setenv ("AMAZONQ_TOKEN_ENDPOINT", token_endpoint, TRUE);
+  g_setenv ("PORT", "0", TRUE);
+  adw_init ();
+
+  app = amq_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+  g_application_activate (G_APPLICATION (app));
+  g_unsetenv ("PORT");
+
+  g_test_add_func ("/ui/templates-build", test_templates_build);
+  g_test_add_func ("/ui/requests-appear-in-log", test_requests_appear_in_log);
+  g_test_add_func ("/ui/token-status-follows-refresh", test_token_status_follows_refresh);
+  g_test_add_func ("/ui/proxy-switch-stops-and-starts", test_proxy_switch_stops_and_starts);
+  g_test_add_func ("/ui/credentials-dialog-saves-to-keyring", test_credentials_dialog_saves_to_keyring);
+  g_test_add_func ("/ui/device-login", test_device_login);
+  g_test_add_func ("/ui/autostart-follows-preference", test_autostart_follows_preference);
+  g_test_add_func ("/ui/port-change-moves-server", test_port_change_moves_server);
+  g_test_add_func ("/ui/chinese-translation", test_chinese_translation);
+  status = g_test_run ();
+  g_application_quit (G_APPLICATION (app));
+  g_clear_object (&app);
+  g_subprocess_send_signal (fake, SIGTERM);
+  return status;
+}
