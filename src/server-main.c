@@ -214,8 +214,10 @@ main (int argc, char **argv)
     }
   if (port < 0)
     port = AMQ_DEFAULT_PORT;
+  /* stdout carries exactly the listening line; logs go to stderr, ours only when verbose */
+  g_log_writer_default_set_use_stderr (TRUE);
   if (verbose)
-    g_log_set_debug_enabled (TRUE);
+    g_setenv ("G_MESSAGES_DEBUG", "amq2api", TRUE);
 
   models = amq_model_map_new ();
   amq_model_map_set_default (models, setting ("AMAZONQ_DEFAULT_MODEL"));

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "amq-close-watch.h"
+#include "amq-event-frame.h"
 #include "q-validator.h"
 #include "scenario.h"
 
@@ -28,6 +29,7 @@ static struct {
   GHashTable *revoked_tokens;
   char       *last_refresh_token;
   guint       device_polls;
+  guint       invalid_bodies;
   char       *last_body;
 } stats;
 
@@ -146,6 +148,67 @@ find_scenario_name (const char *body)
   return g_strndup (at, n);
 }
 
+/* A two-step agent turn: ask to Read the file named by "FILE:/path" in the prompt; once the
+ * request carries the tool's result, answer with what the file said. */
+static Scenario *
+agent_read_scenario (const char *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *current = NULL;
+  JsonArray *results = NULL;
+  Scenario *scenario = scenario_new_large (0, 0);
+  const char *event[] = { ":event-type", "assistantResponseEvent", ":content-type", "application/json",
+                          ":message-type", "event", NULL };
+  const char *tool_event[] = { ":event-type", "toolUseEvent", ":content-type", "application/json",
+                               ":message-type", "event", NULL };
+  g_autofree char *json = NULL;
+
+  if (json_parser_load_from_data (parser, body, -1, NULL))
+    {
+      JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+      JsonObject *state = json_object_get_object_member (root, "conversationState");
+      JsonObject *context;
+
+      current = json_object_get_object_member (json_object_get_object_member (state, "currentMessage"), "userInputMessage");
+      context = json_object_get_object_member (current, "userInputMessageContext");
+      if (context != NULL && json_object_has_member (context, "toolResults"))
+        results = json_object_get_array_member (context, "toolResults");
+    }
+  if (results != NULL && json_array_get_length (results) > 0)
+    {
+      JsonObject *first = json_array_get_object_element (results, 0);
+      JsonArray *content = json_object_get_array_member (first, "content");
+      const char *text = json_object_get_string_member_with_default (json_array_get_object_element (content, 0), "text", "");
+      g_autofree char *answer = g_strdup_printf ("The file says: %s", text);
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "content");
+      json_builder_add_string_value (b, answer);
+      json_builder_end_object (b);
+      node = json_builder_get_root (b);
+      json = json_to_string (node, FALSE);
+      g_ptr_array_add (scenario->frames, amq_event_frame_encode (event, (const guint8 *) json, strlen (json)));
+    }
+  else
+    {
+      const char *at = strstr (body, "FILE:");
+      g_autofree char *path = at ? g_strndup (at + 5, strcspn (at + 5, " \\\"")) : g_strdup ("/etc/hostname");
+      g_autofree char *input = g_strdup_printf ("{\\\"file_path\\\": \\\"%s\\\"}", path);
+
+      json = g_strdup_printf ("{\"content\":\"I will read the file.\"}");
+      g_ptr_array_add (scenario->frames, amq_event_frame_encode (event, (const guint8 *) json, strlen (json)));
+      g_free (json);
+      json = g_strdup_printf ("{\"name\":\"Read\",\"toolUseId\":\"tooluse_agent1\",\"input\":\"%s\"}", input);
+      g_ptr_array_add (scenario->frames, amq_event_frame_encode (tool_event, (const guint8 *) json, strlen (json)));
+      g_free (json);
+      json = g_strdup ("{\"name\":\"Read\",\"toolUseId\":\"tooluse_agent1\",\"stop\":true}");
+      g_ptr_array_add (scenario->frames, amq_event_frame_encode (tool_event, (const guint8 *) json, strlen (json)));
+    }
+  return scenario;
+}
+
 static void
 handle_generate (SoupServerMessage *msg)
 {
@@ -175,6 +238,7 @@ handle_generate (SoupServerMessage *msg)
     if (problem != NULL)
       {
         g_printerr ("fake-upstream: rejected body: %s\n", problem);
+        stats.invalid_bodies++;
         respond_aws_error (msg, 400, "ValidationException", "Improperly formed request.");
         return;
       }
@@ -189,6 +253,8 @@ handle_generate (SoupServerMessage *msg)
     }
   if (g_str_equal (name, "large"))
     scenario = scenario_new_large (100000, 64);
+  else if (g_str_equal (name, "agent_read"))
+    scenario = agent_read_scenario (text);
   else if ((scenario = scenario_load (name, &error)) == NULL)
     {
       respond_aws_error (msg, 400, "ValidationException", "unknown test scenario");
@@ -330,9 +396,9 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
   else if (g_str_equal (path, "/stats"))
     {
       g_autofree char *json = g_strdup_printf (
-        "{\"token_calls\":%u,\"requests\":%u,\"rejected_tokens\":%u,\"closed_early\":%u,"
+        "{\"token_calls\":%u,\"requests\":%u,\"rejected_tokens\":%u,\"closed_early\":%u,\"invalid_bodies\":%u,"
         "\"since_closed_early_ms\":%" G_GINT64_FORMAT ",\"last_refresh_token\":\"%s\"}",
-        stats.token_calls, stats.requests, stats.rejected_tokens, stats.closed_early,
+        stats.token_calls, stats.requests, stats.rejected_tokens, stats.closed_early, stats.invalid_bodies,
         stats.last_closed_early_us ? (g_get_monotonic_time () - stats.last_closed_early_us) / 1000 : -1,
         stats.last_refresh_token ? stats.last_refresh_token : "");
       soup_server_message_set_status (msg, 200, NULL);
