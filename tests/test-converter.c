@@ -23,6 +23,7 @@ normalised (const char *body)
   JsonObject *state;
   JsonArray *history;
   g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
 
   g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
   state = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "conversationState");
@@ -38,7 +39,8 @@ normalised (const char *body)
     }
   json_generator_set_root (generator, json_parser_get_root (parser));
   json_generator_set_pretty (generator, TRUE);
-  return g_strconcat (json_generator_to_data (generator, NULL), "\n", NULL);
+  text = json_generator_to_data (generator, NULL);
+  return g_strconcat (text, "\n", NULL);
 }
 
 static void

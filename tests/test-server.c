@@ -37,6 +37,9 @@ proc_stop (Proc *proc)
     return;
   g_subprocess_send_signal (proc->process, SIGTERM);
   g_subprocess_wait (proc->process, NULL, NULL);
+  /* a clean exit: under the sanitizers a leak or an error report makes it non-zero */
+  g_assert_true (g_subprocess_get_if_exited (proc->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc->process), ==, 0);
   g_clear_object (&proc->process);
   g_clear_pointer (&proc->url, g_free);
 }
@@ -475,6 +478,7 @@ test_missing_credentials_and_signals (void)
   g_assert_nonnull (strstr (err, "AMAZONQ_REFRESH_TOKEN"));
   g_assert_nonnull (strstr (err, "AMAZONQ_CLIENT_SECRET"));
   g_clear_object (&p);
+  g_clear_pointer (&err, g_free);
 
   p = g_subprocess_launcher_spawn (launcher, NULL, server, "--port=70000", NULL);
   g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, NULL);

@@ -1,0 +1,27 @@
+/* fuzz-request.c: arbitrary request bodies through parsing and conversion; whatever is
+ * accepted must convert to a body Amazon Q accepts (the independent validator) */
+#include <glib.h>
+
+#include "amq-converter.h"
+#include "q-validator.h"
+
+int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
+{
+  g_autoptr(GBytes) body = g_bytes_new (data, size);
+  g_autoptr(AmqMessagesRequest) request = amq_messages_request_parse (body, AMQ_REQUEST_MESSAGES, NULL);
+  g_autoptr(AmqConversion) conversion = NULL;
+  g_autofree char *problem = NULL;
+
+  if (request == NULL)
+    return 0;
+  conversion = amq_converter_convert (request, "claude-sonnet-4.5", NULL, NULL);
+  if (conversion == NULL)
+    return 0;
+  problem = q_validate (conversion->body);
+  if (problem != NULL)
+    g_error ("converted body breaks an Amazon Q rule: %s", problem);
+  return 0;
+}
