@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "amq-credentials.h"
 #include "amq-server.h"
@@ -21,6 +22,20 @@ typedef struct {
 } App;
 
 static GHashTable *dotenv;
+
+/* One socket per client and one per upstream stream: the default 1024 descriptors cap an
+ * agent swarm at about 500 streams. Take what the hard limit allows. */
+static void
+raise_open_files_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &limit);
+    }
+}
 
 /* KEY=VALUE lines; quotes around a value are dropped; # starts a comment. */
 static GHashTable *
@@ -194,6 +209,7 @@ main (int argc, char **argv)
       g_printerr ("amq2api-server: %s\n", error->message);
       return 2;
     }
+  raise_open_files_limit ();
   dotenv = read_dotenv (".env");
   if (port < 0 && (value = setting ("PORT")) != NULL)
     {
@@ -245,6 +261,8 @@ main (int argc, char **argv)
   if (idle_timeout > 0)
     amq_upstream_set_idle_timeout (upstream, idle_timeout);
   app.tokens = amq_token_manager_new (token_endpoint);
+  if (idle_timeout > 0)
+    amq_token_manager_set_timeout (app.tokens, idle_timeout);
   app.server = amq_server_new (app.tokens, upstream, models);
   amq_server_set_api_key (app.server, api_key);
   if (ping_interval >= 0)

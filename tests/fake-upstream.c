@@ -83,9 +83,16 @@ write_next (gpointer user_data)
   s->timer = 0;
   if (s->done)
     return G_SOURCE_REMOVE;
+  if (s->scenario->reset && s->next_frame == s->scenario->frames->len)
+    {
+      /* the connection dies mid-body, as a reset or a dropped TLS session would */
+      g_socket_shutdown (soup_server_message_get_socket (s->msg), TRUE, TRUE, NULL);
+      s->done = TRUE;
+      return G_SOURCE_REMOVE;
+    }
   if (s->next_frame < s->scenario->frames->len)
     append_in_pieces (body, g_ptr_array_index (s->scenario->frames, s->next_frame++));
-  if (s->next_frame >= s->scenario->frames->len)
+  if (s->next_frame >= s->scenario->frames->len && !s->scenario->reset)
     {
       soup_message_body_complete (body);
       s->done = TRUE;
@@ -282,7 +289,7 @@ handle_generate (SoupServerMessage *msg)
   g_signal_connect (msg, "finished", G_CALLBACK (on_stream_finished), s);
   s->close_watch = amq_close_watch_new (msg, on_peer_closed, s);
   soup_server_message_pause (msg);
-  if (scenario->gap_ms == 0)
+  if (scenario->gap_ms == 0 && scenario->stall_ms == 0 && !scenario->reset)
     {
       g_autoptr(GBytes) all = scenario_body (scenario);
 
@@ -291,6 +298,8 @@ handle_generate (SoupServerMessage *msg)
       s->done = TRUE;
       soup_server_message_unpause (msg);
     }
+  else if (scenario->stall_ms > 0)
+    s->timer = g_timeout_add (scenario->stall_ms, write_next, s);  /* nothing, not even headers */
   else
     write_next (s);  /* headers and the first frame now, then a gap before each next one */
 }

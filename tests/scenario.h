@@ -14,6 +14,7 @@ typedef struct {
   char      *http_error_type; /* x-amzn-errortype header, or NULL */
   guint      gap_ms;          /* pause before each frame */
   guint      stall_ms;        /* pause before the headers */
+  gboolean   reset;           /* the connection dies after the frames, mid-body */
   gboolean   thinking;
   GStrv      stop_sequences;
 } Scenario;

@@ -175,7 +175,7 @@ main (int argc, char **argv)
 
       scenario = scenario_load (name, NULL);
       /* HTTP errors and timing scenarios belong to the server tests */
-      if (scenario->http_status != 200 || scenario->gap_ms > 0)
+      if (scenario->http_status != 200 || scenario->gap_ms > 0 || scenario->stall_ms > 0 || scenario->reset)
         continue;
       g_ptr_array_add (names, g_steal_pointer (&name));
     }

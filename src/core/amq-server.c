@@ -159,6 +159,7 @@ on_body_done (GObject *source, GAsyncResult *result, gpointer user_data)
       request_context_free (ctx);
       return;
     }
+
   amq_translator_finish (ctx->translator, error);
   if (AMQ_IS_MESSAGE_BUILDER (ctx->sink))
     {

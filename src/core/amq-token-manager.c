@@ -140,7 +140,9 @@ on_refresh_response (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_object (&self->refresh_cancellable);
   if (body == NULL)
     {
-      refresh_failed (self, g_error_new (AMQ_ERROR, AMQ_ERROR_UPSTREAM,
+      gboolean timed_out = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+
+      refresh_failed (self, g_error_new (AMQ_ERROR, timed_out ? AMQ_ERROR_TIMEOUT : AMQ_ERROR_UPSTREAM,
                                          "token refresh failed: %s", error->message), FALSE);
       return;
     }
@@ -311,6 +313,12 @@ amq_token_manager_set_endpoint (AmqTokenManager *self, const char *token_endpoin
 {
   g_free (self->endpoint);
   self->endpoint = g_strdup (token_endpoint && *token_endpoint ? token_endpoint : AMQ_DEFAULT_TOKEN_ENDPOINT);
+}
+
+void
+amq_token_manager_set_timeout (AmqTokenManager *self, guint seconds)
+{
+  g_object_set (self->session, "timeout", seconds, NULL);
 }
 
 gboolean amq_token_manager_has_credentials (AmqTokenManager *self) { return self->refresh_token != NULL; }

@@ -28,6 +28,9 @@ void             amq_token_manager_set_credentials  (AmqTokenManager  *self,
                                                      const char       *client_secret);
 void             amq_token_manager_set_endpoint     (AmqTokenManager  *self,
                                                      const char       *token_endpoint);
+/* Seconds to wait for the token endpoint (default 30). */
+void             amq_token_manager_set_timeout      (AmqTokenManager  *self,
+                                                     guint             seconds);
 gboolean         amq_token_manager_has_credentials  (AmqTokenManager  *self);
 /* Hands out a valid access token, refreshing first when needed. */
 void             amq_token_manager_get_token_async  (AmqTokenManager  *self,
