@@ -278,7 +278,7 @@ turn_units (AmqTurn *turn)
     }
   for (guint i = 0; i < turn->tool_results->len; i++)
     units += amq_token_units_of (((AmqToolResult *) g_ptr_array_index (turn->tool_results, i))->text, -1);
-  units += (guint64) turn->images->len * AMQ_TOKENS_PER_IMAGE * 4;
+  units += (guint64) turn->images->len * AMQ_TOKENS_PER_IMAGE * AMQ_UNITS_PER_TOKEN;
   return units;
 }
 

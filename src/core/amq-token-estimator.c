@@ -17,13 +17,11 @@ amq_token_units_of (const char *text,
   for (; p < end; p++)
     {
       if (*p < 0x80)
-        units += 1;
-      else if (*p >= 0xf0)
-        units += 3;
+        units += g_ascii_isalnum (*p) || g_ascii_isspace (*p) ? 3 : 7;
       else if (*p >= 0xe0)
-        units += 3;
+        units += 11;
       else if (*p >= 0xc0)
-        units += 2;
+        units += 8;
       /* continuation bytes count nothing: their lead byte counted the character */
     }
   return units;
@@ -32,7 +30,7 @@ amq_token_units_of (const char *text,
 guint64
 amq_tokens_from_units (guint64 units)
 {
-  return (units + 3) / 4;
+  return (units + AMQ_UNITS_PER_TOKEN - 1) / AMQ_UNITS_PER_TOKEN;
 }
 
 guint64
