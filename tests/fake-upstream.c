@@ -30,6 +30,7 @@ static struct {
   char       *last_refresh_token;
   guint       device_polls;
   guint       invalid_bodies;
+  guint       model_lists;
   char       *last_body;
 } stats;
 
@@ -405,9 +406,9 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
   else if (g_str_equal (path, "/stats"))
     {
       g_autofree char *json = g_strdup_printf (
-        "{\"token_calls\":%u,\"requests\":%u,\"rejected_tokens\":%u,\"closed_early\":%u,\"invalid_bodies\":%u,"
+        "{\"token_calls\":%u,\"requests\":%u,\"rejected_tokens\":%u,\"closed_early\":%u,\"invalid_bodies\":%u,\"model_lists\":%u,"
         "\"since_closed_early_ms\":%" G_GINT64_FORMAT ",\"last_refresh_token\":\"%s\"}",
-        stats.token_calls, stats.requests, stats.rejected_tokens, stats.closed_early, stats.invalid_bodies,
+        stats.token_calls, stats.requests, stats.rejected_tokens, stats.closed_early, stats.invalid_bodies, stats.model_lists,
         stats.last_closed_early_us ? (g_get_monotonic_time () - stats.last_closed_early_us) / 1000 : -1,
         stats.last_refresh_token ? stats.last_refresh_token : "");
       soup_server_message_set_status (msg, 200, NULL);
@@ -421,6 +422,21 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
     }
   else if (g_str_equal (path, "/") && g_strcmp0 (target, "AmazonCodeWhispererStreamingService.GenerateAssistantResponse") == 0)
     handle_generate (msg);
+  else if (g_str_equal (path, "/") && g_strcmp0 (target, "AmazonCodeWhispererService.ListAvailableModels") == 0)
+    {
+      const char *json =
+        "{\"models\":[{\"modelId\":\"claude-sonnet-4.5\",\"modelName\":\"Claude Sonnet 4.5\","
+        "\"tokenLimits\":{\"maxInputTokens\":200000,\"maxOutputTokens\":64000}},"
+        "{\"modelId\":\"claude-opus-4.5\",\"modelName\":\"Claude Opus 4.5\"},"
+        "{\"modelId\":\"claude-haiku-4.5\",\"modelName\":\"Claude Haiku 4.5\"},"
+        "{\"modelId\":\"claude-sonnet-4\",\"modelName\":\"Claude Sonnet 4\"},"
+        "{\"modelId\":\"claude-opus-4.6\",\"modelName\":\"Claude Opus 4.6 (from the fake upstream)\"}],"
+        "\"defaultModel\":{\"modelId\":\"claude-sonnet-4.5\"}}";
+
+      stats.model_lists++;
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_STATIC, json, strlen (json));
+    }
   else
     respond_aws_error (msg, 404, "UnknownOperationException", "unknown operation");
 }

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "amq-json-writer.h"
+
 struct _AmqUpstream
 {
   GObject      parent_instance;
@@ -26,6 +28,33 @@ amq_upstream_endpoint_for_profile (const char *profile_arn)
   return NULL;
 }
 
+static SoupMessage *
+new_call (AmqUpstream *self, const char *target, const char *access_token, const char *body)
+{
+  g_autofree char *url = g_strconcat (self->endpoint, g_str_has_suffix (self->endpoint, "/") ? "" : "/", NULL);
+  SoupMessage *msg = soup_message_new ("POST", url);
+  g_autofree char *auth = NULL;
+  g_autofree char *invocation = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  SoupMessageHeaders *headers;
+
+  if (msg == NULL)
+    return NULL;
+  auth = g_strconcat ("Bearer ", access_token, NULL);
+  invocation = g_uuid_string_random ();
+  bytes = g_bytes_new (body, strlen (body));
+  headers = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (headers, "Authorization", auth);
+  soup_message_headers_replace (headers, "X-Amz-Target", target);
+  soup_message_headers_replace (headers, "User-Agent", AMQ_USER_AGENT);
+  soup_message_headers_replace (headers, "X-Amz-User-Agent", AMQ_USER_AGENT);
+  soup_message_headers_replace (headers, "X-Amzn-Codewhisperer-Optout", "true");
+  soup_message_headers_replace (headers, "Amz-Sdk-Request", "attempt=1; max=3");
+  soup_message_headers_replace (headers, "Amz-Sdk-Invocation-Id", invocation);
+  soup_message_set_request_body_from_bytes (msg, "application/x-amz-json-1.0", bytes);
+  return msg;
+}
+
 static void
 on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -47,13 +76,9 @@ amq_upstream_send_async (AmqUpstream         *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  g_autofree char *url = g_strconcat (self->endpoint, g_str_has_suffix (self->endpoint, "/") ? "" : "/", NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(SoupMessage) msg = new_call (self, "AmazonCodeWhispererStreamingService.GenerateAssistantResponse",
+                                         access_token, body);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
-  g_autofree char *auth = g_strconcat ("Bearer ", access_token, NULL);
-  g_autofree char *invocation = g_uuid_string_random ();
-  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-  SoupMessageHeaders *headers;
 
   g_task_set_source_tag (task, amq_upstream_send_async);
   if (msg == NULL)
@@ -63,16 +88,6 @@ amq_upstream_send_async (AmqUpstream         *self,
       g_object_unref (task);
       return;
     }
-  headers = soup_message_get_request_headers (msg);
-  soup_message_headers_replace (headers, "Authorization", auth);
-  soup_message_headers_replace (headers, "X-Amz-Target",
-                                "AmazonCodeWhispererStreamingService.GenerateAssistantResponse");
-  soup_message_headers_replace (headers, "User-Agent", AMQ_USER_AGENT);
-  soup_message_headers_replace (headers, "X-Amz-User-Agent", AMQ_USER_AGENT);
-  soup_message_headers_replace (headers, "X-Amzn-Codewhisperer-Optout", "true");
-  soup_message_headers_replace (headers, "Amz-Sdk-Request", "attempt=1; max=3");
-  soup_message_headers_replace (headers, "Amz-Sdk-Invocation-Id", invocation);
-  soup_message_set_request_body_from_bytes (msg, "application/x-amz-json-1.0", bytes);
   g_task_set_task_data (task, g_object_ref (msg), g_object_unref);
   soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable, on_sent, task);
 }
@@ -85,6 +100,68 @@ amq_upstream_send_finish (AmqUpstream   *self,
 {
   if (message != NULL)
     *message = g_object_ref (g_task_get_task_data (G_TASK (result)));
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+on_models (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  GError *error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+
+  if (body == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (soup_message_get_status (msg) != 200 ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
+      !json_object_has_member ((root = json_node_get_object (json_parser_get_root (parser))), "models") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "models")))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               "ListAvailableModels answered HTTP %u without a model list",
+                               soup_message_get_status (msg));
+      return;
+    }
+  g_task_return_pointer (task, json_array_ref (json_object_get_array_member (root, "models")),
+                         (GDestroyNotify) json_array_unref);
+}
+
+void
+amq_upstream_list_models_async (AmqUpstream *self, const char *access_token, const char *profile_arn,
+                                GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *body = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+
+  if (profile_arn != NULL)
+    {
+      g_autofree char *quoted = amq_json_quote (profile_arn);
+      body = g_strdup_printf ("{\"origin\":\"CLI\",\"profileArn\":%s}", quoted);
+    }
+  else
+    body = g_strdup ("{\"origin\":\"CLI\"}");
+  msg = new_call (self, "AmazonCodeWhispererService.ListAvailableModels", access_token, body);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "the Amazon Q endpoint '%s' is not a valid URL", self->endpoint);
+      g_object_unref (task);
+      return;
+    }
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable, on_models, task);
+}
+
+JsonArray *
+amq_upstream_list_models_finish (AmqUpstream *self, GAsyncResult *result, GError **error)
+{
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

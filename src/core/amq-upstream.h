@@ -1,6 +1,7 @@
 /* amq-upstream.h: the HTTP call to Amazon Q's GenerateAssistantResponse */
 #pragma once
 
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 G_BEGIN_DECLS
@@ -33,5 +34,16 @@ GInputStream *amq_upstream_send_finish    (AmqUpstream   *self,
                                            GAsyncResult  *result,
                                            SoupMessage  **message,
                                            GError       **error);
+
+/* ListAvailableModels: the "models" array of Amazon Q's answer. */
+void          amq_upstream_list_models_async  (AmqUpstream         *self,
+                                               const char          *access_token,
+                                               const char          *profile_arn,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+JsonArray    *amq_upstream_list_models_finish (AmqUpstream         *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
 
 G_END_DECLS

@@ -7,6 +7,7 @@ import Anthropic from '@anthropic-ai/sdk';
 
 const children = [];
 let client;
+let fakeUrl;
 
 function start(command, args, env) {
   return new Promise((resolve, reject) => {
@@ -23,6 +24,7 @@ function start(command, args, env) {
 
 before(async () => {
   const fake = await start(process.env.AMQ_FAKE_UPSTREAM, ['--port=0'], {});
+  fakeUrl = fake;
   const server = await start(process.env.AMQ_SERVER, ['--port=0', '--ping-interval=1', '--idle-timeout=3'], {
     AMAZONQ_REFRESH_TOKEN: 'rt-ok',
     AMAZONQ_CLIENT_ID: 'sdk-client',
@@ -126,13 +128,15 @@ test('pings during silence keep the stream alive', async () => {
   assert.equal(message.content[0].text, 'slow but steady');
 });
 
-test('models list pages to the end with after_id', async () => {
+test("models come from Amazon Q's own list, page to the end with after_id, and are cached", async () => {
   const ids = [];
-  for await (const model of client.models.list({ limit: 1 })) ids.push(model.id);
-  assert.equal(ids.length, 4);
-  assert.equal(new Set(ids).size, 4);
-  const one = await client.models.retrieve(ids[0]);
-  assert.equal(one.id, ids[0]);
+  for await (const model of client.models.list({ limit: 2 })) ids.push(model.id);
+  assert.deepEqual(ids, ['claude-sonnet-4-5', 'claude-opus-4-5', 'claude-haiku-4-5', 'claude-sonnet-4', 'claude-opus-4-6']);
+  const one = await client.models.retrieve('claude-opus-4-6');
+  assert.equal(one.display_name, 'Claude Opus 4.6 (from the fake upstream)');
+  const stats = await (await fetch(`${fakeUrl}/stats`)).json();
+  assert.equal(stats.model_lists, 1);
+  await assert.rejects(client.models.retrieve('claude-nonexistent'), (e) => e instanceof Anthropic.NotFoundError);
 });
 
 test('count_tokens counts system, messages and tools', async () => {
