@@ -100,6 +100,22 @@ on_refresh_token_rotated (AmqTokenManager *tokens, const char *refresh_token, Ap
   amq_credentials_store_async (app->credentials, NULL, on_rotated_stored, NULL);
 }
 
+/* AMQ2API_MEASURE_LOOP=1 (benchmarks only): how late a 5 ms timer ever fired, i.e. the
+ * longest the main loop was busy. Off by default: it would wake the process 200 times a second. */
+static gint64 loop_expected_us;
+static gint64 loop_worst_us;
+
+static gboolean
+on_loop_probe (gpointer user_data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (loop_expected_us != 0)
+    loop_worst_us = MAX (loop_worst_us, now - loop_expected_us);
+  loop_expected_us = now + 5000;
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_signal (gpointer user_data)
 {
@@ -285,8 +301,12 @@ main (int argc, char **argv)
       g_free (start->bind);
       g_free (start);
     }
+  if (g_getenv ("AMQ2API_MEASURE_LOOP") != NULL)
+    g_timeout_add (5, on_loop_probe, NULL);
   if (app.exit_code == 0)
     g_main_loop_run (app.loop);
+  if (g_getenv ("AMQ2API_MEASURE_LOOP") != NULL)
+    g_printerr ("main loop worst stall: %.1f ms\n", loop_worst_us / 1000.0);
 
   amq_server_stop (app.server);
   g_clear_object (&app.server);
