@@ -2,6 +2,8 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+
+#include "amq-credentials.h"
 #include <sys/prctl.h>
 #include <string.h>
 
@@ -459,6 +461,67 @@ test_disconnect_cancels_upstream (void)
   proc_stop (&server);
 }
 
+typedef struct { gboolean done; AmqCredentialSet *set; } Lookup;
+
+static void
+on_lookup (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Lookup *l = data;
+
+  l->set = amq_credentials_lookup_finish (result, NULL);
+  l->done = TRUE;
+}
+
+static gboolean
+secrets_service_present (void)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) owner = NULL;
+
+  if (bus == NULL)
+    return FALSE;
+  owner = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                       "GetNameOwner", g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  return owner != NULL;
+}
+
+/* Amazon Q rotates the refresh token: the server stores the new one before it is needed. */
+static void
+test_rotated_refresh_token_persisted (void)
+{
+  Proc server;
+  Lookup lookup = { 0 };
+  gint64 deadline;
+
+  if (!secrets_service_present ())
+    {
+      g_test_skip ("needs the unlocked gnome-keyring of build-aux/dev test");
+      return;
+    }
+  server = start_server ("rt-rotate-server", NULL);
+  {
+    g_auto(Reply) r = post_messages (&server, "text", FALSE);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  do
+    {
+      g_clear_pointer (&lookup.set, amq_credential_set_free);
+      lookup.done = FALSE;
+      amq_credentials_lookup_async (NULL, on_lookup, &lookup);
+      while (!lookup.done)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  while ((lookup.set == NULL || !g_str_has_prefix (lookup.set->refresh_token, "rt-rotated-")) &&
+         g_get_monotonic_time () < deadline);
+  g_assert_nonnull (lookup.set);
+  g_assert_true (g_str_has_prefix (lookup.set->refresh_token, "rt-rotated-"));
+  g_assert_cmpstr (lookup.set->client_id, ==, "client-id-test");
+  amq_credential_set_free (lookup.set);
+  proc_stop (&server);
+}
+
 static void
 test_missing_credentials_and_signals (void)
 {
@@ -539,6 +602,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/api-key", test_api_key);
   g_test_add_func ("/server/disconnect-cancels-upstream", test_disconnect_cancels_upstream);
   g_test_add_func ("/server/missing-credentials-and-signals", test_missing_credentials_and_signals);
+  g_test_add_func ("/server/rotated-refresh-token-persisted", test_rotated_refresh_token_persisted);
   status = g_test_run ();
   proc_stop (&fake);
   return status;

@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 
 static GDBusConnection *bus;
+static guint watcher_owner_id;
 static char *item_owner;      /* unique name that registered */
 static char *fake_url;
 static guint port;
@@ -279,6 +280,15 @@ test_tray (void)
     g_assert_true (spin_until (window_mapped, NULL, 5000));
   }
 
+  /* the panel restarts: the item registers again with the new watcher */
+  {
+    g_clear_pointer (&item_owner, g_free);
+    g_bus_unown_name (watcher_owner_id);
+    watcher_owner_id = g_bus_own_name_on_connection (bus, "org.kde.StatusNotifierWatcher", G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                     NULL, NULL, NULL, NULL);
+    g_assert_true (spin_until (registered, NULL, 10000));
+  }
+
   click (quit_id);
   wait_check (app);
   g_assert_true (g_subprocess_get_if_exited (app));
@@ -340,7 +350,8 @@ main (int argc, char **argv)
     }
   info = g_dbus_node_info_new_for_xml (watcher_xml, NULL);
   g_dbus_connection_register_object (bus, "/StatusNotifierWatcher", info->interfaces[0], &vtable, NULL, NULL, NULL);
-  g_bus_own_name_on_connection (bus, "org.kde.StatusNotifierWatcher", G_BUS_NAME_OWNER_FLAGS_NONE, NULL, NULL, NULL, NULL);
+  watcher_owner_id = g_bus_own_name_on_connection (bus, "org.kde.StatusNotifierWatcher", G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                   NULL, NULL, NULL, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
