@@ -4,8 +4,9 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
+
+#include "test-util.h"
 
 typedef struct {
   GSubprocess *process;
@@ -16,37 +17,17 @@ typedef struct {
 
 static Proc fake;
 
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static char *
-first_line (GSubprocess *process)
-{
-  g_autoptr(GDataInputStream) lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  g_autofree char *line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
-
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "listening on "));
-  /* the stream buffers ahead: keep the pipe for the rest */
-  g_object_set_data_full (G_OBJECT (process), "lines", g_object_ref (lines), g_object_unref);
-  return g_strdup (line + strlen ("listening on "));
-}
-
 static Proc
 start_server (const char *api_endpoint, const char *refresh_token, const char * const *extra)
 {
   g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+    test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autofree char *server = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "src", "amq2api-server", NULL);
   g_autofree char *token = g_strconcat (fake.url, "/token", NULL);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GUri) uri = NULL;
   Proc proc = { 0 };
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", refresh_token, TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "client-id-SECRETCHECK", TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "client-secret-SECRETCHECK", TRUE);
@@ -60,7 +41,7 @@ start_server (const char *api_endpoint, const char *refresh_token, const char * 
   g_ptr_array_add (argv, NULL);
   proc.process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, NULL);
   g_assert_nonnull (proc.process);
-  proc.url = first_line (proc.process);
+  proc.url = test_read_listening_url (proc.process);
   uri = g_uri_parse (proc.url, G_URI_FLAGS_NONE, NULL);
   proc.port = g_uri_get_port (uri);
   return proc;
@@ -70,21 +51,15 @@ start_server (const char *api_endpoint, const char *refresh_token, const char * 
 static char *
 stop_server (Proc *proc)
 {
-  GDataInputStream *lines = g_object_get_data (G_OBJECT (proc->process), "lines");
-  GString *output = g_string_new (NULL);
-  char *line;
+  char *output;
 
   g_subprocess_send_signal (proc->process, SIGTERM);
-  while ((line = g_data_input_stream_read_line (lines, NULL, NULL, NULL)) != NULL)
-    {
-      g_string_append_printf (output, "%s\n", line);
-      g_free (line);
-    }
+  output = test_read_remaining_output (proc->process);
   g_subprocess_wait (proc->process, NULL, NULL);
   g_assert_cmpint (g_subprocess_get_exit_status (proc->process), ==, 0);
   g_clear_object (&proc->process);
   g_free (proc->url);
-  return g_string_free (output, FALSE);
+  return output;
 }
 
 typedef struct {
@@ -339,18 +314,10 @@ test_upstream_faults_table (void)
 
   /* nothing listens upstream */
   {
-    g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-    g_autoptr(GSocketAddress) bound = NULL;
-    g_autofree char *closed = NULL;
+    g_autofree char *closed = g_strdup_printf ("http://127.0.0.1:%u", test_free_port ());
     g_autofree char *body = body_for ("text", TRUE);
     Proc refused;
 
-    g_socket_bind (probe, any, TRUE, NULL);
-    bound = g_socket_get_local_address (probe, NULL);
-    closed = g_strdup_printf ("http://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-    g_socket_close (probe, NULL);
     refused = start_server (closed, "rt-ok", NULL);
     {
       g_auto(Reply) r = send_request (&refused, "POST", "/v1/messages", "application/json", body, strlen (body));
@@ -426,8 +393,6 @@ test_no_secrets_anywhere (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree char *path = NULL;
   struct rlimit limit;
   int status;
 
@@ -438,11 +403,7 @@ main (int argc, char **argv)
       limit.rlim_cur = limit.rlim_max;
       setrlimit (RLIMIT_NOFILE, &limit);
     }
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  path = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "fake-upstream", NULL);
-  fake.process = g_subprocess_launcher_spawn (launcher, NULL, path, "--port=0", NULL);
-  fake.url = first_line (fake.process);
+  fake.process = test_start_fake_upstream (&fake.url);
 
   g_test_add_func ("/hardening/bad-input-table", test_bad_input_table);
   g_test_add_func ("/hardening/slow-and-idle-clients", test_slow_and_idle_clients);

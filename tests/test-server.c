@@ -3,8 +3,7 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 
-#include "amq-credentials.h"
-#include <sys/prctl.h>
+#include "test-util.h"
 #include <string.h>
 
 typedef struct {
@@ -13,24 +12,6 @@ typedef struct {
 } Proc;
 
 static Proc fake;
-
-/* Children die with the test, even when an assertion aborts it. */
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static char *
-read_listening_line (GSubprocess *process)
-{
-  g_autoptr(GDataInputStream) lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  g_autofree char *line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
-
-  if (line == NULL || !g_str_has_prefix (line, "listening on "))
-    return NULL;
-  return g_strdup (line + strlen ("listening on "));
-}
 
 static void
 proc_stop (Proc *proc)
@@ -56,14 +37,13 @@ build_path (const char *dir, const char *name)
 static Proc
 start_server (const char *refresh_token, const char * const *extra)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autofree char *server = build_path ("../src", "amq2api-server");
   g_autofree char *token_endpoint = g_strconcat (fake.url, "/token", NULL);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   Proc proc = { 0 };
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", refresh_token, TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "client-id-test", TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "client-secret-test", TRUE);
@@ -79,7 +59,7 @@ start_server (const char *refresh_token, const char * const *extra)
   g_ptr_array_add (argv, NULL);
   proc.process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
-  proc.url = read_listening_line (proc.process);
+  proc.url = test_read_listening_url (proc.process);
   g_assert_nonnull (proc.url);
   return proc;
 }
@@ -461,40 +441,15 @@ test_disconnect_cancels_upstream (void)
   proc_stop (&server);
 }
 
-typedef struct { gboolean done; AmqCredentialSet *set; } Lookup;
-
-static void
-on_lookup (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Lookup *l = data;
-
-  l->set = amq_credentials_lookup_finish (result, NULL);
-  l->done = TRUE;
-}
-
-static gboolean
-secrets_service_present (void)
-{
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr(GVariant) owner = NULL;
-
-  if (bus == NULL)
-    return FALSE;
-  owner = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "GetNameOwner", g_variant_new ("(s)", "org.freedesktop.secrets"),
-                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  return owner != NULL;
-}
-
 /* Amazon Q rotates the refresh token: the server stores the new one before it is needed. */
 static void
 test_rotated_refresh_token_persisted (void)
 {
   Proc server;
-  Lookup lookup = { 0 };
+  g_autoptr(AmqCredentialSet) stored = NULL;
   gint64 deadline;
 
-  if (!secrets_service_present ())
+  if (!test_secrets_service_present ())
     {
       g_test_skip ("needs the unlocked gnome-keyring of build-aux/dev test");
       return;
@@ -507,25 +462,21 @@ test_rotated_refresh_token_persisted (void)
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   do
     {
-      g_clear_pointer (&lookup.set, amq_credential_set_free);
-      lookup.done = FALSE;
-      amq_credentials_lookup_async (NULL, on_lookup, &lookup);
-      while (!lookup.done)
-        g_main_context_iteration (NULL, TRUE);
+      g_clear_pointer (&stored, amq_credential_set_free);
+      stored = test_keyring_lookup ();
     }
-  while ((lookup.set == NULL || !g_str_has_prefix (lookup.set->refresh_token, "rt-rotated-")) &&
+  while ((stored == NULL || !g_str_has_prefix (stored->refresh_token, "rt-rotated-")) &&
          g_get_monotonic_time () < deadline);
-  g_assert_nonnull (lookup.set);
-  g_assert_true (g_str_has_prefix (lookup.set->refresh_token, "rt-rotated-"));
-  g_assert_cmpstr (lookup.set->client_id, ==, "client-id-test");
-  amq_credential_set_free (lookup.set);
+  g_assert_nonnull (stored);
+  g_assert_true (g_str_has_prefix (stored->refresh_token, "rt-rotated-"));
+  g_assert_cmpstr (stored->client_id, ==, "client-id-test");
   proc_stop (&server);
 }
 
 static void
 test_missing_credentials_and_signals (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autofree char *server = build_path ("../src", "amq2api-server");
   g_autoptr(GSubprocess) p = NULL;
   g_autofree char *err = NULL;
@@ -576,19 +527,10 @@ test_missing_credentials_and_signals (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree char *fake_path = NULL;
-  g_autoptr(GError) error = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  fake_path = build_path (".", "fake-upstream");
-  fake.process = g_subprocess_launcher_spawn (launcher, &error, fake_path, "--port=0", NULL);
-  g_assert_no_error (error);
-  fake.url = read_listening_line (fake.process);
-  g_assert_nonnull (fake.url);
+  fake.process = test_start_fake_upstream (&fake.url);
 
   g_test_add_func ("/server/health-and-probes", test_health_and_probes);
   g_test_add_func ("/server/text-stream-and-json", test_text_stream_and_json);

@@ -4,7 +4,8 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
+
+#include "test-util.h"
 
 static GDBusConnection *bus;
 static guint watcher_owner_id;
@@ -133,20 +134,13 @@ port_refuses (gpointer data)
   return (c == NULL) == GPOINTER_TO_INT (data);
 }
 
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 static GSubprocessLauncher *
 app_launcher (const char *refresh_token)
 {
-  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  GSubprocessLauncher *launcher = test_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autofree char *token = g_strconcat (fake_url, "/token", NULL);
   g_autofree char *port_text = g_strdup_printf ("%u", port);
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", refresh_token, TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "tray-client", TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "tray-secret", TRUE);
@@ -330,14 +324,6 @@ int
 main (int argc, char **argv)
 {
   g_autoptr(GDBusNodeInfo) info = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree char *fake_path = NULL;
-  g_autoptr(GDataInputStream) lines = NULL;
-  g_autofree char *line = NULL;
-  g_autoptr(GSocket) probe = NULL;
-  g_autoptr(GInetAddress) lo = NULL;
-  g_autoptr(GSocketAddress) any = NULL;
-  g_autoptr(GSocketAddress) bound = NULL;
   GDBusInterfaceVTable vtable = { on_watcher_call, on_watcher_property, NULL };
   int status;
 
@@ -353,21 +339,8 @@ main (int argc, char **argv)
   watcher_owner_id = g_bus_own_name_on_connection (bus, "org.kde.StatusNotifierWatcher", G_BUS_NAME_OWNER_FLAGS_NONE,
                                                    NULL, NULL, NULL, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  fake_path = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "fake-upstream", NULL);
-  fake = g_subprocess_launcher_spawn (launcher, NULL, fake_path, "--port=0", NULL);
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fake));
-  line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
-  fake_url = g_strdup (line + strlen ("listening on "));
-
-  probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  any = g_inet_socket_address_new (lo, 0);
-  g_socket_bind (probe, any, TRUE, NULL);
-  bound = g_socket_get_local_address (probe, NULL);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_socket_close (probe, NULL);
+  fake = test_start_fake_upstream (&fake_url);
+  port = test_free_port ();
 
   g_test_add_func ("/tray/menu-toggle-single-instance-quit", test_tray);
   g_test_add_func ("/tray/sign-in-needed-and-quit-option", test_sign_in_needed_and_quit_option);

@@ -5,7 +5,6 @@
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "amq-application.h"
 #include "amq-autostart.h"
@@ -13,6 +12,7 @@
 #include "amq-preferences-window.h"
 #include "amq-window.h"
 #include "config.h"
+#include "test-util.h"
 
 static AmqApplication *app;
 static char *fake_url;
@@ -257,33 +257,6 @@ test_proxy_switch_stops_and_starts (void)
   g_assert_cmpuint (request ("/health", NULL), ==, 200);
 }
 
-typedef struct { gboolean done; AmqCredentialSet *set; } Lookup;
-
-static void
-on_lookup (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Lookup *l = user_data;
-
-  l->set = amq_credentials_lookup_finish (result, NULL);
-  l->done = TRUE;
-}
-
-static gboolean
-lookup_done (gpointer data)
-{
-  return ((Lookup *) data)->done;
-}
-
-static AmqCredentialSet *
-keyring_contents (void)
-{
-  Lookup l = { 0 };
-
-  amq_credentials_lookup_async (NULL, on_lookup, &l);
-  g_assert_true (wait_until (lookup_done, &l, 10000));
-  return l.set;
-}
-
 static gboolean
 widget_gone (gpointer data)
 {
@@ -306,7 +279,7 @@ test_credentials_dialog_saves_to_keyring (void)
                          "arn:aws:codewhisperer:us-east-1:123456789012:profile/TEST");
   g_signal_emit_by_name (find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, _("_Save")), "clicked");
   g_assert_true (wait_until (widget_gone, &watch, 10000));
-  stored = keyring_contents ();
+  stored = test_keyring_lookup ();
   g_assert_nonnull (stored);
   g_assert_cmpstr (stored->refresh_token, ==, "rt-from-dialog");
   g_assert_cmpstr (stored->client_id, ==, "dialog-client");
@@ -344,7 +317,7 @@ test_device_login (void)
   g_signal_emit_by_name (find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, _("Sign in with AWS _Builder ID")), "clicked");
   g_assert_true (wait_until (status_mentions_code, &status, 10000));
   g_assert_true (wait_until (widget_gone, &watch, 15000));  /* approved, saved, closed */
-  stored = keyring_contents ();
+  stored = test_keyring_lookup ();
   g_assert_cmpstr (stored->refresh_token, ==, "rt-from-device-login");
   g_assert_cmpstr (stored->client_id, ==, "device-client-id");
 }
@@ -368,18 +341,9 @@ test_port_change_moves_server (void)
 {
   AmqWindow *window = main_window ();
   guint old_port = amq_server_get_port (amq_application_get_server (app));
-  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  guint new_port;
+  guint new_port = test_free_port ();
   g_autofree char *expected = NULL;
 
-  /* a free port: bind, read it, close */
-  g_assert_true (g_socket_bind (probe, any, TRUE, NULL));
-  bound = g_socket_get_local_address (probe, NULL);
-  new_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_socket_close (probe, NULL);
   g_settings_set_uint (amq_application_get_settings (app), "port", new_port);
   g_assert_cmpuint (amq_server_get_port (amq_application_get_server (app)), ==, new_port);
   g_assert_cmpuint (new_port, !=, old_port);
@@ -415,43 +379,6 @@ test_chinese_translation (void)
 
 /* ---- set-up ---- */
 
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static void
-start_fake (void)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "fake-upstream", NULL);
-  g_autoptr(GDataInputStream) lines = NULL;
-  g_autofree char *line = NULL;
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  fake = g_subprocess_launcher_spawn (launcher, NULL, path, "--port=0", NULL);
-  g_assert_nonnull (fake);
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fake));
-  line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
-  g_assert_true (g_str_has_prefix (line, "listening on "));
-  fake_url = g_strdup (line + strlen ("listening on "));
-}
-
-static gboolean
-keyring_available (void)
-{
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  g_autoptr(GVariant) owner = NULL;
-
-  if (bus == NULL)
-    return FALSE;
-  owner = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "GetNameOwner", g_variant_new ("(s)", "org.freedesktop.secrets"),
-                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  return owner != NULL;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -472,12 +399,12 @@ main (int argc, char **argv)
       return g_test_run ();
     }
   gtk_test_init (&argc, &argv, NULL);
-  if (!keyring_available ())
+  if (!test_secrets_service_present ())
     {
       g_test_skip ("needs a session bus with an unlocked gnome-keyring (build-aux/dev test)");
       return g_test_run ();
     }
-  start_fake ();
+  fake = test_start_fake_upstream (&fake_url);
   token_endpoint = g_strconcat (fake_url, "/token", NULL);
   g_setenv ("AMAZONQ_API_ENDPOINT", fake_url, TRUE);
   g_setenv ("AMAZONQ_TOKEN_ENDPOINT", token_endpoint, TRUE);

@@ -2,8 +2,8 @@
 // the fake asks for a Read tool call, Claude Code runs it, the result flows back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
+import { startProxy, stopAll } from './helpers.mjs';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -11,29 +11,15 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const claude = join(here, 'node_modules', '.bin', 'claude');
-const children = [];
 let fake;
 let server;
 
-function start(command, args, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    createInterface({ input: child.stdout }).once('line', (line) =>
-      line.startsWith('listening on ') ? resolve(line.slice(13)) : reject(new Error(line)));
-    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}`)));
-  });
-}
 
 before(async () => {
-  fake = await start(process.env.AMQ_FAKE_UPSTREAM, ['--port=0'], {});
-  server = await start(process.env.AMQ_SERVER, ['--port=0'], {
-    AMAZONQ_REFRESH_TOKEN: 'rt-ok', AMAZONQ_CLIENT_ID: 'cc', AMAZONQ_CLIENT_SECRET: 'cc',
-    AMAZONQ_API_ENDPOINT: fake, AMAZONQ_TOKEN_ENDPOINT: `${fake}/token`,
-  });
+  ({ fake, server } = await startProxy());
 });
 
-after(() => { for (const child of children) child.kill('SIGTERM'); });
+after(stopAll);
 
 test('claude -p completes a tool-using task through the proxy', { skip: !existsSync(claude) && 'claude not installed' }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'amq2api-claude-'));

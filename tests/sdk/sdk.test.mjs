@@ -1,43 +1,20 @@
 // The official Anthropic TypeScript SDK against amq2api-server and the fake Amazon Q.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { start, startProxy, stopAll } from './helpers.mjs';
 import Anthropic from '@anthropic-ai/sdk';
 
-const children = [];
 let client;
 let fakeUrl;
 
-function start(command, args, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    const lines = createInterface({ input: child.stdout });
-    lines.once('line', (line) => {
-      if (line.startsWith('listening on ')) resolve(line.slice('listening on '.length));
-      else reject(new Error(`unexpected first line: ${line}`));
-    });
-    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}`)));
-  });
-}
 
 before(async () => {
-  const fake = await start(process.env.AMQ_FAKE_UPSTREAM, ['--port=0'], {});
+  const { fake, server } = await startProxy(['--ping-interval=1', '--idle-timeout=3']);
   fakeUrl = fake;
-  const server = await start(process.env.AMQ_SERVER, ['--port=0', '--ping-interval=1', '--idle-timeout=3'], {
-    AMAZONQ_REFRESH_TOKEN: 'rt-ok',
-    AMAZONQ_CLIENT_ID: 'sdk-client',
-    AMAZONQ_CLIENT_SECRET: 'sdk-secret',
-    AMAZONQ_API_ENDPOINT: fake,
-    AMAZONQ_TOKEN_ENDPOINT: `${fake}/token`,
-  });
   client = new Anthropic({ baseURL: server, apiKey: 'any-key', maxRetries: 0, timeout: 30_000 });
 });
 
-after(() => {
-  for (const child of children) child.kill('SIGTERM');
-});
+after(stopAll);
 
 const ask = (scenario, extra = {}) => ({
   model: 'claude-sonnet-4-5-20250929',

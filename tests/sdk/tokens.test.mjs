@@ -2,31 +2,21 @@
 // prose, code, JSON and Chinese: the estimate's error, per kind of text, stays bounded.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { start, stopAll } from './helpers.mjs';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { countTokens } from '@anthropic-ai/tokenizer';
 
 const root = join(process.env.G_TEST_SRCDIR, '..');
-const children = [];
 let server;
 
-function start(command, args, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    createInterface({ input: child.stdout }).once('line', (line) =>
-      line.startsWith('listening on ') ? resolve(line.slice(13)) : reject(new Error(line)));
-  });
-}
 
 before(async () => {
   server = await start(process.env.AMQ_SERVER, ['--port=0'], {
     AMAZONQ_REFRESH_TOKEN: 'unused', AMAZONQ_CLIENT_ID: 'unused', AMAZONQ_CLIENT_SECRET: 'unused',
   });
 });
-after(() => { for (const child of children) child.kill('SIGTERM'); });
+after(stopAll);
 
 async function count(text) {
   const reply = await fetch(`${server}/v1/messages/count_tokens`, {
