@@ -11,7 +11,8 @@ main (int argc, char **argv)
   g_autoptr(AmqApplication) app = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* AMQ2API_LOCALEDIR: translations of an uninstalled build (build-aux/dev run) */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("AMQ2API_LOCALEDIR") ? g_getenv ("AMQ2API_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   app = amq_application_new ();

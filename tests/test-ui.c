@@ -167,6 +167,29 @@ test_templates_build (void)
   gtk_window_destroy (GTK_WINDOW (preferences));
 }
 
+/* GNOME's narrowest layout: the window must fit a 360 px wide screen */
+static void
+test_fits_360_px (void)
+{
+  AmqWindow *window = main_window ();
+  AmqCredentialsDialog *dialog = amq_credentials_dialog_new (app);
+  GtkWidget *preferences = amq_preferences_window_new (app);
+  GtkWidget *windows[] = { GTK_WIDGET (window), GTK_WIDGET (dialog), preferences };
+
+  for (guint i = 0; i < G_N_ELEMENTS (windows); i++)
+    {
+      int minimum = 0;
+
+      /* the content, without the client-side decoration's frame around it */
+      gtk_widget_measure (gtk_widget_get_first_child (windows[i]), GTK_ORIENTATION_HORIZONTAL, -1,
+                          &minimum, NULL, NULL, NULL);
+      g_test_message ("%s needs %d px", G_OBJECT_TYPE_NAME (windows[i]), minimum);
+      g_assert_cmpint (minimum, <=, 360);
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
 typedef struct { GListModel *model; guint want; } Count;
 
 static gboolean
@@ -418,6 +441,7 @@ main (int argc, char **argv)
   g_unsetenv ("PORT");
 
   g_test_add_func ("/ui/templates-build", test_templates_build);
+  g_test_add_func ("/ui/fits-360-px", test_fits_360_px);
   g_test_add_func ("/ui/requests-appear-in-log", test_requests_appear_in_log);
   g_test_add_func ("/ui/token-status-follows-refresh", test_token_status_follows_refresh);
   g_test_add_func ("/ui/proxy-switch-stops-and-starts", test_proxy_switch_stops_and_starts);
