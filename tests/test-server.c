@@ -1,6 +1,7 @@
 /* test-server.c: amq2api-server against the fake Amazon Q, both real processes */
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 
 #include "test-util.h"
@@ -266,6 +267,22 @@ test_mid_stream_faults (void)
   proc_stop (&server);
 }
 
+/* 100,000 frames in random pieces: every delta arrives, in order, and the stream ends well. */
+static void
+test_large_stream (void)
+{
+  Proc server = start_server ("rt-ok", NULL);
+  g_auto(Reply) s = post_messages (&server, "large", TRUE);
+  guint deltas = 0;
+
+  for (const char *p = s.body; (p = strstr (p, "event: content_block_delta\n")) != NULL; p++)
+    deltas++;
+  g_assert_cmpuint (s.status, ==, 200);
+  g_assert_cmpuint (deltas, ==, 100000);
+  g_assert_true (g_str_has_suffix (s.body, "{\"type\":\"message_stop\"}\n\n"));
+  proc_stop (&server);
+}
+
 static void
 test_pings_fill_silence (void)
 {
@@ -441,6 +458,39 @@ test_disconnect_cancels_upstream (void)
   proc_stop (&server);
 }
 
+/* A .env file in the working directory, as the Python original read; the environment wins. */
+static void
+test_dotenv (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("amq2api-dotenv-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, ".env", NULL);
+  g_autofree char *token = g_strconcat (fake.url, "/token", NULL);
+  g_autofree char *contents = g_strdup_printf ("# comment\nexport AMAZONQ_REFRESH_TOKEN=\"rt-ok\"\n"
+                                               "AMAZONQ_CLIENT_ID=from-dotenv\nAMAZONQ_CLIENT_SECRET='s'\n"
+                                               "AMAZONQ_API_ENDPOINT=%s\nAMAZONQ_TOKEN_ENDPOINT=%s\nPORT=1\n",
+                                               fake.url, token);
+  g_autoptr(GSubprocessLauncher) launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autofree char *server = build_path ("../src", "amq2api-server");
+  Proc proc = { 0 };
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  g_subprocess_launcher_set_cwd (launcher, dir);
+  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_REFRESH_TOKEN");
+  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_ID");
+  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_SECRET");
+  g_subprocess_launcher_setenv (launcher, "PORT", "0", TRUE);  /* beats PORT=1 in .env */
+  proc.process = g_subprocess_launcher_spawn (launcher, NULL, server, NULL);
+  proc.url = test_read_listening_url (proc.process);
+  g_assert_false (g_str_has_suffix (proc.url, ":1"));
+  {
+    g_auto(Reply) r = post_messages (&proc, "text", FALSE);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+  proc_stop (&proc);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* Amazon Q rotates the refresh token: the server stores the new one before it is needed. */
 static void
 test_rotated_refresh_token_persisted (void)
@@ -537,6 +587,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/upstream-errors", test_upstream_errors);
   g_test_add_func ("/server/mid-stream-faults", test_mid_stream_faults);
   g_test_add_func ("/server/pings-fill-silence", test_pings_fill_silence);
+  g_test_add_func ("/server/large-stream", test_large_stream);
   g_test_add_func ("/server/concurrent-single-refresh", test_concurrent_single_refresh);
   g_test_add_func ("/server/refused-token-refreshes-once", test_refused_token_refreshes_once);
   g_test_add_func ("/server/invalid-grant", test_invalid_grant);
@@ -545,6 +596,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/disconnect-cancels-upstream", test_disconnect_cancels_upstream);
   g_test_add_func ("/server/missing-credentials-and-signals", test_missing_credentials_and_signals);
   g_test_add_func ("/server/rotated-refresh-token-persisted", test_rotated_refresh_token_persisted);
+  g_test_add_func ("/server/dotenv", test_dotenv);
   status = g_test_run ();
   proc_stop (&fake);
   return status;
