@@ -198,6 +198,19 @@ window_mapped (gpointer data)
   return strstr (windows, "\"Amq2Api\"") != NULL;
 }
 
+/* The item names an icon the app ships, in the theme path it advertises. */
+static void
+assert_icon_exists (void)
+{
+  g_autoptr(GVariant) icon = item_property ("IconName");
+  g_autofree char *file = g_strconcat (g_variant_get_string (icon, NULL), ".svg", NULL);
+  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "data", "icons", "hicolor",
+                                            "symbolic", "apps", file, NULL);
+
+  g_test_message ("icon %s", file);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+}
+
 static void
 wait_check (GSubprocess *process)
 {
@@ -231,6 +244,14 @@ test_tray (void)
   /* --background: serving, no window mapped */
   windows = x_windows ();
   g_assert_null (strstr (windows, "\"Amq2Api\""));
+  assert_icon_exists ();
+
+  /* a left click on the item shows the window */
+  {
+    g_autoptr(GVariant) reply = call ("/StatusNotifierItem", "org.kde.StatusNotifierItem", "Activate",
+                                      g_variant_new ("(ii)", 0, 0), NULL);
+    g_assert_true (spin_until (window_mapped, NULL, 5000));
+  }
 
   revision = layout (ids, toggles);
   g_assert_true (g_hash_table_contains (ids, "Proxy enabled"));
@@ -248,6 +269,7 @@ test_tray (void)
   g_assert_cmpint (GPOINTER_TO_INT (g_hash_table_lookup (toggles, "Proxy enabled")), ==, 0);
   status = item_property ("Status");
   g_assert_cmpstr (g_variant_get_string (status, NULL), ==, "Passive");
+  assert_icon_exists ();
   click (toggle_id);
   g_assert_true (spin_until (port_refuses, GINT_TO_POINTER (FALSE), 5000));
   layout (ids, toggles);
@@ -310,6 +332,7 @@ test_sign_in_needed_and_quit_option (void)
   g_assert_true (spin_until (port_refuses, GINT_TO_POINTER (FALSE), 5000));
   g_assert_cmpuint (http_status ("/v1/messages", "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), ==, 401);
   g_assert_true (spin_until (needs_attention, NULL, 5000));
+  assert_icon_exists ();
   {
     g_autoptr(GSubprocessLauncher) quitter = app_launcher ("rt-invalid");
     g_autoptr(GSubprocess) quit = g_subprocess_launcher_spawn (quitter, NULL, path, "--quit", NULL);
