@@ -116,6 +116,25 @@ on_loop_probe (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Headless: proxies come from the environment (https_proxy, all_proxy, no_proxy), as curl
+ * reads them. This also keeps GIO from loading the desktop's proxy modules (libproxy, dconf),
+ * several megabytes a server does not need. */
+static GProxyResolver *
+environment_proxy_resolver (void)
+{
+  const char *names[] = { "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", NULL };
+  const char *proxy = NULL;
+  const char *no_proxy = g_getenv ("no_proxy") ? g_getenv ("no_proxy") : g_getenv ("NO_PROXY");
+  g_auto(GStrv) ignore = no_proxy ? g_strsplit (no_proxy, ",", -1) : NULL;
+
+  for (guint i = 0; names[i] != NULL && proxy == NULL; i++)
+    if (g_getenv (names[i]) != NULL && *g_getenv (names[i]) != '\0')
+      proxy = g_getenv (names[i]);
+  for (guint i = 0; ignore != NULL && ignore[i] != NULL; i++)
+    g_strstrip (ignore[i]);
+  return g_simple_proxy_resolver_new (proxy, ignore);
+}
+
 static gboolean
 on_signal (gpointer user_data)
 {
@@ -226,6 +245,9 @@ main (int argc, char **argv)
       return 2;
     }
   raise_open_files_limit ();
+  /* GLib 2.74 asks for the default resolver on every connection even when the session has its
+   * own: make that default the built-in one so libproxy and dconf are never loaded */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", FALSE);
   dotenv = read_dotenv (".env");
   if (port < 0 && (value = setting ("PORT")) != NULL)
     {
@@ -279,6 +301,12 @@ main (int argc, char **argv)
   app.tokens = amq_token_manager_new (token_endpoint);
   if (idle_timeout > 0)
     amq_token_manager_set_timeout (app.tokens, idle_timeout);
+  {
+    g_autoptr(GProxyResolver) resolver = environment_proxy_resolver ();
+
+    amq_upstream_set_proxy_resolver (upstream, resolver);
+    amq_token_manager_set_proxy_resolver (app.tokens, resolver);
+  }
   app.server = amq_server_new (app.tokens, upstream, models);
   amq_server_set_api_key (app.server, api_key);
   if (ping_interval >= 0)

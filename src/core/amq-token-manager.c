@@ -321,6 +321,12 @@ amq_token_manager_set_timeout (AmqTokenManager *self, guint seconds)
   g_object_set (self->session, "timeout", seconds, NULL);
 }
 
+void
+amq_token_manager_set_proxy_resolver (AmqTokenManager *self, GProxyResolver *resolver)
+{
+  soup_session_set_proxy_resolver (self->session, resolver);
+}
+
 gboolean amq_token_manager_has_credentials (AmqTokenManager *self) { return self->refresh_token != NULL; }
 AmqTokenState amq_token_manager_get_state (AmqTokenManager *self) { return self->state; }
 gint64 amq_token_manager_get_expires_at (AmqTokenManager *self) { return self->expires_at; }

@@ -31,6 +31,8 @@ void             amq_token_manager_set_endpoint     (AmqTokenManager  *self,
 /* Seconds to wait for the token endpoint (default 30). */
 void             amq_token_manager_set_timeout      (AmqTokenManager  *self,
                                                      guint             seconds);
+void             amq_token_manager_set_proxy_resolver (AmqTokenManager *self,
+                                                       GProxyResolver  *resolver);
 gboolean         amq_token_manager_has_credentials  (AmqTokenManager  *self);
 /* Hands out a valid access token, refreshing first when needed. */
 void             amq_token_manager_get_token_async  (AmqTokenManager  *self,

@@ -185,6 +185,12 @@ amq_upstream_set_idle_timeout (AmqUpstream *self, guint seconds)
   g_object_set (self->session, "timeout", seconds, NULL);
 }
 
+void
+amq_upstream_set_proxy_resolver (AmqUpstream *self, GProxyResolver *resolver)
+{
+  soup_session_set_proxy_resolver (self->session, resolver);
+}
+
 guint
 amq_upstream_get_idle_timeout (AmqUpstream *self)
 {

@@ -21,6 +21,9 @@ const char   *amq_upstream_get_endpoint   (AmqUpstream *self);
 void          amq_upstream_set_idle_timeout (AmqUpstream *self,
                                              guint        seconds);
 guint         amq_upstream_get_idle_timeout (AmqUpstream *self);
+/* NULL: the desktop's proxy settings (GIO's default resolver). */
+void          amq_upstream_set_proxy_resolver (AmqUpstream    *self,
+                                               GProxyResolver *resolver);
 /* The endpoint for a profile ARN's region (eu-central-1 has its own), or the configured one. */
 char         *amq_upstream_endpoint_for_profile (const char *profile_arn);
 void          amq_upstream_send_async     (AmqUpstream         *self,
