@@ -156,6 +156,9 @@ test_bad_requests (void)
     { "{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"video\"}]}]}", "messages.0.content.0.type", 400 },
     { "{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\"***\"}}]}]}", "not valid base64", 400 },
     { "{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image\",\"source\":{\"type\":\"url\",\"url\":\"https://x/y.png\"}}]}]}", "URL images are not supported", 400 },
+    /* found by fuzz-request: an empty tool name made an empty tool specification */
+    { "{\"model\":\"m\",\"max_tokens\":1,\"tools\":[{\"name\":\"\",\"input_schema\":{\"type\":\"object\"}}],\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "tools.0.name: String should have at least 1 character", 400 },
+    { "{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"x\"},{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"\",\"input\":{}}]}]}", "messages.1.content.0.name: String should have at least 1 character", 400 },
     { "{\"model\":\"m\",\"max_tokens\":1,\"stream\":\"yes\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "stream: Input should be a valid boolean", 400 },
   };
 

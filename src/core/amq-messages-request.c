@@ -119,6 +119,17 @@ require_string (JsonObject *object, const char *member, const char *path, GError
   return TRUE;
 }
 
+/* Names and ids: a string with something in it. */
+static gboolean
+require_name (JsonObject *object, const char *member, const char *path, GError **error)
+{
+  if (!require_string (object, member, path, error))
+    return FALSE;
+  if (*json_object_get_string_member (object, member) == '\0')
+    return FAIL (error, "%s%s%s: String should have at least 1 character", path, *path ? "." : "", member);
+  return TRUE;
+}
+
 /* Text from a string or an array of text blocks (system prompts, tool results). */
 static gboolean
 collect_text (JsonNode *node, const char *path, GString *out, GError **error)
@@ -208,7 +219,7 @@ validate_block (JsonNode *node, const char *role, const char *path, GError **err
     return validate_image (block, path, error);
   if (g_str_equal (type, "tool_use") || g_str_equal (type, "server_tool_use"))
     {
-      if (!require_string (block, "id", path, error) || !require_string (block, "name", path, error))
+      if (!require_name (block, "id", path, error) || !require_name (block, "name", path, error))
         return FALSE;
       if (json_object_has_member (block, "input") &&
           !JSON_NODE_HOLDS_OBJECT (json_object_get_member (block, "input")))
@@ -220,7 +231,7 @@ validate_block (JsonNode *node, const char *role, const char *path, GError **err
       g_autofree char *content_path = g_strdup_printf ("%s.content", path);
       JsonNode *content = json_object_get_member (block, "content");
 
-      if (!require_string (block, "tool_use_id", path, error))
+      if (!require_name (block, "tool_use_id", path, error))
         return FALSE;
       if (json_object_has_member (block, "is_error") && !is_bool (json_object_get_member (block, "is_error")))
         return FAIL (error, "%s.is_error: Input should be a valid boolean", path);
@@ -353,7 +364,7 @@ parse_tools (AmqMessagesRequest *self, JsonObject *root, GError **error)
       if ((type != NULL && !g_str_equal (type, "custom")) ||
           json_object_get_boolean_member_with_default (tool, "defer_loading", FALSE))
         continue;
-      if (!require_string (tool, "name", path, error))
+      if (!require_name (tool, "name", path, error))
         return FALSE;
       if (json_object_has_member (tool, "input_schema") &&
           !JSON_NODE_HOLDS_OBJECT (json_object_get_member (tool, "input_schema")) &&
