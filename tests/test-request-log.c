@@ -1,4 +1,6 @@
 /* test-request-log.c: bounded, newest first, counters follow finished records */
+#include <string.h>
+
 #include "amq-request-log.h"
 
 typedef struct { guint position, removed, added, calls; } Change;
@@ -69,11 +71,31 @@ test_counters_follow_finish (void)
   g_assert_cmpint (amq_request_record_get_first_token_ms (failed), ==, -1);
 }
 
+static void
+test_headers_elide_credentials (void)
+{
+  g_autoptr(AmqRequestRecord) record = amq_request_record_new ("req_h", "POST", "/v1/messages");
+  SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+
+  soup_message_headers_append (headers, "User-Agent", "claude-cli/2.1");
+  soup_message_headers_append (headers, "anthropic-beta", "a");
+  soup_message_headers_append (headers, "anthropic-beta", "b");
+  soup_message_headers_append (headers, "x-api-key", "sk-very-secret");
+  soup_message_headers_append (headers, "Authorization", "Bearer sk-very-secret");
+  amq_request_record_set_headers (record, headers);
+  g_assert_nonnull (strstr (amq_request_record_get_headers (record), "User-Agent: claude-cli/2.1"));
+  g_assert_nonnull (strstr (amq_request_record_get_headers (record), "anthropic-beta: a, b"));
+  g_assert_nonnull (strstr (amq_request_record_get_headers (record), "x-api-key: (elided)"));
+  g_assert_null (strstr (amq_request_record_get_headers (record), "secret"));
+  soup_message_headers_unref (headers);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/request-log/bounded-newest-first", test_bounded_newest_first);
   g_test_add_func ("/request-log/counters-follow-finish", test_counters_follow_finish);
+  g_test_add_func ("/request-log/headers-elide-credentials", test_headers_elide_credentials);
   return g_test_run ();
 }

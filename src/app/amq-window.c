@@ -285,6 +285,8 @@ update_detail (AmqWindow *self)
     g_string_append (text, _("Still running"));
   if (amq_request_record_get_error (record) != NULL)
     g_string_append_printf (text, "\n%s %s", _("Error:"), amq_request_record_get_error (record));
+  if (amq_request_record_get_headers (record) != NULL && *amq_request_record_get_headers (record) != '\0')
+    g_string_append_printf (text, "\n\n%s", amq_request_record_get_headers (record));
   gtk_label_set_text (self->detail_label, text->str);
 }
 

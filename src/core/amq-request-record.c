@@ -15,6 +15,7 @@ struct _AmqRequestRecord
   guint      status;
   gboolean   finished;
   char      *error;
+  char      *headers;
   gint64     duration_ms;
   gint64     first_token_ms;
   guint64    input_tokens;
@@ -26,6 +27,35 @@ enum { PROP_0, PROP_FINISHED, PROP_MODEL_USED, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (AmqRequestRecord, amq_request_record, G_TYPE_OBJECT)
+
+void
+amq_request_record_set_headers (AmqRequestRecord *self, SoupMessageHeaders *headers)
+{
+  static const char * const shown[] = {
+    "User-Agent", "anthropic-version", "anthropic-beta", "Content-Type", "Content-Length", "x-app",
+  };
+  static const char * const secret[] = { "x-api-key", "Authorization", "Cookie" };
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
+    {
+      const char *value = soup_message_headers_get_list (headers, shown[i]);
+
+      if (value != NULL)
+        g_string_append_printf (out, "%s: %s\n", shown[i], value);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (secret); i++)
+    if (soup_message_headers_get_one (headers, secret[i]) != NULL)
+      g_string_append_printf (out, "%s: (elided)\n", secret[i]);
+  g_free (self->headers);
+  self->headers = g_string_free (out, FALSE);
+}
+
+const char *
+amq_request_record_get_headers (AmqRequestRecord *self)
+{
+  return self->headers;
+}
 
 void
 amq_request_record_set_models (AmqRequestRecord *self, const char *model_asked,
@@ -101,6 +131,7 @@ amq_request_record_finalize (GObject *object)
   g_free (self->model_asked);
   g_free (self->model_used);
   g_free (self->error);
+  g_free (self->headers);
   G_OBJECT_CLASS (amq_request_record_parent_class)->finalize (object);
 }
 

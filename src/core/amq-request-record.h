@@ -1,7 +1,7 @@
 /* amq-request-record.h: one request as the log shows it (no secrets, no message contents) */
 #pragma once
 
-#include <glib-object.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -11,6 +11,10 @@ G_DECLARE_FINAL_TYPE (AmqRequestRecord, amq_request_record, AMQ, REQUEST_RECORD,
 AmqRequestRecord *amq_request_record_new (const char *request_id,
                                           const char *method,
                                           const char *path);
+/* Request headers worth showing; credentials appear only as "(elided)". */
+void amq_request_record_set_headers  (AmqRequestRecord   *self,
+                                      SoupMessageHeaders *headers);
+const char *amq_request_record_get_headers (AmqRequestRecord *self);
 /* Fills what the parsed request says. */
 void amq_request_record_set_models   (AmqRequestRecord *self,
                                       const char       *model_asked,

@@ -768,6 +768,7 @@ handle (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *
                         (path[10] == '\0' || path[10] == '/');
 
       record = amq_request_record_new (request_id, method, path);
+      amq_request_record_set_headers (record, soup_server_message_get_request_headers (msg));
       amq_request_log_add (self->log, record);
       if (!authorized (self, msg))
         error = g_error_new (AMQ_ERROR, AMQ_ERROR_AUTHENTICATION, "invalid x-api-key");
