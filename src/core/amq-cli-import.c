@@ -2,6 +2,8 @@
  * "codewhisperer:odic:device-registration" (the CLI spells "odic" that way). */
 #include "amq-cli-import.h"
 
+#include "amq-json.h"
+
 #include <json-glib/json-glib.h>
 #include <sqlite3.h>
 
@@ -31,9 +33,10 @@ read_json_value (sqlite3 *db, const char *key)
       g_autoptr(JsonParser) parser = json_parser_new ();
       const char *text = (const char *) sqlite3_column_text (stmt, 0);
 
-      if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL) &&
-          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-        result = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+      JsonObject *object = amq_json_parse_object (parser, text, -1);
+
+      if (object != NULL)
+        result = json_object_ref (object);
     }
   sqlite3_finalize (stmt);
   return result;
@@ -59,7 +62,7 @@ import_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable
   registration = read_json_value (db, "codewhisperer:odic:device-registration");
   sqlite3_close (db);
   if (token == NULL || registration == NULL ||
-      json_object_get_string_member_with_default (token, "refresh_token", NULL) == NULL)
+      amq_json_get_string (token, "refresh_token") == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                                "the Amazon Q CLI is not logged in (run `q login` first)");
@@ -67,9 +70,9 @@ import_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable
     }
   set = amq_credential_set_new ();
   set->refresh_token = g_strdup (json_object_get_string_member (token, "refresh_token"));
-  set->client_id = g_strdup (json_object_get_string_member_with_default (registration, "client_id", NULL));
-  set->client_secret = g_strdup (json_object_get_string_member_with_default (registration, "client_secret", NULL));
-  set->region = g_strdup (json_object_get_string_member_with_default (token, "region", NULL));
+  set->client_id = g_strdup (amq_json_get_string (registration, "client_id"));
+  set->client_secret = g_strdup (amq_json_get_string (registration, "client_secret"));
+  set->region = g_strdup (amq_json_get_string (token, "region"));
   g_task_return_pointer (task, set, (GDestroyNotify) amq_credential_set_free);
 }
 

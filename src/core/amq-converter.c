@@ -5,6 +5,7 @@
 
 #include "amq-error.h"
 #include "amq-history.h"
+#include "amq-json.h"
 #include "amq-model-map.h"
 #include "amq-token-estimator.h"
 
@@ -220,7 +221,7 @@ add_tools (JsonBuilder *b, AmqMessagesRequest *request, GPtrArray *turns,
     {
       JsonObject *tool = json_array_get_object_element (tools, i);
       const char *name = json_object_get_string_member (tool, "name");
-      const char *description = json_object_get_string_member_with_default (tool, "description", "");
+      const char *description = amq_json_get_string (tool, "description") ? amq_json_get_string (tool, "description") : "";
       g_autofree char *upstream = amq_converter_upstream_tool_name (name);
       g_autoptr(GString) cut = g_string_new (*description ? description : name);
       JsonNode *schema = normalise_schema (json_object_get_member (tool, "input_schema"));

@@ -4,6 +4,8 @@
  * and read atomically. Attributes hold no secrets. */
 #include "amq-credentials.h"
 
+#include "amq-json.h"
+
 #include <json-glib/json-glib.h>
 #include <libsecret/secret.h>
 #include <string.h>
@@ -134,8 +136,8 @@ on_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_pointer (task, NULL, NULL);
       return;
     }
-  if (!json_parser_load_from_data (parser, secret, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  object = amq_json_parse_object (parser, secret, -1);
+  if (object == NULL)
     {
       secret_password_free (secret);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -143,14 +145,13 @@ on_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   secret_password_free (secret);
-  object = json_node_get_object (json_parser_get_root (parser));
   set = amq_credential_set_new ();
-  set->refresh_token = g_strdup (json_object_get_string_member_with_default (object, "refreshToken", NULL));
-  set->client_id = g_strdup (json_object_get_string_member_with_default (object, "clientId", NULL));
-  set->client_secret = g_strdup (json_object_get_string_member_with_default (object, "clientSecret", NULL));
-  set->profile_arn = g_strdup (json_object_get_string_member_with_default (object, "profileArn", NULL));
-  set->region = g_strdup (json_object_get_string_member_with_default (object, "region", NULL));
-  set->local_api_key = g_strdup (json_object_get_string_member_with_default (object, "localApiKey", NULL));
+  set->refresh_token = g_strdup (amq_json_get_string (object, "refreshToken"));
+  set->client_id = g_strdup (amq_json_get_string (object, "clientId"));
+  set->client_secret = g_strdup (amq_json_get_string (object, "clientSecret"));
+  set->profile_arn = g_strdup (amq_json_get_string (object, "profileArn"));
+  set->region = g_strdup (amq_json_get_string (object, "region"));
+  set->local_api_key = g_strdup (amq_json_get_string (object, "localApiKey"));
   g_task_return_pointer (task, set, (GDestroyNotify) amq_credential_set_free);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "amq-error.h"
+#include "amq-json.h"
 
 struct _AmqDeviceLogin
 {
@@ -55,6 +56,7 @@ on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *reply;
 
   g_free (call);
   if (self->task == NULL)
@@ -64,14 +66,14 @@ on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
       fail (self, g_error_new (AMQ_ERROR, AMQ_ERROR_UPSTREAM, "sign-in failed: %s", error->message));
       return;
     }
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  reply = amq_json_parse_object (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  if (reply == NULL)
     {
       fail (self, g_error_new (AMQ_ERROR, AMQ_ERROR_UPSTREAM,
                                "sign-in failed: AWS answered HTTP %u with no JSON", soup_message_get_status (msg)));
       return;
     }
-  func (self, soup_message_get_status (msg), json_node_get_object (json_parser_get_root (parser)));
+  func (self, soup_message_get_status (msg), reply);
 }
 
 static void
@@ -109,9 +111,9 @@ static void poll_token (AmqDeviceLogin *self);
 static void
 on_token (AmqDeviceLogin *self, guint status, JsonObject *reply)
 {
-  const char *code = json_object_get_string_member_with_default (reply, "error", NULL);
+  const char *code = amq_json_get_string (reply, "error");
 
-  if (status == 200 && json_object_get_string_member_with_default (reply, "refreshToken", NULL) != NULL)
+  if (status == 200 && amq_json_get_string (reply, "refreshToken") != NULL)
     {
       g_autoptr(GTask) task = g_steal_pointer (&self->task);
       AmqCredentialSet *set = amq_credential_set_new ();
@@ -160,9 +162,9 @@ poll_token (AmqDeviceLogin *self)
 static void
 on_device_authorization (AmqDeviceLogin *self, guint status, JsonObject *reply)
 {
-  const char *user_code = json_object_get_string_member_with_default (reply, "userCode", NULL);
-  const char *uri = json_object_get_string_member_with_default (reply, "verificationUriComplete", NULL);
-  const char *device_code = json_object_get_string_member_with_default (reply, "deviceCode", NULL);
+  const char *user_code = amq_json_get_string (reply, "userCode");
+  const char *uri = amq_json_get_string (reply, "verificationUriComplete");
+  const char *device_code = amq_json_get_string (reply, "deviceCode");
 
   if (status != 200 || user_code == NULL || uri == NULL || device_code == NULL)
     {
@@ -170,9 +172,9 @@ on_device_authorization (AmqDeviceLogin *self, guint status, JsonObject *reply)
       return;
     }
   self->device_code = g_strdup (device_code);
-  self->interval = json_object_get_int_member_with_default (reply, "interval", 5);
+  self->interval = amq_json_get_int (reply, "interval", 5);
   self->deadline = g_get_monotonic_time () +
-                   json_object_get_int_member_with_default (reply, "expiresIn", 600) * G_USEC_PER_SEC;
+                   amq_json_get_int (reply, "expiresIn", 600) * G_USEC_PER_SEC;
   g_signal_emit (self, signals[SIGNAL_CODE], 0, user_code, uri);
   poll_token (self);
 }
@@ -182,8 +184,8 @@ on_registered (AmqDeviceLogin *self, guint status, JsonObject *reply)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
-  self->client_id = g_strdup (json_object_get_string_member_with_default (reply, "clientId", NULL));
-  self->client_secret = g_strdup (json_object_get_string_member_with_default (reply, "clientSecret", NULL));
+  self->client_id = g_strdup (amq_json_get_string (reply, "clientId"));
+  self->client_secret = g_strdup (amq_json_get_string (reply, "clientSecret"));
   if (status != 200 || self->client_id == NULL || self->client_secret == NULL)
     {
       fail (self, g_error_new (AMQ_ERROR, AMQ_ERROR_UPSTREAM, "sign-in failed: client registration refused (HTTP %u)", status));

@@ -4,7 +4,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "amq-json-writer.h"
+#include "amq-json.h"
 
 G_DEFINE_QUARK (amq-error-quark, amq_error)
 

@@ -1,6 +1,8 @@
 /* amq-history.c */
 #include "amq-history.h"
 
+#include "amq-json.h"
+
 #include <string.h>
 
 #define EMPTY_USER_TEXT       "Continue."
@@ -146,16 +148,16 @@ add_block (AmqTurn *turn, JsonObject *block)
       AmqToolResult *result = g_new0 (AmqToolResult, 1);
 
       result->tool_use_id = g_strdup (json_object_get_string_member (block, "tool_use_id"));
-      result->is_error = json_object_get_boolean_member_with_default (block, "is_error", FALSE);
+      result->is_error = amq_json_get_bool (block, "is_error", FALSE);
       result->text = tool_result_text (block, turn);
       g_ptr_array_add (turn->tool_results, result);
     }
   else if (g_str_equal (type, "thinking"))
     {
       /* past thinking goes back as text: there is no upstream field for it */
-      const char *thinking = json_object_get_string_member_with_default (block, "thinking", "");
+      const char *thinking = amq_json_get_string (block, "thinking");
 
-      if (*thinking != '\0')
+      if (thinking != NULL && *thinking != '\0')
         {
           g_autofree char *wrapped = g_strdup_printf ("<thinking>%s</thinking>", thinking);
           append_text (turn->text, wrapped);

@@ -2,7 +2,7 @@
 #include "amq-message-builder.h"
 
 #include "amq-error.h"
-#include "amq-json-writer.h"
+#include "amq-json.h"
 
 typedef struct {
   AmqBlockKind kind;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "amq-error.h"
+#include "amq-json.h"
 
 struct _AmqMessagesRequest
 {
@@ -359,10 +360,13 @@ parse_tools (AmqMessagesRequest *self, JsonObject *root, GError **error)
       if (!JSON_NODE_HOLDS_OBJECT (element))
         return FAIL (error, "%s: Input should be an object", path);
       tool = json_node_get_object (element);
-      type = json_object_get_string_member_with_default (tool, "type", "custom");
+      type = json_object_has_member (tool, "type") && !JSON_NODE_HOLDS_NULL (json_object_get_member (tool, "type"))
+             ? amq_json_get_string (tool, "type") : "custom";
       /* server tools run on Anthropic's side; deferred tools are never called */
-      if ((type != NULL && !g_str_equal (type, "custom")) ||
-          json_object_get_boolean_member_with_default (tool, "defer_loading", FALSE))
+      if (type == NULL)
+        return FAIL (error, "%s.type: Input should be a valid string", path);
+      if (!g_str_equal (type, "custom") ||
+          amq_json_get_bool (tool, "defer_loading", FALSE))
         continue;
       if (!require_name (tool, "name", path, error))
         return FALSE;
@@ -411,10 +415,10 @@ parse_root (AmqMessagesRequest *self, JsonObject *root, AmqRequestKind kind, GEr
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     {
       JsonObject *thinking = json_node_get_object (node);
-      const char *type = json_object_get_string_member_with_default (thinking, "type", "disabled");
+      const char *type = amq_json_get_string (thinking, "type");
 
-      self->thinking = g_str_equal (type, "enabled") || g_str_equal (type, "adaptive");
-      self->thinking_budget = json_object_get_int_member_with_default (thinking, "budget_tokens", 16000);
+      self->thinking = g_strcmp0 (type, "enabled") == 0 || g_strcmp0 (type, "adaptive") == 0;
+      self->thinking_budget = amq_json_get_int (thinking, "budget_tokens", 16000);
     }
   node = json_object_get_member (root, "stop_sequences");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
@@ -475,7 +479,7 @@ amq_messages_request_parse (GBytes          *body,
       g_set_error (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST, "request body is not valid JSON: %s", parse_error->message);
       return NULL;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST, "request body must be a JSON object");
       return NULL;

@@ -16,7 +16,7 @@
 #include "amq-error.h"
 #include "amq-event-stream-reader.h"
 #include "amq-ids.h"
-#include "amq-json-writer.h"
+#include "amq-json.h"
 #include "amq-message-builder.h"
 #include "amq-messages-request.h"
 #include "amq-request-log.h"
@@ -229,18 +229,16 @@ error_from_upstream_body (RequestContext *ctx, GBytes *body)
   g_autofree char *text = NULL;
   const char *message = NULL;
   const char *reason = NULL;
+  JsonObject *object = body ? amq_json_parse_object (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body))
+                            : NULL;
 
-  if (body != NULL && json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                                  g_bytes_get_size (body), NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (object != NULL)
     {
-      JsonObject *object = json_node_get_object (json_parser_get_root (parser));
-
-      message = json_object_get_string_member_with_default (object, "message",
-                  json_object_get_string_member_with_default (object, "Message", NULL));
-      reason = json_object_get_string_member_with_default (object, "reason", NULL);
+      message = amq_json_get_string (object, "message") ? amq_json_get_string (object, "message")
+                                                         : amq_json_get_string (object, "Message");
+      reason = amq_json_get_string (object, "reason");
       if (type == NULL)
-        type = json_object_get_string_member_with_default (object, "__type", NULL);
+        type = amq_json_get_string (object, "__type");
     }
   if (type != NULL)
     {
@@ -484,8 +482,8 @@ model_list_from_upstream (JsonArray *models)
     {
       JsonNode *node = json_array_get_element (models, i);
       JsonObject *model = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *id = model ? json_object_get_string_member_with_default (model, "modelId", NULL) : NULL;
-      const char *name = model ? json_object_get_string_member_with_default (model, "modelName", NULL) : NULL;
+      const char *id = model ? amq_json_get_string (model, "modelId") : NULL;
+      const char *name = model ? amq_json_get_string (model, "modelName") : NULL;
       char *entry[3] = { NULL, NULL, NULL };
 
       if (id == NULL || *id == '\0')

@@ -2,7 +2,7 @@
 #include "amq-sse-writer.h"
 
 #include "amq-error.h"
-#include "amq-json-writer.h"
+#include "amq-json.h"
 
 struct _AmqSseWriter
 {

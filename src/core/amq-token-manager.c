@@ -10,6 +10,7 @@
 #include <libsoup/soup.h>
 
 #include "amq-error.h"
+#include "amq-json.h"
 #include "config.h"
 
 #include <string.h>
@@ -147,12 +148,10 @@ on_refresh_response (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   status = soup_message_get_status (msg);
-  if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    reply = json_node_get_object (json_parser_get_root (parser));
+  reply = amq_json_parse_object (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   if (status != 200)
     {
-      const char *code = reply ? json_object_get_string_member_with_default (reply, "error", NULL) : NULL;
+      const char *code = reply ? amq_json_get_string (reply, "error") : NULL;
 
       if (g_strcmp0 (code, "invalid_grant") == 0 || g_strcmp0 (code, "invalid_client") == 0 ||
           g_strcmp0 (code, "unauthorized_client") == 0)
@@ -165,15 +164,15 @@ on_refresh_response (GObject *source, GAsyncResult *result, gpointer user_data)
                                            code ? " " : "", code ? code : ""), FALSE);
       return;
     }
-  if (reply == NULL || json_object_get_string_member_with_default (reply, "accessToken", NULL) == NULL)
+  if (reply == NULL || amq_json_get_string (reply, "accessToken") == NULL)
     {
       refresh_failed (self, g_error_new (AMQ_ERROR, AMQ_ERROR_UPSTREAM,
                                          "token refresh failed: the token endpoint sent no access token"), FALSE);
       return;
     }
   {
-    const char *rotated = json_object_get_string_member_with_default (reply, "refreshToken", NULL);
-    gint64 expires_in = json_object_get_int_member_with_default (reply, "expiresIn", 3600);
+    const char *rotated = amq_json_get_string (reply, "refreshToken");
+    gint64 expires_in = amq_json_get_int (reply, "expiresIn", 3600);
 
     if (rotated != NULL && *rotated != '\0' && g_strcmp0 (rotated, self->refresh_token) != 0)
       {

@@ -11,6 +11,7 @@
 
 #include "amq-error.h"
 #include "amq-token-estimator.h"
+#include "amq-json.h"
 
 #define OPEN_TAG  "<thinking>"
 #define CLOSE_TAG "</thinking>"
@@ -274,12 +275,7 @@ flush_text (AmqTranslator *self)
 static gboolean
 is_json_object (JsonParser *parser, const char *text, gsize length)
 {
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, text, length, NULL))
-    return FALSE;
-  root = json_parser_get_root (parser);
-  return root != NULL && JSON_NODE_HOLDS_OBJECT (root);
+  return amq_json_parse_object (parser, text, length) != NULL;
 }
 
 /* Emits the tool whose input is complete, or records that the model was cut off. */
@@ -335,10 +331,10 @@ static void
 handle_tool_event (AmqTranslator *self,
                    JsonObject    *event)
 {
-  const char *id = json_object_get_string_member_with_default (event, "toolUseId", NULL);
-  const char *name = json_object_get_string_member_with_default (event, "name", NULL);
-  const char *fragment = json_object_get_string_member_with_default (event, "input", NULL);
-  gboolean stop = json_object_get_boolean_member_with_default (event, "stop", FALSE);
+  const char *id = amq_json_get_string (event, "toolUseId");
+  const char *name = amq_json_get_string (event, "name");
+  const char *fragment = amq_json_get_string (event, "input");
+  gboolean stop = amq_json_get_bool (event, "stop", FALSE);
 
   if (id == NULL || g_hash_table_contains (self->finished_tools, id))
     return;  /* a re-sent frame of a tool already emitted */
@@ -370,8 +366,8 @@ static void
 handle_reasoning (AmqTranslator *self,
                   JsonObject    *event)
 {
-  const char *text = json_object_get_string_member_with_default (event, "text", NULL);
-  const char *signature = json_object_get_string_member_with_default (event, "signature", NULL);
+  const char *text = amq_json_get_string (event, "text");
+  const char *signature = amq_json_get_string (event, "signature");
 
   if (!self->thinking_enabled)
     return;
@@ -448,10 +444,10 @@ error_from_frame (const AmqEventFrame *frame,
   const char *message = header_message;
 
   if (message == NULL && payload != NULL)
-    message = json_object_get_string_member_with_default (payload, "message", NULL);
+    message = amq_json_get_string (payload, "message");
   return amq_error_new_from_aws (0, exception ? exception : code,
                                  message ? message : "Amazon Q reported an error mid-stream",
-                                 payload ? json_object_get_string_member_with_default (payload, "reason", NULL) : NULL,
+                                 payload ? amq_json_get_string (payload, "reason") : NULL,
                                  input_tokens, max_input_tokens);
 }
 
@@ -477,11 +473,8 @@ amq_translator_feed (AmqTranslator       *self,
     return FALSE;
   is_event = amq_event_frame_get_header (frame, ":message-type") == NULL ||
              amq_event_frame_has_string (frame, ":message-type", "event");
-  if (frame->payload_length > 0 &&
-      json_parser_load_from_data (self->parser, (const char *) frame->payload,
-                                  frame->payload_length, NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (self->parser)))
-    payload = json_node_get_object (json_parser_get_root (self->parser));
+  if (frame->payload_length > 0)
+    payload = amq_json_parse_object (self->parser, (const char *) frame->payload, frame->payload_length);
   if (!is_event)
     {
       if (payload != NULL)
@@ -496,7 +489,7 @@ amq_translator_feed (AmqTranslator       *self,
   json_object_ref (payload);  /* the parser is reused while handling tools */
   if (g_strcmp0 (event_type, "assistantResponseEvent") == 0)
     {
-      const char *content = json_object_get_string_member_with_default (payload, "content", NULL);
+      const char *content = amq_json_get_string (payload, "content");
 
       if (content != NULL)
         handle_text (self, content, strlen (content));

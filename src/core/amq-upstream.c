@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "amq-json-writer.h"
+#include "amq-json.h"
 
 struct _AmqUpstream
 {
@@ -118,10 +118,8 @@ on_models (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
-  if (soup_message_get_status (msg) != 200 ||
-      !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
-      !json_object_has_member ((root = json_node_get_object (json_parser_get_root (parser))), "models") ||
+  root = amq_json_parse_object (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  if (soup_message_get_status (msg) != 200 || root == NULL || !json_object_has_member (root, "models") ||
       !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "models")))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,

@@ -1,0 +1,32 @@
+/* amq-json.h: fast JSON text helpers for the hot streaming path */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Appends @text (UTF-8, @len bytes or -1) as a quoted JSON string. */
+void  amq_json_append_string (GString    *out,
+                              const char *text,
+                              gssize      len);
+
+char *amq_json_quote         (const char *text);
+
+/* Parses @data with @parser; the root object (owned by the parser), or NULL when the text is
+ * not JSON, is empty, or is not an object. */
+JsonObject *amq_json_parse_object (JsonParser *parser,
+                                   const char *data,
+                                   gssize      length);
+
+/* Members of untrusted objects: the value when the member has that type, else the default
+ * (json-glib's own getters complain about members of another type). */
+const char *amq_json_get_string (JsonObject *object,
+                                 const char *member);
+gint64      amq_json_get_int    (JsonObject *object,
+                                 const char *member,
+                                 gint64      default_value);
+gboolean    amq_json_get_bool   (JsonObject *object,
+                                 const char *member,
+                                 gboolean    default_value);
+
+G_END_DECLS
