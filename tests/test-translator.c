@@ -156,6 +156,42 @@ test_sse_grammar (void)
     }
 }
 
+/* Found by fuzz-translator: blank payloads and members of the wrong type are ignored, not a
+ * critical (the tests run with fatal criticals). */
+static void
+test_odd_payloads (void)
+{
+  static const char * const payloads[][2] = {
+    { "assistantResponseEvent", "   " },
+    { "assistantResponseEvent", "{\"content\":{\"nested\":true}}" },
+    { "assistantResponseEvent", "[1,2,3]" },
+    { "toolUseEvent", "{\"toolUseId\":7,\"name\":[],\"input\":{},\"stop\":\"yes\"}" },
+    { "metadataEvent", "{\"tokenUsage\":{\"outputTokens\":\"many\"}}" },
+    { "contextUsageEvent", "{\"contextUsagePercentage\":\"high\"}" },
+    { "reasoningContentEvent", "{\"text\":5,\"signature\":{}}" },
+    { "assistantResponseEvent", "{\"content\":\"still fine\"}" },
+  };
+  g_autoptr(AmqSseWriter) writer = amq_sse_writer_new (NULL);
+  g_autoptr(AmqTranslator) translator = amq_translator_new (AMQ_EVENT_SINK (writer), "msg_odd", "m");
+
+  amq_translator_set_thinking (translator, TRUE);
+  amq_translator_begin (translator);
+  for (guint i = 0; i < G_N_ELEMENTS (payloads); i++)
+    {
+      const char *headers[] = { ":event-type", payloads[i][0], ":message-type", "event", NULL };
+      g_autoptr(GBytes) bytes = amq_event_frame_encode (headers, (const guint8 *) payloads[i][1], strlen (payloads[i][1]));
+      g_autoptr(AmqEventFrame) frame = NULL;
+      gsize needed;
+
+      g_assert_cmpint (amq_event_frame_decode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                               &frame, &needed, NULL), ==, AMQ_FRAME_DECODE_OK);
+      g_assert_true (amq_translator_feed (translator, frame));
+    }
+  amq_translator_finish (translator, NULL);
+  g_assert_nonnull (strstr (amq_sse_writer_peek_text (writer), "\"text\":\"still fine\""));
+  g_assert_cmpstr (amq_translator_get_stop_reason (translator), ==, "end_turn");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -187,5 +223,6 @@ main (int argc, char **argv)
       g_test_add_data_func (test_path, g_ptr_array_index (names, i), test_scenario);
     }
   g_test_add_func ("/translator/sse-grammar", test_sse_grammar);
+  g_test_add_func ("/translator/odd-payloads", test_odd_payloads);
   return g_test_run ();
 }
