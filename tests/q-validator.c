@@ -83,8 +83,11 @@ q_validate (const char *body)
       const char *name = json_object_get_string_member (spec, "name");
       const char *description = json_object_get_string_member_with_default (spec, "description", "");
 
-      if (strlen (name) > 64)
-        BAD ("tool name '%s' is longer than 64", name);
+      if (strlen (name) > 64 || *name == '\0')
+        BAD ("tool name '%s' is empty or longer than 64", name);
+      for (const char *c = name; *c; c++)
+        if (!g_ascii_isalnum (*c) && *c != '_' && *c != '-')
+          BAD ("tool name '%s' has a character Amazon Q refuses", name);
       if (*description == '\0' || strlen (description) > 10000)
         BAD ("tool '%s' description is empty or too long", name);
       if (!schema_ok (json_object_get_member (json_object_get_object_member (spec, "inputSchema"), "json")))

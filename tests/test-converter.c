@@ -97,6 +97,15 @@ test_long_tool_name_maps_back (void)
   g_assert_cmpstr (g_hash_table_lookup (conversion->tool_names, shortened), ==, original);
   g_assert_nonnull (strstr (conversion->body, shortened));
   g_assert_null (strstr (conversion->body, original));
+  /* found by fuzz-request: cutting at a byte count split a UTF-8 character */
+  {
+    g_autofree char *odd = amq_converter_upstream_tool_name ("read file.txt ☕ now");
+    g_autofree char *long_odd = amq_converter_upstream_tool_name ("ééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé");
+
+    g_assert_true (g_regex_match_simple ("^read_file_txt___now_[0-9a-f]{8}$", odd, 0, 0));
+    g_assert_true (g_utf8_validate (long_odd, -1, NULL));
+    g_assert_cmpuint (strlen (long_odd), <=, 64);
+  }
 }
 
 static void
@@ -159,6 +168,7 @@ test_bad_requests (void)
     /* found by fuzz-request: an empty tool name made an empty tool specification */
     { "{\"model\":\"m\",\"max_tokens\":1,\"tools\":[{\"name\":\"\",\"input_schema\":{\"type\":\"object\"}}],\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "tools.0.name: String should have at least 1 character", 400 },
     { "{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"x\"},{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t\",\"name\":\"\",\"input\":{}}]}]}", "messages.1.content.0.name: String should have at least 1 character", 400 },
+    { "{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} {\"model\":\"other\"}", "text after the end of the JSON value", 400 },
     { "{\"model\":\"m\",\"max_tokens\":1,\"stream\":\"yes\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "stream: Input should be a valid boolean", 400 },
   };
 

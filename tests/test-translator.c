@@ -169,6 +169,8 @@ test_odd_payloads (void)
     { "metadataEvent", "{\"tokenUsage\":{\"outputTokens\":\"many\"}}" },
     { "contextUsageEvent", "{\"contextUsagePercentage\":\"high\"}" },
     { "reasoningContentEvent", "{\"text\":5,\"signature\":{}}" },
+    /* found by fuzz-translator: json-glib took a tool input with text after it as valid */
+    { "toolUseEvent", "{\"toolUseId\":\"t9\",\"name\":\"Bash\",\"input\":\"{\\\"a\\\": 1} trailing\",\"stop\":true}" },
     { "assistantResponseEvent", "{\"content\":\"still fine\"}" },
   };
   g_autoptr(AmqSseWriter) writer = amq_sse_writer_new (NULL);
@@ -189,7 +191,9 @@ test_odd_payloads (void)
     }
   amq_translator_finish (translator, NULL);
   g_assert_nonnull (strstr (amq_sse_writer_peek_text (writer), "\"text\":\"still fine\""));
-  g_assert_cmpstr (amq_translator_get_stop_reason (translator), ==, "end_turn");
+  g_assert_null (strstr (amq_sse_writer_peek_text (writer), "trailing"));
+  /* the broken tool input is dropped as cut off, never sent */
+  g_assert_cmpstr (amq_translator_get_stop_reason (translator), ==, "max_tokens");
 }
 
 int

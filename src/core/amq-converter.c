@@ -12,15 +12,31 @@
 #define SYSTEM_ACK "Understood. I will follow these instructions."
 #define PLACEHOLDER_TOOL_DESCRIPTION "A tool used earlier in this conversation."
 
+static gboolean
+is_name_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '_' || c == '-';
+}
+
+/* Amazon Q takes names of letters, digits, '_' and '-', at most 64 long. Other names get a
+ * readable prefix and a stable hash of the original, so the response maps them back. */
 char *
 amq_converter_upstream_tool_name (const char *client_name)
 {
   g_autofree char *hash = NULL;
+  GString *name;
+  gboolean valid = strlen (client_name) <= AMQ_MAX_TOOL_NAME;
 
-  if (strlen (client_name) <= AMQ_MAX_TOOL_NAME)
+  for (const char *p = client_name; valid && *p; p++)
+    valid = is_name_char (*p);
+  if (valid)
     return g_strdup (client_name);
+  name = g_string_new (NULL);
+  for (const char *p = client_name; *p && name->len < AMQ_MAX_TOOL_NAME - 9; p = g_utf8_next_char (p))
+    g_string_append_c (name, is_name_char (*p) ? *p : '_');
   hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, client_name, -1);
-  return g_strdup_printf ("%.*s_%.8s", AMQ_MAX_TOOL_NAME - 9, client_name, hash);
+  g_string_append_printf (name, "_%.8s", hash);
+  return g_string_free (name, FALSE);
 }
 
 /* Cuts @text to at most @max bytes on a character boundary, saying how much was cut. */

@@ -1,6 +1,8 @@
 /* amq-json.c */
 #include "amq-json.h"
 
+#include <gio/gio.h>
+
 #include <string.h>
 
 void
@@ -55,6 +57,52 @@ amq_json_quote (const char *text)
   return g_string_free (out, FALSE);
 }
 
+gboolean
+amq_json_check_text (const char *data,
+                     gsize       length,
+                     guint       max_depth,
+                     GError    **error)
+{
+  gboolean in_string = FALSE;
+  gboolean closed = FALSE;  /* the top-level object or array has ended */
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+        continue;
+      if (closed)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "text after the end of the JSON value (byte %" G_GSIZE_FORMAT ")", i);
+          return FALSE;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        {
+          if (++depth > max_depth)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "JSON nests deeper than %u levels", max_depth);
+              return FALSE;
+            }
+        }
+      else if ((c == '}' || c == ']') && depth > 0)
+        closed = --depth == 0;
+    }
+  return TRUE;
+}
+
 JsonObject *
 amq_json_parse_object (JsonParser *parser,
                        const char *data,
@@ -62,7 +110,10 @@ amq_json_parse_object (JsonParser *parser,
 {
   JsonNode *root;
 
-  if (data == NULL || !json_parser_load_from_data (parser, data, length, NULL))
+  if (length < 0 && data != NULL)
+    length = strlen (data);
+  if (data == NULL || !amq_json_check_text (data, length, AMQ_JSON_MAX_DEPTH, NULL) ||
+      !json_parser_load_from_data (parser, data, length, NULL))
     return NULL;
   /* blank text parses, with no root */
   root = json_parser_get_root (parser);

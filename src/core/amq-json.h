@@ -12,8 +12,17 @@ void  amq_json_append_string (GString    *out,
 
 char *amq_json_quote         (const char *text);
 
-/* Parses @data with @parser; the root object (owned by the parser), or NULL when the text is
- * not JSON, is empty, or is not an object. */
+#define AMQ_JSON_MAX_DEPTH 128
+
+/* One JSON value and nothing after it but blanks, nested at most @max_depth deep: checked
+ * before json-glib sees the text, which recurses per level and accepts trailing text. */
+gboolean    amq_json_check_text   (const char *data,
+                                   gsize       length,
+                                   guint       max_depth,
+                                   GError    **error);
+
+/* Parses @data with @parser (after amq_json_check_text); the root object (owned by the
+ * parser), or NULL when the text is not one JSON object. */
 JsonObject *amq_json_parse_object (JsonParser *parser,
                                    const char *data,
                                    gssize      length);

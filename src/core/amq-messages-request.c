@@ -30,37 +30,6 @@ G_DEFINE_FINAL_TYPE (AmqMessagesRequest, amq_messages_request, G_TYPE_OBJECT)
 #define FAIL(error, ...) \
   (g_set_error (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST, __VA_ARGS__), FALSE)
 
-/* json-glib recurses per level: refuse deep bodies before parsing them. */
-static gboolean
-check_depth (const char *data, gsize length, GError **error)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > AMQ_MAX_JSON_DEPTH)
-            return FAIL (error, "request body nests deeper than %d levels", AMQ_MAX_JSON_DEPTH);
-        }
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
 static const char *
 node_type_name (JsonNode *node)
 {
@@ -471,8 +440,11 @@ amq_messages_request_parse (GBytes          *body,
       g_set_error (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST, "request body is not valid UTF-8 JSON");
       return NULL;
     }
-  if (!check_depth (data, length, error))
-    return NULL;
+  if (!amq_json_check_text (data, length, AMQ_JSON_MAX_DEPTH, &parse_error))
+    {
+      g_set_error (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST, "request body is not valid JSON: %s", parse_error->message);
+      return NULL;
+    }
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, data, length, &parse_error))
     {

@@ -3,9 +3,10 @@
 
 #include <json-glib/json-glib.h>
 
+#include "amq-json.h"
+
 G_BEGIN_DECLS
 
-#define AMQ_MAX_JSON_DEPTH 128
 
 typedef enum {
   AMQ_REQUEST_MESSAGES,
