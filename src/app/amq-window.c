@@ -33,7 +33,6 @@ struct _AmqWindow
   AmqRequestLog     *log;
   GtkCustomFilter   *filter;
   GtkSingleSelection *selection;
-  guint              clock_id;
 };
 
 G_DEFINE_FINAL_TYPE (AmqWindow, amq_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -361,7 +360,6 @@ amq_window_dispose (GObject *object)
 {
   AmqWindow *self = AMQ_WINDOW (object);
 
-  g_clear_handle_id (&self->clock_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), AMQ_TYPE_WINDOW);
   G_OBJECT_CLASS (amq_window_parent_class)->dispose (object);
 }
@@ -400,23 +398,6 @@ amq_window_init (AmqWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
-/* Token status text says "valid until HH:MM": refresh it each minute only while visible. */
-static gboolean
-on_clock (gpointer user_data)
-{
-  update_token (user_data);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-on_map_changed (AmqWindow *self)
-{
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && self->clock_id == 0)
-    self->clock_id = g_timeout_add_seconds (60, on_clock, self);
-  else if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    g_clear_handle_id (&self->clock_id, g_source_remove);
-}
-
 AmqWindow *
 amq_window_new (AmqApplication *application)
 {
@@ -445,8 +426,6 @@ amq_window_new (AmqApplication *application)
   g_signal_connect_object (self->log, "notify::total", G_CALLBACK (on_log_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "server-changed", G_CALLBACK (update_server), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (amq_application_get_tokens (application), "notify", G_CALLBACK (update_token), self, G_CONNECT_SWAPPED);
-  g_signal_connect (self, "map", G_CALLBACK (on_map_changed), NULL);
-  g_signal_connect (self, "unmap", G_CALLBACK (on_map_changed), NULL);
   update_server (self);
   update_token (self);
   update_counters (self);
