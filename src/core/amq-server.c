@@ -19,6 +19,7 @@
 #include "amq-json.h"
 #include "amq-message-builder.h"
 #include "amq-messages-request.h"
+#include "amq-model-catalog.h"
 #include "amq-request-log.h"
 #include "amq-sse-writer.h"
 #include "amq-translator.h"
@@ -38,8 +39,7 @@ struct _AmqServer
   guint            ping_interval;
   gint64           started_at;
   AmqRequestLog   *log;
-  GPtrArray       *models_cache;     /* char*[2] {id, display name} */
-  gint64           models_cached_at;
+  AmqModelCatalog *catalog;
   guint64          requests_served;
   guint64          errors;
   gboolean         listening;
@@ -452,197 +452,14 @@ handle_count_tokens (AmqServer *self, SoupServerMessage *msg, GError **error)
   respond_json (msg, 200, json);
 }
 
-/* Offered when Amazon Q's own list cannot be had (no credentials yet, or it failed). */
-static const char * const builtin_models[][3] = {
-  { "claude-opus-4-5-20251101", "Claude Opus 4.5", NULL },
-  { "claude-sonnet-4-5-20250929", "Claude Sonnet 4.5", NULL },
-  { "claude-haiku-4-5-20251001", "Claude Haiku 4.5", NULL },
-  { "claude-sonnet-4-20250514", "Claude Sonnet 4", NULL },
-};
-
-#define MODELS_CACHE_SECONDS 600
-
-static GPtrArray *
-builtin_model_list (void)
-{
-  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-
-  for (guint i = 0; i < G_N_ELEMENTS (builtin_models); i++)
-    g_ptr_array_add (list, g_strdupv ((char **) builtin_models[i]));
-  return list;
-}
-
-/* Amazon Q ids ("claude-sonnet-4.5") become Anthropic-style ids ("claude-sonnet-4-5"). */
-static GPtrArray *
-model_list_from_upstream (JsonArray *models)
-{
-  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-
-  for (guint i = 0; i < json_array_get_length (models); i++)
-    {
-      JsonNode *node = json_array_get_element (models, i);
-      JsonObject *model = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *id = model ? amq_json_get_string (model, "modelId") : NULL;
-      const char *name = model ? amq_json_get_string (model, "modelName") : NULL;
-      char *entry[3] = { NULL, NULL, NULL };
-
-      if (id == NULL || *id == '\0')
-        continue;
-      entry[0] = g_strdelimit (g_strdup (id), ".", '-');
-      entry[1] = g_strdup (name && *name ? name : id);
-      g_ptr_array_add (list, g_memdup2 (entry, sizeof entry));
-    }
-  if (list->len == 0)
-    {
-      g_ptr_array_unref (list);
-      return builtin_model_list ();
-    }
-  return list;
-}
-
-static void
-append_model (GString *out, char **model)
-{
-  g_string_append (out, "{\"type\":\"model\",\"id\":");
-  amq_json_append_string (out, model[0], -1);
-  g_string_append (out, ",\"display_name\":");
-  amq_json_append_string (out, model[1], -1);
-  g_string_append (out, ",\"created_at\":\"2025-01-01T00:00:00Z\"}");
-}
-
-/* GET /v1/models (paged with limit, after_id, before_id) or /v1/models/{id}. */
-static void
-respond_models (AmqServer *self, SoupServerMessage *msg, const char *path, GHashTable *query,
-                GPtrArray *models, GError **error)
-{
-  g_autoptr(GString) out = g_string_new (NULL);
-  guint n = models->len;
-  guint first = 0, last = n;
-  gint64 limit = 20;
-
-  if (g_str_has_prefix (path, "/v1/models/"))
-    {
-      const char *id = path + strlen ("/v1/models/");
-
-      for (guint i = 0; i < n; i++)
-        if (g_str_equal (((char **) g_ptr_array_index (models, i))[0], id))
-          {
-            append_model (out, g_ptr_array_index (models, i));
-            respond_json (msg, 200, out->str);
-            return;
-          }
-      g_set_error (error, AMQ_ERROR, AMQ_ERROR_NOT_FOUND, "model: %s", id);
-      return;
-    }
-  if (query != NULL)
-    {
-      const char *after = g_hash_table_lookup (query, "after_id");
-      const char *before = g_hash_table_lookup (query, "before_id");
-      const char *limit_text = g_hash_table_lookup (query, "limit");
-
-      if (limit_text != NULL)
-        limit = CLAMP (g_ascii_strtoll (limit_text, NULL, 10), 1, 1000);
-      for (guint i = 0; i < n; i++)
-        {
-          const char *id = ((char **) g_ptr_array_index (models, i))[0];
-
-          if (after != NULL && g_str_equal (after, id))
-            first = i + 1;
-          if (before != NULL && g_str_equal (before, id))
-            last = i;
-        }
-      if (before != NULL && after == NULL && last - first > limit)
-        first = last - limit;
-    }
-  last = MIN (last, first + (guint) limit);
-  g_string_append (out, "{\"data\":[");
-  for (guint i = first; i < last; i++)
-    {
-      if (i > first)
-        g_string_append_c (out, ',');
-      append_model (out, g_ptr_array_index (models, i));
-    }
-  g_string_append_printf (out, "],\"has_more\":%s,\"first_id\":", last < n ? "true" : "false");
-  if (last > first)
-    {
-      amq_json_append_string (out, ((char **) g_ptr_array_index (models, first))[0], -1);
-      g_string_append (out, ",\"last_id\":");
-      amq_json_append_string (out, ((char **) g_ptr_array_index (models, last - 1))[0], -1);
-    }
-  else
-    g_string_append (out, "null,\"last_id\":null");
-  g_string_append_c (out, '}');
-  respond_json (msg, 200, out->str);
-}
-
 typedef struct {
   AmqServer         *server;
   SoupServerMessage *msg;
-  char              *path;
+  char              *model_id;
   GHashTable        *query;
   AmqRequestRecord  *record;
   char              *request_id;
 } ModelsCall;
-
-static void
-models_call_finish (ModelsCall *call, GPtrArray *models)
-{
-  g_autoptr(GError) error = NULL;
-
-  respond_models (call->server, call->msg, call->path, call->query, models, &error);
-  if (error != NULL)
-    respond_error (call->server, call->msg, call->request_id, error);
-  amq_request_record_finish (call->record, soup_server_message_get_status (call->msg),
-                             error ? error->message : NULL, 0, 0, 0);
-  soup_server_message_unpause (call->msg);
-  g_object_unref (call->server);
-  g_object_unref (call->msg);
-  g_free (call->path);
-  g_clear_pointer (&call->query, g_hash_table_unref);
-  g_object_unref (call->record);
-  g_free (call->request_id);
-  g_free (call);
-}
-
-static void
-on_models_listed (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ModelsCall *call = user_data;
-  AmqServer *self = call->server;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) models = amq_upstream_list_models_finish (AMQ_UPSTREAM (source), result, &error);
-
-  if (models != NULL)
-    {
-      g_clear_pointer (&self->models_cache, g_ptr_array_unref);
-      self->models_cache = model_list_from_upstream (models);
-      self->models_cached_at = g_get_monotonic_time ();
-      models_call_finish (call, self->models_cache);
-    }
-  else
-    {
-      g_autoptr(GPtrArray) builtin = builtin_model_list ();
-
-      g_info ("model list from Amazon Q unavailable: %s", error->message);
-      models_call_finish (call, builtin);
-    }
-}
-
-static void
-on_models_token (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ModelsCall *call = user_data;
-  g_autofree char *token = amq_token_manager_get_token_finish (AMQ_TOKEN_MANAGER (source), result, NULL);
-
-  if (token == NULL)
-    {
-      g_autoptr(GPtrArray) builtin = builtin_model_list ();
-      models_call_finish (call, builtin);
-      return;
-    }
-  amq_upstream_list_models_async (call->server->upstream, token, call->server->profile_arn, NULL,
-                                  on_models_listed, call);
-}
 
 static void
 copy_query_entry (gpointer key, gpointer value, gpointer user_data)
@@ -650,30 +467,40 @@ copy_query_entry (gpointer key, gpointer value, gpointer user_data)
   g_hash_table_insert (user_data, g_strdup (key), g_strdup (value));
 }
 
-/* From a fresh cache at once; else Amazon Q's own list (cached), else the built-in one.
- * Returns TRUE when the answer comes later. */
-static gboolean
-handle_models (AmqServer *self, SoupServerMessage *msg, const char *path, GHashTable *query,
-               const char *request_id, AmqRequestRecord *record, GError **error)
+static void
+on_models (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  ModelsCall *call;
+  ModelsCall *call = user_data;
+  g_autoptr(GPtrArray) models = amq_model_catalog_get_finish (AMQ_MODEL_CATALOG (source), result);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = amq_model_catalog_render (models, call->model_id, call->query, &error);
 
-  if (self->models_cache != NULL &&
-      g_get_monotonic_time () - self->models_cached_at < MODELS_CACHE_SECONDS * G_USEC_PER_SEC)
-    {
-      respond_models (self, msg, path, query, self->models_cache, error);
-      return FALSE;
-    }
-  if (!amq_token_manager_has_credentials (self->tokens))
-    {
-      g_autoptr(GPtrArray) builtin = builtin_model_list ();
-      respond_models (self, msg, path, query, builtin, error);
-      return FALSE;
-    }
-  call = g_new0 (ModelsCall, 1);
+  if (json != NULL)
+    respond_json (call->msg, 200, json);
+  else
+    respond_error (call->server, call->msg, call->request_id, error);
+  amq_request_record_finish (call->record, soup_server_message_get_status (call->msg),
+                             error ? error->message : NULL, 0, 0, 0);
+  soup_server_message_unpause (call->msg);
+  g_object_unref (call->server);
+  g_object_unref (call->msg);
+  g_free (call->model_id);
+  g_clear_pointer (&call->query, g_hash_table_unref);
+  g_object_unref (call->record);
+  g_free (call->request_id);
+  g_free (call);
+}
+
+/* GET /v1/models and /v1/models/{id}: answered once the catalog has its list. */
+static void
+handle_models (AmqServer *self, SoupServerMessage *msg, const char *path, GHashTable *query,
+               const char *request_id, AmqRequestRecord *record)
+{
+  ModelsCall *call = g_new0 (ModelsCall, 1);
+
   call->server = g_object_ref (self);
   call->msg = g_object_ref (msg);
-  call->path = g_strdup (path);
+  call->model_id = g_str_has_prefix (path, "/v1/models/") ? g_strdup (path + strlen ("/v1/models/")) : NULL;
   call->request_id = g_strdup (request_id);
   call->record = g_object_ref (record);
   if (query != NULL)
@@ -682,8 +509,7 @@ handle_models (AmqServer *self, SoupServerMessage *msg, const char *path, GHashT
       g_hash_table_foreach (query, copy_query_entry, call->query);
     }
   soup_server_message_pause (msg);
-  amq_token_manager_get_token_async (self->tokens, NULL, on_models_token, call);
-  return TRUE;
+  amq_model_catalog_get_async (self->catalog, on_models, call);
 }
 
 static void
@@ -771,7 +597,10 @@ handle (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *
       if (!authorized (self, msg))
         error = g_error_new (AMQ_ERROR, AMQ_ERROR_AUTHENTICATION, "invalid x-api-key");
       else if (models && get)
-        answering_later = handle_models (self, msg, path, query, request_id, record, &error);
+        {
+          handle_models (self, msg, path, query, request_id, record);
+          answering_later = TRUE;
+        }
       else if (models)
         error = g_error_new (AMQ_ERROR, AMQ_ERROR_METHOD_NOT_ALLOWED, "Method %s not allowed on %s", method, path);
       else if (!g_str_has_prefix (path, "/v1/messages") && !models)
@@ -870,6 +699,7 @@ amq_server_set_profile_arn (AmqServer *self, const char *profile_arn)
 {
   g_free (self->profile_arn);
   self->profile_arn = profile_arn && *profile_arn ? g_strdup (profile_arn) : NULL;
+  amq_model_catalog_set_profile_arn (self->catalog, self->profile_arn);
 }
 
 void
@@ -889,7 +719,7 @@ amq_server_finalize (GObject *object)
   g_clear_object (&self->upstream);
   g_clear_object (&self->models);
   g_clear_object (&self->log);
-  g_clear_pointer (&self->models_cache, g_ptr_array_unref);
+  g_clear_object (&self->catalog);
   g_free (self->api_key);
   g_free (self->profile_arn);
   g_free (self->address);
@@ -920,5 +750,6 @@ amq_server_new (AmqTokenManager *tokens, AmqUpstream *upstream, AmqModelMap *mod
   self->tokens = g_object_ref (tokens);
   self->upstream = g_object_ref (upstream);
   self->models = g_object_ref (models);
+  self->catalog = amq_model_catalog_new (tokens, upstream);
   return self;
 }
