@@ -130,6 +130,27 @@ test_prompt_too_long (void)
 }
 
 static void
+test_too_many_images (void)
+{
+  GString *json = g_string_new ("{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":[");
+  g_autoptr(AmqMessagesRequest) request = NULL;
+  g_autoptr(AmqConversion) conversion = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 11; i++)
+    g_string_append_printf (json, "%s{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\"iVBORw0KGgo=\"}}",
+                            i ? "," : "");
+  g_string_append (json, "]}]}");
+  request = parse_text (json->str, AMQ_REQUEST_MESSAGES, &error);
+  g_assert_no_error (error);
+  conversion = amq_converter_convert (request, "claude-sonnet-4.5", NULL, &error);
+  g_assert_null (conversion);
+  g_assert_error (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST);
+  g_assert_nonnull (strstr (error->message, "too many images"));
+  g_string_free (json, TRUE);
+}
+
+static void
 test_overlong_message_trimmed (void)
 {
   g_autofree char *chunk = g_strnfill (700000, 'b');
@@ -139,6 +160,7 @@ test_overlong_message_trimmed (void)
 
   g_assert_nonnull (conversion);
   g_assert_nonnull (strstr (conversion->body, "truncated by Amq2Api"));
+  g_assert_true (g_utf8_validate (conversion->body, -1, NULL));
   g_assert_cmpuint (strlen (conversion->body), <, 620000);
   g_assert_null (q_validate (conversion->body));
 }
@@ -381,6 +403,7 @@ main (int argc, char **argv)
   g_test_add_func ("/converter/long-tool-name-maps-back", test_long_tool_name_maps_back);
   g_test_add_func ("/converter/prompt-too-long", test_prompt_too_long);
   g_test_add_func ("/converter/overlong-message-trimmed", test_overlong_message_trimmed);
+  g_test_add_func ("/converter/too-many-images", test_too_many_images);
   g_test_add_func ("/converter/random-conversations", test_random_conversations);
   g_test_add_func ("/request/bad-requests", test_bad_requests);
   g_test_add_func ("/request/hostile-bodies", test_hostile_bodies);
