@@ -290,6 +290,12 @@ test_model_map (void)
     g_assert_cmpstr (b, ==, "claude-sonnet-4");
   }
   g_assert_false (amq_model_map_parse_overrides (map, "nonsense", &error));
+  /* a new list replaces the old one */
+  g_assert_true (amq_model_map_parse_overrides (map, "x=claude-haiku-4.5", NULL));
+  {
+    g_autofree char *c = amq_model_map_resolve (map, "claude-opus-4-5");
+    g_assert_cmpstr (c, ==, "claude-opus-4.5");
+  }
 }
 
 /* ---- property test: random conversations always satisfy Amazon Q's rules ---- */

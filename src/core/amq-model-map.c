@@ -154,6 +154,7 @@ gboolean
 amq_model_map_parse_overrides (AmqModelMap *self, const char *spec, GError **error)
 {
   g_auto(GStrv) pairs = g_strsplit (spec ? spec : "", ",", -1);
+  g_autoptr(GHashTable) parsed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   for (guint i = 0; pairs[i] != NULL; i++)
     {
@@ -169,8 +170,11 @@ amq_model_map_parse_overrides (AmqModelMap *self, const char *spec, GError **err
                        "model map entry '%s' is not CLIENT_MODEL=AMAZON_Q_MODEL", pairs[i]);
           return FALSE;
         }
-      amq_model_map_set_override (self, kv[0], kv[1]);
+      g_hash_table_insert (parsed, g_ascii_strdown (kv[0], -1), g_strdup (kv[1]));
     }
+  /* the whole list replaces the previous one: a removed override is gone */
+  g_hash_table_unref (self->overrides);
+  self->overrides = g_steal_pointer (&parsed);
   return TRUE;
 }
 

@@ -20,7 +20,8 @@ const char  *amq_model_map_get_default   (AmqModelMap *self);
 void         amq_model_map_set_override  (AmqModelMap *self,
                                           const char  *client_model,
                                           const char  *upstream_model);
-/* "key=value,key=value" overrides, as in settings and AMAZONQ_MODEL_MAP. */
+/* "key=value,key=value" overrides, as in settings and AMAZONQ_MODEL_MAP; they replace all
+ * overrides so far. On error nothing changes. */
 gboolean     amq_model_map_parse_overrides (AmqModelMap *self,
                                             const char  *spec,
                                             GError     **error);
