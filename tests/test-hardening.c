@@ -121,7 +121,9 @@ assert_healthy (Proc *server)
   g_auto(Reply) r = send_request (server, "GET", "/health", NULL, NULL, 0);
 
   g_assert_cmpuint (r.status, ==, 200);
-  g_assert_cmpuint (r.elapsed_ms, <, 1000);
+  /* generous: the suite also runs under the sanitizers on a busy machine; a stuck server
+   * would not answer at all */
+  g_assert_cmpuint (r.elapsed_ms, <, 5000);
 }
 
 static char *
@@ -252,7 +254,7 @@ test_slow_and_idle_clients (void)
           g_auto(Reply) r = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
 
           g_assert_cmpuint (r.status, ==, 200);
-          g_assert_cmpuint (r.elapsed_ms, <, 1000);
+          g_assert_cmpuint (r.elapsed_ms, <, 5000);
         }
       g_usleep (20 * 1000);
     }
@@ -279,16 +281,17 @@ static void
 test_upstream_faults_table (void)
 {
   static const FaultRow rows[] = {
+    /* the idle timeout is 2 s: the stalls must end soon after it, the rest at once */
     { "reset", TRUE, 200, "api_error", 3000 },
     { "reset", FALSE, 502, "api_error", 3000 },
-    { "stall_headers", TRUE, 504, "timeout_error", 4000 },
-    { "stall", TRUE, 200, "timeout_error", 4000 },
-    { "truncated", TRUE, 200, "api_error", 1000 },
-    { "bad_crc", FALSE, 502, "api_error", 1000 },
-    { "giant_length", TRUE, 200, "api_error", 1000 },
-    { "exception", FALSE, 429, "rate_limit_error", 1000 },
-    { "http_502_html", TRUE, 502, "api_error", 1000 },
-    { "http_500", FALSE, 502, "api_error", 1000 },
+    { "stall_headers", TRUE, 504, "timeout_error", 6000 },
+    { "stall", TRUE, 200, "timeout_error", 6000 },
+    { "truncated", TRUE, 200, "api_error", 3000 },
+    { "bad_crc", FALSE, 502, "api_error", 3000 },
+    { "giant_length", TRUE, 200, "api_error", 3000 },
+    { "exception", FALSE, 429, "rate_limit_error", 3000 },
+    { "http_502_html", TRUE, 502, "api_error", 3000 },
+    { "http_500", FALSE, 502, "api_error", 3000 },
   };
   Proc server = start_server (fake.url, "rt-ok", NULL);
 
@@ -336,7 +339,7 @@ test_upstream_faults_table (void)
     g_auto(Reply) junk = send_request (&garbage, "POST", "/v1/messages", "application/json", body, strlen (body));
 
     assert_error (&slow, 504, "timeout_error");
-    g_assert_cmpint (slow.elapsed_ms, <, 4000);
+    g_assert_cmpint (slow.elapsed_ms, <, 6000);
     assert_error (&junk, 502, "api_error");
     assert_healthy (&hang);
     assert_healthy (&garbage);
