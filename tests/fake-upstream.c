@@ -259,8 +259,8 @@ handle_generate (SoupServerMessage *msg)
       respond_aws_error (msg, 403, "AccessDeniedException", "The bearer token included in the request is invalid.");
       return;
     }
-  if (g_str_equal (name, "large"))
-    scenario = scenario_new_large (100000, 64);
+  if (g_str_has_prefix (name, "large"))  /* "large" is 100,000 frames, "large_N" N of them */
+    scenario = scenario_new_large (name[5] == '_' ? (guint) g_ascii_strtoull (name + 6, NULL, 10) : 100000, 64);
   else if (g_str_equal (name, "agent_read"))
     scenario = agent_read_scenario (text);
   else if ((scenario = scenario_load (name, &error)) == NULL)

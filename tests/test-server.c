@@ -267,18 +267,22 @@ test_mid_stream_faults (void)
   proc_stop (&server);
 }
 
-/* 100,000 frames in random pieces: every delta arrives, in order, and the stream ends well. */
+/* 100,000 frames in random pieces: every delta arrives, in order, and the stream ends well.
+ * Under the sanitizers, whose bookkeeping makes the fake upstream's 70,000 small writes
+ * minutes long, 10,000 frames. */
 static void
 test_large_stream (void)
 {
   Proc server = start_server ("rt-ok", NULL);
-  g_auto(Reply) s = post_messages (&server, "large", TRUE);
+  guint frames = g_getenv ("AMQ_SANITIZED") ? 10000 : 100000;
+  g_autofree char *scenario = g_strdup_printf ("large_%u", frames);
+  g_auto(Reply) s = post_messages (&server, scenario, TRUE);
   guint deltas = 0;
 
   for (const char *p = s.body; (p = strstr (p, "event: content_block_delta\n")) != NULL; p++)
     deltas++;
   g_assert_cmpuint (s.status, ==, 200);
-  g_assert_cmpuint (deltas, ==, 100000);
+  g_assert_cmpuint (deltas, ==, frames);
   g_assert_true (g_str_has_suffix (s.body, "{\"type\":\"message_stop\"}\n\n"));
   proc_stop (&server);
 }
