@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 const [proxy, pid, countArg] = process.argv.slice(2);
 const total = Number(countArg ?? 20000);
 const concurrency = 16;
-const warmup = 2000;
+const warmup = 5000;  // the log (1,000 records), pools and arenas fill first: see bench/RESULTS.md
 
 const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 const body = (scenario, stream, extra = {}) => JSON.stringify({
