@@ -10,6 +10,8 @@
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -386,6 +388,8 @@ static void
 handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
 {
   const char *target = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "X-Amz-Target");
+
+  g_socket_set_option (soup_server_message_get_socket (msg), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
   if (g_str_equal (path, "/token"))
     handle_token (msg);

@@ -75,7 +75,8 @@ q_validate (const char *body)
     BAD ("currentMessage is not a user message");
   if (json_object_get_string_member_with_default (current, "modelId", NULL) == NULL)
     BAD ("no modelId");
-  context = json_object_get_object_member (current, "userInputMessageContext");
+  context = json_object_has_member (current, "userInputMessageContext")
+            ? json_object_get_object_member (current, "userInputMessageContext") : NULL;
   tools = context && json_object_has_member (context, "tools") ? json_object_get_array_member (context, "tools") : NULL;
   for (guint i = 0; tools && i < json_array_get_length (tools); i++)
     {
