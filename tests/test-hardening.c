@@ -29,6 +29,8 @@ start_server (const char *api_endpoint, const char *refresh_token, const char * 
   Proc proc = { 0 };
 
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", refresh_token, TRUE);
+  /* no keyring for these servers: tests running beside this one own its contents */
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent", TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "client-id-SECRETCHECK", TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "client-secret-SECRETCHECK", TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_API_ENDPOINT", api_endpoint, TRUE);
