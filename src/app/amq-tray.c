@@ -302,12 +302,6 @@ on_watcher_vanished (GDBusConnection *connection, const char *name, gpointer use
   set_registered (AMQ_TRAY (user_data), FALSE);
 }
 
-gboolean
-amq_tray_is_registered (AmqTray *self)
-{
-  return self->registered;
-}
-
 static void
 amq_tray_dispose (GObject *object)
 {

@@ -10,6 +10,5 @@ G_DECLARE_FINAL_TYPE (AmqTray, amq_tray, AMQ, TRAY, GObject)
 
 /* Exports the item on the application's bus and registers it whenever a watcher exists. */
 AmqTray  *amq_tray_new            (AmqApplication *application);
-gboolean  amq_tray_is_registered  (AmqTray        *self);
 
 G_END_DECLS

@@ -35,10 +35,5 @@ void              amq_credentials_lookup_async (GCancellable           *cancella
                                                 gpointer                user_data);
 AmqCredentialSet *amq_credentials_lookup_finish (GAsyncResult          *result,
                                                 GError                **error);
-void              amq_credentials_clear_async  (GCancellable           *cancellable,
-                                                GAsyncReadyCallback     callback,
-                                                gpointer                user_data);
-gboolean          amq_credentials_clear_finish (GAsyncResult           *result,
-                                                GError                **error);
 
 G_END_DECLS

@@ -19,8 +19,6 @@ struct _AmqEventStreamReader
   AmqFrameFunc   frame_func;
   gpointer       frame_data;
   GTask         *task;
-  guint64        bytes_read;
-  guint64        frames_read;
 };
 
 G_DEFINE_FINAL_TYPE (AmqEventStreamReader, amq_event_stream_reader, G_TYPE_OBJECT)
@@ -100,7 +98,6 @@ drain_frames (AmqEventStreamReader *self)
         {
         case AMQ_FRAME_DECODE_OK:
           offset += needed;
-          self->frames_read++;
           if (!self->frame_func (frame, self->frame_data))
             {
               g_byte_array_remove_range (self->buffer, 0, offset);
@@ -152,7 +149,6 @@ on_read (GObject      *source,
         finish (self, NULL);
       return;
     }
-  self->bytes_read += g_bytes_get_size (bytes);
   g_byte_array_append (self->buffer, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   if (drain_frames (self))
     read_more (self);
@@ -215,18 +211,6 @@ amq_event_stream_reader_set_idle_timeout (AmqEventStreamReader *self,
                                           guint                 seconds)
 {
   self->idle_timeout = seconds;
-}
-
-guint64
-amq_event_stream_reader_get_bytes_read (AmqEventStreamReader *self)
-{
-  return self->bytes_read;
-}
-
-guint64
-amq_event_stream_reader_get_frames_read (AmqEventStreamReader *self)
-{
-  return self->frames_read;
 }
 
 static void

@@ -31,7 +31,5 @@ void                  amq_event_stream_reader_read_async   (AmqEventStreamReader
 gboolean              amq_event_stream_reader_read_finish  (AmqEventStreamReader *self,
                                                             GAsyncResult         *result,
                                                             GError              **error);
-guint64               amq_event_stream_reader_get_bytes_read  (AmqEventStreamReader *self);
-guint64               amq_event_stream_reader_get_frames_read (AmqEventStreamReader *self);
 
 G_END_DECLS

@@ -138,18 +138,6 @@ amq_model_map_set_default (AmqModelMap *self, const char *upstream_model)
                                                                     : AMQ_DEFAULT_UPSTREAM_MODEL);
 }
 
-const char *
-amq_model_map_get_default (AmqModelMap *self)
-{
-  return self->default_model;
-}
-
-void
-amq_model_map_set_override (AmqModelMap *self, const char *client_model, const char *upstream_model)
-{
-  g_hash_table_insert (self->overrides, g_ascii_strdown (client_model, -1), g_strdup (upstream_model));
-}
-
 gboolean
 amq_model_map_parse_overrides (AmqModelMap *self, const char *spec, GError **error)
 {

@@ -15,11 +15,6 @@ AmqModelMap *amq_model_map_new           (void);
 /* Model used for ids that name no known family. */
 void         amq_model_map_set_default   (AmqModelMap *self,
                                           const char  *upstream_model);
-const char  *amq_model_map_get_default   (AmqModelMap *self);
-/* An exact client id that always maps to @upstream_model (settings). */
-void         amq_model_map_set_override  (AmqModelMap *self,
-                                          const char  *client_model,
-                                          const char  *upstream_model);
 /* "key=value,key=value" overrides, as in settings and AMAZONQ_MODEL_MAP; they replace all
  * overrides so far. On error nothing changes. */
 gboolean     amq_model_map_parse_overrides (AmqModelMap *self,

@@ -679,7 +679,6 @@ amq_server_stop (AmqServer *self)
 
 gboolean amq_server_is_listening (AmqServer *self) { return self->listening; }
 guint amq_server_get_port (AmqServer *self) { return self->port; }
-guint64 amq_server_get_requests_served (AmqServer *self) { return self->requests_served; }
 AmqRequestLog *amq_server_get_request_log (AmqServer *self) { return self->log; }
 
 char *

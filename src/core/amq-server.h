@@ -36,7 +36,6 @@ void             amq_server_set_profile_arn   (AmqServer   *self,
                                                const char  *profile_arn);
 void             amq_server_set_ping_interval (AmqServer   *self,
                                                guint        seconds);
-guint64          amq_server_get_requests_served (AmqServer *self);
 AmqRequestLog   *amq_server_get_request_log   (AmqServer   *self);
 
 G_END_DECLS

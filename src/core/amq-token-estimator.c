@@ -33,9 +33,3 @@ amq_tokens_from_units (guint64 units)
   return (units + AMQ_UNITS_PER_TOKEN - 1) / AMQ_UNITS_PER_TOKEN;
 }
 
-guint64
-amq_estimate_tokens (const char *text,
-                     gssize      length)
-{
-  return amq_tokens_from_units (amq_token_units_of (text, length));
-}

@@ -15,7 +15,5 @@ G_BEGIN_DECLS
 guint64 amq_token_units_of        (const char *text,
                                    gssize      length);
 guint64 amq_tokens_from_units     (guint64     units);
-guint64 amq_estimate_tokens       (const char *text,
-                                   gssize      length);
 
 G_END_DECLS

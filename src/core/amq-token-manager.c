@@ -33,7 +33,6 @@ struct _AmqTokenManager
   GCancellable  *refresh_cancellable;
   guint          timer_id;
   guint          backoff;
-  guint          refresh_count;
 };
 
 enum { PROP_0, PROP_STATE, PROP_EXPIRES_AT, PROP_LAST_ERROR, N_PROPS };
@@ -184,7 +183,6 @@ on_refresh_response (GObject *source, GAsyncResult *result, gpointer user_data)
     self->access_token = g_strdup (json_object_get_string_member (reply, "accessToken"));
     self->expires_at = g_get_real_time () / G_USEC_PER_SEC + MAX (expires_in, 60);
     self->backoff = 0;
-    self->refresh_count++;
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPIRES_AT]);
     set_state (self, AMQ_TOKEN_STATE_VALID, NULL);
     schedule (self, MAX (expires_in - AMQ_REFRESH_AHEAD_SECONDS, 30));
@@ -330,7 +328,6 @@ gboolean amq_token_manager_has_credentials (AmqTokenManager *self) { return self
 AmqTokenState amq_token_manager_get_state (AmqTokenManager *self) { return self->state; }
 gint64 amq_token_manager_get_expires_at (AmqTokenManager *self) { return self->expires_at; }
 const char *amq_token_manager_get_last_error (AmqTokenManager *self) { return self->last_error; }
-guint amq_token_manager_get_refresh_count (AmqTokenManager *self) { return self->refresh_count; }
 
 const char *
 amq_token_manager_get_state_text (AmqTokenManager *self)

@@ -50,6 +50,5 @@ const char      *amq_token_manager_get_state_text   (AmqTokenManager  *self);
 /* Wall-clock seconds since the epoch, 0 when there is no token. */
 gint64           amq_token_manager_get_expires_at   (AmqTokenManager  *self);
 const char      *amq_token_manager_get_last_error   (AmqTokenManager  *self);
-guint            amq_token_manager_get_refresh_count (AmqTokenManager *self);
 
 G_END_DECLS

@@ -590,12 +590,6 @@ amq_translator_set_input_estimate (AmqTranslator *self, guint64 input_tokens, gu
   self->context_window = context_window;
 }
 
-gboolean
-amq_translator_is_finished (AmqTranslator *self)
-{
-  return self->finished;
-}
-
 const AmqUsage *
 amq_translator_get_usage (AmqTranslator *self)
 {

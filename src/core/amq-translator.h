@@ -34,7 +34,6 @@ gboolean       amq_translator_feed                (AmqTranslator      *self,
 void           amq_translator_finish              (AmqTranslator      *self,
                                                    const GError       *stream_error);
 
-gboolean       amq_translator_is_finished         (AmqTranslator      *self);
 const AmqUsage *amq_translator_get_usage          (AmqTranslator      *self);
 const char    *amq_translator_get_stop_reason     (AmqTranslator      *self);
 /* Monotonic time of the first content delta, 0 if none yet. */

@@ -243,12 +243,6 @@ amq_upstream_set_endpoint (AmqUpstream *self, const char *endpoint)
   self->endpoint = g_strdup (endpoint && *endpoint ? endpoint : AMQ_DEFAULT_API_ENDPOINT);
 }
 
-const char *
-amq_upstream_get_endpoint (AmqUpstream *self)
-{
-  return self->endpoint;
-}
-
 void
 amq_upstream_set_idle_timeout (AmqUpstream *self, guint seconds)
 {

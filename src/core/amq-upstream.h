@@ -16,7 +16,6 @@ G_DECLARE_FINAL_TYPE (AmqUpstream, amq_upstream, AMQ, UPSTREAM, GObject)
 AmqUpstream  *amq_upstream_new            (const char *endpoint);
 void          amq_upstream_set_endpoint   (AmqUpstream *self,
                                            const char  *endpoint);
-const char   *amq_upstream_get_endpoint   (AmqUpstream *self);
 /* Seconds to wait for the response headers or between body bytes. */
 void          amq_upstream_set_idle_timeout (AmqUpstream *self,
                                              guint        seconds);
