@@ -111,6 +111,9 @@ start_one (Load *load)
   call->tail = g_string_new (NULL);
   call->msg = soup_message_new ("POST", load->url);
   soup_message_set_request_body_from_bytes (call->msg, "application/json", body);
+  /* the proxy closes every connection after its answer; the fake must do the same for the
+   * two to be compared, and a leftover idle connection would cost both a polled descriptor */
+  soup_message_headers_replace (soup_message_get_request_headers (call->msg), "Connection", "close");
   if (load->direct)
     {
       g_autofree char *auth = g_strconcat ("Bearer ", load->token, NULL);

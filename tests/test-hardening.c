@@ -277,6 +277,54 @@ test_slow_and_idle_clients (void)
   g_free (stop_server (&server));
 }
 
+static guint
+open_descriptors (Proc *server)
+{
+  g_autofree char *dir = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (server->process));
+  g_autoptr(GDir) fds = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (fds);
+  while (g_dir_read_name (fds) != NULL)
+    n++;
+  return n;
+}
+
+/* Clients (the SDK's keep-alive agent, curl, an agent restarting) close their connections
+ * all day; each must give its descriptor back, or the server runs out of them and every
+ * main-loop iteration polls the dead ones. */
+static void
+test_closed_connections_are_released (void)
+{
+  Proc server = start_server (fake.url, "rt-ok", NULL);
+  g_autofree char *body = body_for ("text", TRUE);
+  guint before, after = 0;
+
+  assert_healthy (&server);
+  {
+    g_auto(Reply) warm = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
+    g_assert_cmpuint (warm.status, ==, 200);
+  }
+  before = open_descriptors (&server);
+  for (guint i = 0; i < 50; i++)
+    {
+      /* each on a new session, closed as soon as the answer is read */
+      g_auto(Reply) r = send_request (&server, i % 2 ? "GET" : "POST", i % 2 ? "/health" : "/v1/messages",
+                                      "application/json", body, strlen (body));
+      g_assert_cmpuint (r.status, ==, 200);
+    }
+  for (guint wait = 0; wait < 40; wait++)
+    {
+      after = open_descriptors (&server);
+      if (after <= before + 2)
+        break;
+      g_usleep (50 * 1000);
+    }
+  g_test_message ("descriptors before %u, after 50 closed connections %u", before, after);
+  g_assert_cmpuint (after, <=, before + 2);
+  g_free (stop_server (&server));
+}
+
 typedef struct { const char *scenario; gboolean stream; guint status; const char *type; gint64 max_ms; } FaultRow;
 
 static void
@@ -412,6 +460,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/hardening/bad-input-table", test_bad_input_table);
   g_test_add_func ("/hardening/slow-and-idle-clients", test_slow_and_idle_clients);
+  g_test_add_func ("/hardening/closed-connections-are-released", test_closed_connections_are_released);
   g_test_add_func ("/hardening/upstream-faults-table", test_upstream_faults_table);
   g_test_add_func ("/hardening/no-secrets-anywhere", test_no_secrets_anywhere);
   status = g_test_run ();

@@ -576,6 +576,10 @@ handle (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *
    * ACK, adding up to 40 ms to the first token */
   g_socket_set_option (soup_server_message_get_socket (msg), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "request-id", request_id);
+  /* libsoup before 3.3 never releases a kept-alive connection its client closes (GNOME
+   * libsoup commit d20c6601): descriptors pile up and every loop iteration polls them. A new
+   * loopback connection per request costs a client far less. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
   if (g_str_equal (path, "/") || g_str_equal (path, "/api/hello"))
     {
       if (get)
