@@ -34,6 +34,7 @@ static struct {
   guint       invalid_bodies;
   guint       model_lists;
   char       *last_body;
+  GHashTable *generate_ports;  /* client ports seen on GenerateAssistantResponse: its connections */
 } stats;
 
 typedef struct {
@@ -233,6 +234,8 @@ handle_generate (SoupServerMessage *msg)
   Stream *s;
 
   stats.requests++;
+  g_hash_table_add (stats.generate_ports, GUINT_TO_POINTER (g_inet_socket_address_get_port (
+    G_INET_SOCKET_ADDRESS (soup_server_message_get_remote_address (msg)))));
   g_free (stats.last_body);
   stats.last_body = g_strdup (text);
   if (g_hash_table_contains (stats.revoked_tokens, token) || !g_hash_table_contains (stats.valid_tokens, token))
@@ -410,9 +413,9 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
   else if (g_str_equal (path, "/stats"))
     {
       g_autofree char *json = g_strdup_printf (
-        "{\"token_calls\":%u,\"requests\":%u,\"rejected_tokens\":%u,\"closed_early\":%u,\"invalid_bodies\":%u,\"model_lists\":%u,"
+        "{\"token_calls\":%u,\"requests\":%u,\"generate_connections\":%u,\"rejected_tokens\":%u,\"closed_early\":%u,\"invalid_bodies\":%u,\"model_lists\":%u,"
         "\"since_closed_early_ms\":%" G_GINT64_FORMAT ",\"last_refresh_token\":\"%s\"}",
-        stats.token_calls, stats.requests, stats.rejected_tokens, stats.closed_early, stats.invalid_bodies, stats.model_lists,
+        stats.token_calls, stats.requests, g_hash_table_size (stats.generate_ports), stats.rejected_tokens, stats.closed_early, stats.invalid_bodies, stats.model_lists,
         stats.last_closed_early_us ? (g_get_monotonic_time () - stats.last_closed_early_us) / 1000 : -1,
         stats.last_refresh_token ? stats.last_refresh_token : "");
       soup_server_message_set_status (msg, 200, NULL);
@@ -472,6 +475,7 @@ main (int argc, char **argv)
       g_printerr ("%s\n", error->message);
       return 2;
     }
+  stats.generate_ports = g_hash_table_new (NULL, NULL);
   stats.valid_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   stats.revoked_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   soup_server_add_handler (server, NULL, handle, NULL, NULL);

@@ -288,6 +288,22 @@ test_large_stream (void)
 }
 
 static void
+test_upstream_connection_reused (void)
+{
+  Proc server = start_server ("rt-ok", NULL);
+  gint64 before = fake_stat ("generate_connections");
+
+  /* with Amazon Q each new connection is a TLS handshake before the first token */
+  for (guint i = 0; i < 6; i++)
+    {
+      g_auto(Reply) r = post_messages (&server, "text", i % 2 == 0);
+      g_assert_cmpuint (r.status, ==, 200);
+    }
+  g_assert_cmpint (fake_stat ("generate_connections") - before, ==, 1);
+  proc_stop (&server);
+}
+
+static void
 test_pings_fill_silence (void)
 {
   Proc server = start_server ("rt-ok", NULL);
@@ -592,6 +608,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/mid-stream-faults", test_mid_stream_faults);
   g_test_add_func ("/server/pings-fill-silence", test_pings_fill_silence);
   g_test_add_func ("/server/large-stream", test_large_stream);
+  g_test_add_func ("/server/upstream-connection-reused", test_upstream_connection_reused);
   g_test_add_func ("/server/concurrent-single-refresh", test_concurrent_single_refresh);
   g_test_add_func ("/server/refused-token-refreshes-once", test_refused_token_refreshes_once);
   g_test_add_func ("/server/invalid-grant", test_invalid_grant);

@@ -188,7 +188,7 @@ on_body_done (GObject *source, GAsyncResult *result, gpointer user_data)
                                 : error ? error->message : "Amazon Q reported an error mid-stream");
     }
   /* the writer completed the chunked body; closing the upstream stream drops its socket */
-  g_input_stream_close_async (ctx->upstream_stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_input_stream_close (ctx->upstream_stream, NULL, NULL);
   request_context_free (ctx);
 }
 
