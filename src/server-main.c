@@ -117,8 +117,8 @@ on_loop_probe (gpointer user_data)
 }
 
 /* Headless: proxies come from the environment (https_proxy, all_proxy, no_proxy), as curl
- * reads them. This also keeps GIO from loading the desktop's proxy modules (libproxy, dconf),
- * several megabytes a server does not need. */
+ * reads them; NULL without one. Connections without a resolver never ask GIO for its default,
+ * which loads every proxy module (libproxy and the C++ runtime: 1.5 MB a server does not need). */
 static GProxyResolver *
 environment_proxy_resolver (void)
 {
@@ -130,6 +130,8 @@ environment_proxy_resolver (void)
   for (guint i = 0; names[i] != NULL && proxy == NULL; i++)
     if (g_getenv (names[i]) != NULL && *g_getenv (names[i]) != '\0')
       proxy = g_getenv (names[i]);
+  if (proxy == NULL)
+    return NULL;
   for (guint i = 0; ignore != NULL && ignore[i] != NULL; i++)
     g_strstrip (ignore[i]);
   return g_simple_proxy_resolver_new (proxy, ignore);
@@ -245,8 +247,9 @@ main (int argc, char **argv)
       return 2;
     }
   raise_open_files_limit ();
-  /* GLib 2.74 asks for the default resolver on every connection even when the session has its
-   * own: make that default the built-in one so libproxy and dconf are never loaded */
+  /* with a proxy from the environment, GLib 2.74 still asks for its default resolver on every
+   * connection: let that be the built-in one rather than libproxy's, which reads the desktop's
+   * settings */
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", FALSE);
   dotenv = read_dotenv (".env");
   if (port < 0 && (value = setting ("PORT")) != NULL)

@@ -511,6 +511,42 @@ test_dotenv (void)
   g_rmdir (dir);
 }
 
+/* Behind a proxy: https_proxy from the environment carries both Amazon Q calls (the fake
+ * answers absolute-URI requests as a proxy would pass them on); no_proxy exempts a host. */
+static void
+test_environment_proxy (void)
+{
+  const char *exempt[] = { NULL, "amazon-q.invalid", NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (exempt) - 1; i++)
+    {
+      g_autoptr(GSubprocessLauncher) launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      g_autofree char *server = build_path ("../src", "amq2api-server");
+      g_autofree char *no_proxy = g_strdup_printf ("localhost,%s", exempt[i] ? exempt[i] : "example.invalid");
+      Proc proc = { 0 };
+
+      g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", "rt-ok", TRUE);
+      g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "client-id-test", TRUE);
+      g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "client-secret-test", TRUE);
+      g_subprocess_launcher_setenv (launcher, "AMAZONQ_API_ENDPOINT", "http://amazon-q.invalid/", TRUE);
+      g_subprocess_launcher_setenv (launcher, "AMAZONQ_TOKEN_ENDPOINT", "http://oidc.invalid/token", TRUE);
+      g_subprocess_launcher_setenv (launcher, "https_proxy", fake.url, TRUE);
+      g_subprocess_launcher_setenv (launcher, "no_proxy", no_proxy, TRUE);
+      proc.process = g_subprocess_launcher_spawn (launcher, NULL, server, "--port=0", "--idle-timeout=5", NULL);
+      proc.url = test_read_listening_url (proc.process);
+      {
+        g_auto(Reply) r = post_messages (&proc, "text", FALSE);
+
+        g_test_message ("no_proxy=%s: %u %s", no_proxy, r.status, r.body);
+        if (exempt[i] == NULL)
+          g_assert_cmpuint (r.status, ==, 200);
+        else  /* the token came through the proxy; the exempt host cannot be resolved */
+          g_assert_cmpuint (r.status, >=, 500);
+      }
+      proc_stop (&proc);
+    }
+}
+
 /* Amazon Q rotates the refresh token: the server stores the new one before it is needed. */
 static void
 test_rotated_refresh_token_persisted (void)
@@ -618,6 +654,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/missing-credentials-and-signals", test_missing_credentials_and_signals);
   g_test_add_func ("/server/rotated-refresh-token-persisted", test_rotated_refresh_token_persisted);
   g_test_add_func ("/server/dotenv", test_dotenv);
+  g_test_add_func ("/server/environment-proxy", test_environment_proxy);
   status = g_test_run ();
   proc_stop (&fake);
   return status;

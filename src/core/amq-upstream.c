@@ -23,7 +23,8 @@ struct _AmqUpstream
   GPtrArray      *lanes;          /* Lane */
   char           *endpoint;
   guint           idle_timeout;
-  GProxyResolver *proxy_resolver; /* NULL: the desktop's */
+  gboolean        proxy_set;      /* FALSE: the desktop's settings */
+  GProxyResolver *proxy_resolver; /* NULL once set: direct connections */
 };
 
 G_DEFINE_FINAL_TYPE (AmqUpstream, amq_upstream, G_TYPE_OBJECT)
@@ -41,7 +42,7 @@ static void
 configure_session (AmqUpstream *self, SoupSession *session)
 {
   g_object_set (session, "timeout", self->idle_timeout, NULL);
-  if (self->proxy_resolver != NULL)
+  if (self->proxy_set)
     soup_session_set_proxy_resolver (session, self->proxy_resolver);
 }
 
@@ -257,6 +258,7 @@ amq_upstream_set_idle_timeout (AmqUpstream *self, guint seconds)
 void
 amq_upstream_set_proxy_resolver (AmqUpstream *self, GProxyResolver *resolver)
 {
+  self->proxy_set = TRUE;
   g_set_object (&self->proxy_resolver, resolver);
   for (guint i = 0; i < self->lanes->len; i++)
     configure_session (self, ((Lane *) g_ptr_array_index (self->lanes, i))->session);

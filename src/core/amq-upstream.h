@@ -20,7 +20,7 @@ void          amq_upstream_set_endpoint   (AmqUpstream *self,
 void          amq_upstream_set_idle_timeout (AmqUpstream *self,
                                              guint        seconds);
 guint         amq_upstream_get_idle_timeout (AmqUpstream *self);
-/* Proxies for new connections; until this is called, the desktop's settings. */
+/* Proxies for new connections, NULL for none; until this is called, the desktop's settings. */
 void          amq_upstream_set_proxy_resolver (AmqUpstream    *self,
                                                GProxyResolver *resolver);
 /* The endpoint for a profile ARN's region (eu-central-1 has its own), or the configured one. */
