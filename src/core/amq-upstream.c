@@ -11,8 +11,11 @@
  * request on the least busy one. */
 #define REQUESTS_PER_SESSION 2
 #define MAX_SESSIONS 1024
+/* After a burst, idle sessions beyond these go with their connections and memory. */
+#define IDLE_SESSIONS_KEPT 4
 
 typedef struct {
+  AmqUpstream *owner;    /* NULL once the upstream is going away */
   SoupSession *session;
   guint        in_flight;
 } Lane;
@@ -36,6 +39,23 @@ lane_free (gpointer data)
 
   g_object_unref (lane->session);
   g_free (lane);
+}
+
+static gboolean
+free_lane (gpointer data)
+{
+  lane_free (data);
+  return G_SOURCE_REMOVE;
+}
+
+static guint
+count_idle_lanes (AmqUpstream *self)
+{
+  guint idle = 0;
+
+  for (guint i = 0; i < self->lanes->len; i++)
+    idle += ((Lane *) g_ptr_array_index (self->lanes, i))->in_flight == 0;
+  return idle;
 }
 
 static void
@@ -62,6 +82,7 @@ pick_lane (AmqUpstream *self)
   if (best == NULL || (best->in_flight >= REQUESTS_PER_SESSION && self->lanes->len < MAX_SESSIONS))
     {
       best = g_new0 (Lane, 1);
+      best->owner = self;
       best->session = soup_session_new_with_options ("idle-timeout", 60, NULL);
       configure_session (self, best->session);
       g_ptr_array_add (self->lanes, best);
@@ -76,6 +97,15 @@ on_message_finished (SoupMessage *msg, gpointer user_data)
 
   lane->in_flight--;
   g_signal_handlers_disconnect_by_func (msg, on_message_finished, user_data);
+  if (lane->in_flight == 0 && lane->owner != NULL && count_idle_lanes (lane->owner) > IDLE_SESSIONS_KEPT)
+    {
+      guint index;
+
+      g_ptr_array_find (lane->owner->lanes, lane, &index);
+      g_ptr_array_steal_index_fast (lane->owner->lanes, index);
+      /* libsoup is still inside this session: let it return first */
+      g_idle_add (free_lane, lane);
+    }
 }
 
 /* Sends @msg on a lane; the lane counts it until libsoup is done with it. */
@@ -276,6 +306,8 @@ amq_upstream_finalize (GObject *object)
   AmqUpstream *self = AMQ_UPSTREAM (object);
 
   /* finish every message while its lane still exists to count it */
+  for (guint i = 0; i < self->lanes->len; i++)
+    ((Lane *) g_ptr_array_index (self->lanes, i))->owner = NULL;
   for (guint i = 0; i < self->lanes->len; i++)
     soup_session_abort (((Lane *) g_ptr_array_index (self->lanes, i))->session);
   g_ptr_array_unref (self->lanes);
