@@ -103,16 +103,168 @@ amq_json_check_text (const char *data,
   return TRUE;
 }
 
+/* The four hex digits at @p as a code point, or -1. */
+static gint
+hex4 (const char *p)
+{
+  gint value = 0;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      gint digit = g_ascii_xdigit_value (p[i]);
+
+      if (digit < 0)
+        return -1;
+      value = value * 16 + digit;
+    }
+  return value;
+}
+
+/* A JSON string at *@p (just past its opening quote) into @out; *@p ends past the closing
+ * quote. FALSE for what json-glib should judge: control characters, NUL, lone surrogates. */
+static gboolean
+read_flat_string (const char **p, const char *end, GString *out)
+{
+  const char *run = *p;
+  const char *q = *p;
+
+  g_string_truncate (out, 0);
+  while (q < end && *q != '"')
+    {
+      gint code, low;
+
+      if ((guchar) *q < 0x20)
+        return FALSE;
+      if (*q != '\\')
+        {
+          q++;
+          continue;
+        }
+      g_string_append_len (out, run, q - run);
+      if (++q >= end)
+        return FALSE;
+      switch (*q)
+        {
+        case '"': case '\\': case '/': g_string_append_c (out, *q); break;
+        case 'b': g_string_append_c (out, '\b'); break;
+        case 'f': g_string_append_c (out, '\f'); break;
+        case 'n': g_string_append_c (out, '\n'); break;
+        case 'r': g_string_append_c (out, '\r'); break;
+        case 't': g_string_append_c (out, '\t'); break;
+        case 'u':
+          code = end - q > 4 ? hex4 (q + 1) : -1;
+          if (code <= 0 || (code >= 0xdc00 && code <= 0xdfff))
+            return FALSE;
+          q += 4;
+          if (code >= 0xd800 && code <= 0xdbff)
+            {
+              low = end - q > 6 && q[1] == '\\' && q[2] == 'u' ? hex4 (q + 3) : -1;
+              if (low < 0xdc00 || low > 0xdfff)
+                return FALSE;
+              code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+              q += 6;
+            }
+          g_string_append_unichar (out, code);
+          break;
+        default:
+          return FALSE;
+        }
+      run = ++q;
+    }
+  if (q >= end)
+    return FALSE;
+  g_string_append_len (out, run, q - run);
+  *p = q + 1;
+  return TRUE;
+}
+
+static const char *
+skip_blanks (const char *p, const char *end)
+{
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  return p;
+}
+
+/* Amazon Q's events are nearly all flat objects of strings and booleans, and json-glib's
+ * scanner cost more than the rest of the translation together: such objects are read here.
+ * NULL for any other text, valid or not, which json-glib then reads. */
+static JsonObject *
+parse_flat_object (const char *data, gsize length)
+{
+  const char *p = data, *end = data + length;
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autoptr(GString) name = g_string_new (NULL);
+  g_autoptr(GString) value = g_string_new (NULL);
+
+  if (!g_utf8_validate_len (data, length, NULL))
+    return NULL;
+  p = skip_blanks (p, end);
+  if (p == end || *p++ != '{')
+    return NULL;
+  p = skip_blanks (p, end);
+  if (p < end && *p == '}')
+    p++;
+  else
+    for (;;)
+      {
+        if (p == end || *p++ != '"' || !read_flat_string (&p, end, name))
+          return NULL;
+        p = skip_blanks (p, end);
+        if (p == end || *p++ != ':')
+          return NULL;
+        p = skip_blanks (p, end);
+        if (p < end && *p == '"')
+          {
+            p++;
+            if (!read_flat_string (&p, end, value))
+              return NULL;
+            json_object_set_string_member (object, name->str, value->str);
+          }
+        else if (end - p >= 4 && memcmp (p, "true", 4) == 0)
+          {
+            json_object_set_boolean_member (object, name->str, TRUE);
+            p += 4;
+          }
+        else if (end - p >= 5 && memcmp (p, "false", 5) == 0)
+          {
+            json_object_set_boolean_member (object, name->str, FALSE);
+            p += 5;
+          }
+        else
+          return NULL;
+        p = skip_blanks (p, end);
+        if (p < end && *p == ',')
+          {
+            p = skip_blanks (p + 1, end);
+            continue;
+          }
+        if (p == end || *p++ != '}')
+          return NULL;
+        break;
+      }
+  return skip_blanks (p, end) == end ? g_steal_pointer (&object) : NULL;
+}
+
 JsonObject *
 amq_json_parse_object (JsonParser *parser,
                        const char *data,
                        gssize      length)
 {
+  JsonObject *flat;
   JsonNode *root;
 
   if (length < 0 && data != NULL)
     length = strlen (data);
-  if (data == NULL || !amq_json_check_text (data, length, AMQ_JSON_MAX_DEPTH, NULL) ||
+  if (data == NULL)
+    return NULL;
+  if ((flat = parse_flat_object (data, length)) != NULL)
+    {
+      /* owned by the parser like the roots it reads, until its next text */
+      g_object_set_data_full (G_OBJECT (parser), "amq-flat-object", flat, (GDestroyNotify) json_object_unref);
+      return flat;
+    }
+  if (!amq_json_check_text (data, length, AMQ_JSON_MAX_DEPTH, NULL) ||
       !json_parser_load_from_data (parser, data, length, NULL))
     return NULL;
   /* blank text parses, with no root */
