@@ -107,9 +107,7 @@ request_context_free (RequestContext *ctx)
   g_free (ctx->access_token);
   g_clear_object (&ctx->upstream_msg);
   g_clear_object (&ctx->upstream_stream);
-  if (AMQ_IS_SSE_WRITER (ctx->sink))
-    amq_sse_writer_detach (AMQ_SSE_WRITER (ctx->sink));
-  g_clear_object (&ctx->sink);
+  g_clear_object (&ctx->sink);  /* a stream writer lives on until its last events are out */
   g_clear_object (&ctx->translator);
   g_clear_object (&ctx->reader);
   g_clear_object (&ctx->record);

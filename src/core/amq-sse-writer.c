@@ -8,7 +8,8 @@ struct _AmqSseWriter
 {
   GObject            parent_instance;
   SoupServerMessage *message;
-  GString           *text;     /* one event while formatting; everything when no message */
+  GString           *text;     /* events not yet handed to libsoup; everything when no message */
+  GSource           *flush_source;
   GSource           *ping_source;
   guint              ping_interval;
   gboolean           complete;
@@ -31,13 +32,36 @@ stop_ping (AmqSseWriter *self)
     }
 }
 
+static void
+cancel_flush (AmqSseWriter *self)
+{
+  if (self->flush_source != NULL)
+    {
+      g_source_destroy (self->flush_source);
+      g_clear_pointer (&self->flush_source, g_source_unref);
+    }
+}
+
+static gboolean
+on_flush (gpointer user_data)
+{
+  AmqSseWriter *self = user_data;
+  SoupMessageBody *body = soup_server_message_get_response_body (self->message);
+
+  g_clear_pointer (&self->flush_source, g_source_unref);
+  soup_message_body_append (body, SOUP_MEMORY_COPY, self->text->str, self->text->len);
+  g_string_truncate (self->text, 0);
+  if (self->complete)
+    soup_message_body_complete (body);
+  soup_server_message_unpause (self->message);
+  return G_SOURCE_REMOVE;
+}
+
 /* Starts an event: "event: TYPE\ndata: {"type":"TYPE"" — the caller appends the rest. */
 static void
 begin_event (AmqSseWriter *self,
              const char   *type)
 {
-  if (self->message != NULL)
-    g_string_truncate (self->text, 0);
   g_string_append (self->text, "event: ");
   g_string_append (self->text, type);
   g_string_append (self->text, "\ndata: {\"type\":\"");
@@ -51,11 +75,15 @@ end_event (AmqSseWriter *self)
   g_string_append (self->text, "}\n\n");
   if (self->message == NULL)
     return;
-  soup_message_body_append (soup_server_message_get_response_body (self->message),
-                            SOUP_MEMORY_COPY, self->text->str, self->text->len);
-  if (self->complete)
-    soup_message_body_complete (soup_server_message_get_response_body (self->message));
-  soup_server_message_unpause (self->message);
+  /* the events one upstream read produces go out as one chunk: libsoup writes every chunk
+   * as three packets (size, data, end of line), and each costs the loop a wakeup */
+  if (self->flush_source == NULL)
+    {
+      self->flush_source = g_idle_source_new ();
+      g_source_set_priority (self->flush_source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (self->flush_source, on_flush, g_object_ref (self), g_object_unref);
+      g_source_attach (self->flush_source, g_main_context_get_thread_default ());
+    }
   arm_ping (self);
 }
 
@@ -234,6 +262,7 @@ void
 amq_sse_writer_detach (AmqSseWriter *self)
 {
   stop_ping (self);
+  cancel_flush (self);
   g_clear_object (&self->message);
 }
 
