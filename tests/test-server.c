@@ -350,7 +350,9 @@ static void
 test_concurrent_single_refresh (void)
 {
   gint64 before = fake_stat ("token_calls");
-  Proc server = start_server ("rt-slow", NULL);
+  /* 200 at once keep a sanitized fake busy for seconds: this test is not about timeouts */
+  const char *patient[] = { "--idle-timeout=60", NULL };
+  Proc server = start_server ("rt-slow", patient);
   g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 400, "max-conns-per-host", 400,
                                                                   "timeout", 60, NULL);
   g_autofree char *url = g_strconcat (server.url, "/v1/messages", NULL);
