@@ -374,6 +374,52 @@ test_burst_leaves_little_behind (void)
   g_free (stop_server (&server));
 }
 
+/* Claude Code's Esc hangs up mid-stream many times a day: each hang-up must give back both
+ * of the stream's connections, not only the upstream one. */
+static void
+test_hang_ups_are_released (void)
+{
+  Proc server = start_server (fake.url, "rt-ok", NULL);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *body = body_for ("stall", TRUE);
+  g_autofree char *request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                              "Content-Length: %zu\r\n\r\n%s", strlen (body), body);
+  guint before, after = 0;
+
+  assert_healthy (&server);
+  before = open_descriptors (&server);
+  for (guint i = 0; i < 20; i++)
+    {
+      GSocketConnection *c = g_socket_client_connect_to_host (client, "127.0.0.1", server.port, NULL, NULL);
+      g_autoptr(GString) answer = g_string_new (NULL);
+      char buffer[4096];
+      gssize n;
+
+      g_assert_nonnull (c);
+      g_ptr_array_add (calls, c);
+      g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (c)), request,
+                                                strlen (request), NULL, NULL, NULL));
+      /* the stream is under way: its first words have come */
+      while (strstr (answer->str, "then silence") == NULL &&
+             (n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (c)), buffer, sizeof buffer, NULL, NULL)) > 0)
+        g_string_append_len (answer, buffer, n);
+      g_assert_nonnull (strstr (answer->str, "then silence"));
+    }
+  g_ptr_array_set_size (calls, 0);
+  for (guint wait = 0; wait < 40; wait++)
+    {
+      after = open_descriptors (&server);
+      if (after <= before + 10)
+        break;
+      g_usleep (50 * 1000);
+    }
+  g_test_message ("descriptors before %u, after 20 hang-ups %u", before, after);
+  g_assert_cmpuint (after, <=, before + 10);
+  assert_healthy (&server);
+  g_free (stop_server (&server));
+}
+
 typedef struct { const char *scenario; gboolean stream; guint status; const char *type; gint64 max_ms; } FaultRow;
 
 static void
@@ -511,6 +557,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hardening/slow-and-idle-clients", test_slow_and_idle_clients);
   g_test_add_func ("/hardening/closed-connections-are-released", test_closed_connections_are_released);
   g_test_add_func ("/hardening/burst-leaves-little-behind", test_burst_leaves_little_behind);
+  g_test_add_func ("/hardening/hang-ups-are-released", test_hang_ups_are_released);
   g_test_add_func ("/hardening/upstream-faults-table", test_upstream_faults_table);
   g_test_add_func ("/hardening/no-secrets-anywhere", test_no_secrets_anywhere);
   status = g_test_run ();

@@ -10,12 +10,6 @@ struct _AmqEventStreamReader
   GObject        parent_instance;
   GInputStream  *stream;
   GByteArray    *buffer;      /* unconsumed bytes; frames start at offset 0 */
-  guint          idle_timeout;
-  GSource       *idle_source;
-  GCancellable  *read_cancellable;  /* cancelled by the idle timer or the caller */
-  gulong         cancel_handler;
-  GCancellable  *caller_cancellable;
-  gboolean       timed_out;
   AmqFrameFunc   frame_func;
   gpointer       frame_data;
   GTask         *task;
@@ -26,58 +20,15 @@ G_DEFINE_FINAL_TYPE (AmqEventStreamReader, amq_event_stream_reader, G_TYPE_OBJEC
 static void read_more (AmqEventStreamReader *self);
 
 static void
-stop_idle_timer (AmqEventStreamReader *self)
-{
-  if (self->idle_source != NULL)
-    {
-      g_source_destroy (self->idle_source);
-      g_clear_pointer (&self->idle_source, g_source_unref);
-    }
-}
-
-static void
 finish (AmqEventStreamReader *self,
         GError               *error)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
 
-  stop_idle_timer (self);
-  if (self->caller_cancellable != NULL)
-    g_cancellable_disconnect (self->caller_cancellable, self->cancel_handler);
-  self->cancel_handler = 0;
-  g_clear_object (&self->caller_cancellable);
-  g_clear_object (&self->read_cancellable);
   if (error != NULL)
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
-}
-
-static gboolean
-on_idle_timeout (gpointer user_data)
-{
-  AmqEventStreamReader *self = user_data;
-
-  self->timed_out = TRUE;
-  g_clear_pointer (&self->idle_source, g_source_unref);
-  g_cancellable_cancel (self->read_cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-/* One timer source re-armed per read instead of a new source each time. */
-static void
-arm_idle_timer (AmqEventStreamReader *self)
-{
-  if (self->idle_timeout == 0)
-    return;
-  if (self->idle_source == NULL)
-    {
-      self->idle_source = g_timeout_source_new_seconds (self->idle_timeout);
-      g_source_set_callback (self->idle_source, on_idle_timeout, self, NULL);
-      g_source_attach (self->idle_source, g_main_context_get_thread_default ());
-    }
-  g_source_set_ready_time (self->idle_source,
-                           g_get_monotonic_time () + (gint64) self->idle_timeout * G_USEC_PER_SEC);
 }
 
 /* Hands out every complete frame in the buffer. Returns FALSE when the read is over. */
@@ -130,12 +81,6 @@ on_read (GObject      *source,
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
   if (bytes == NULL)
     {
-      if (self->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_clear_error (&error);
-          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                       "Amazon Q sent nothing for %u seconds", self->idle_timeout);
-        }
       finish (self, error);
       return;
     }
@@ -157,18 +102,8 @@ on_read (GObject      *source,
 static void
 read_more (AmqEventStreamReader *self)
 {
-  arm_idle_timer (self);
   g_input_stream_read_bytes_async (self->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   self->read_cancellable, on_read, g_object_ref (self));
-}
-
-static void
-on_caller_cancelled (GCancellable *cancellable,
-                     gpointer      user_data)
-{
-  GCancellable *read_cancellable = user_data;
-
-  g_cancellable_cancel (read_cancellable);
+                                   g_task_get_cancellable (self->task), on_read, g_object_ref (self));
 }
 
 void
@@ -186,14 +121,6 @@ amq_event_stream_reader_read_async (AmqEventStreamReader *self,
   g_task_set_source_tag (self->task, amq_event_stream_reader_read_async);
   self->frame_func = frame_func;
   self->frame_data = frame_data;
-  self->read_cancellable = g_cancellable_new ();
-  if (cancellable != NULL)
-    {
-      self->caller_cancellable = g_object_ref (cancellable);
-      self->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
-                                                    g_object_ref (self->read_cancellable),
-                                                    g_object_unref);
-    }
   read_more (self);
 }
 
@@ -206,19 +133,11 @@ amq_event_stream_reader_read_finish (AmqEventStreamReader *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-void
-amq_event_stream_reader_set_idle_timeout (AmqEventStreamReader *self,
-                                          guint                 seconds)
-{
-  self->idle_timeout = seconds;
-}
-
 static void
 amq_event_stream_reader_finalize (GObject *object)
 {
   AmqEventStreamReader *self = AMQ_EVENT_STREAM_READER (object);
 
-  stop_idle_timer (self);
   g_clear_object (&self->stream);
   g_byte_array_unref (self->buffer);
   G_OBJECT_CLASS (amq_event_stream_reader_parent_class)->finalize (object);

@@ -16,12 +16,9 @@ typedef gboolean (*AmqFrameFunc) (const AmqEventFrame *frame,
 
 AmqEventStreamReader *amq_event_stream_reader_new          (GInputStream *stream);
 
-/* Seconds without a byte before the read fails with G_IO_ERROR_TIMED_OUT; 0 = never. */
-void                  amq_event_stream_reader_set_idle_timeout (AmqEventStreamReader *self,
-                                                                guint                 seconds);
-
 /* Reads until the end of the stream. Succeeds at a clean end between frames; fails with an
- * AMQ_FRAME_ERROR on any corrupt or truncated frame, or with the stream's own error. */
+ * AMQ_FRAME_ERROR on any corrupt or truncated frame, or with the stream's own error (a
+ * silent upstream is the HTTP session's to time out: its socket timeout costs no source). */
 void                  amq_event_stream_reader_read_async   (AmqEventStreamReader *self,
                                                             AmqFrameFunc          frame_func,
                                                             gpointer              frame_data,

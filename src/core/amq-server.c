@@ -182,6 +182,12 @@ on_body_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   amq_event_stream_reader_read_finish (ctx->reader, result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    {
+      g_clear_error (&error);
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Amazon Q sent nothing for %u seconds",
+                           amq_upstream_get_idle_timeout (ctx->server->upstream));
+    }
   if (ctx->finished)
     {
       context_record (ctx, 499, "the client went away");
@@ -239,7 +245,6 @@ start_translation (RequestContext *ctx)
   amq_translator_set_input_estimate (ctx->translator, ctx->conversion->input_tokens, AMQ_CONTEXT_WINDOW);
   amq_translator_begin (ctx->translator);
   ctx->reader = amq_event_stream_reader_new (ctx->upstream_stream);
-  amq_event_stream_reader_set_idle_timeout (ctx->reader, amq_upstream_get_idle_timeout (ctx->server->upstream));
   amq_event_stream_reader_read_async (ctx->reader, on_frame, ctx, ctx->cancellable, on_body_done, ctx);
 }
 
@@ -398,7 +403,7 @@ on_client_gone (SoupServerMessage *msg, gpointer user_data)
   g_cancellable_cancel (ctx->cancellable);
 }
 
-/* The socket says the client hung up: stop now, and let libsoup find out as it resumes. */
+/* The socket says the client hung up: stop now, and let libsoup find out as it writes. */
 static void
 on_client_closed (gpointer user_data)
 {
@@ -409,6 +414,9 @@ on_client_closed (gpointer user_data)
     return;
   g_info ("request %s: the client went away", ctx->request_id);
   on_client_gone (ctx->msg, ctx);
+  /* a paused answer with nothing more to write would keep its connection forever: end it,
+   * so libsoup writes to the dead socket, fails and lets the connection go */
+  soup_message_body_complete (soup_server_message_get_response_body (ctx->msg));
   soup_server_message_unpause (ctx->msg);
 }
 
