@@ -150,7 +150,7 @@ main (int argc, char **argv)
 {
   g_autofree char *url = NULL;
   g_autofree char *scenario = NULL;
-  gint count = 100, concurrency = 1;
+  gint count = 100, concurrency = 1, context_kb = 0;
   gboolean direct = FALSE;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "amq2api-server URL (or the fake's, with --direct)", "URL" },
@@ -158,6 +158,7 @@ main (int argc, char **argv)
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "requests", "N" },
     { "concurrency", 0, 0, G_OPTION_ARG_INT, &concurrency, "requests at a time", "C" },
     { "direct", 0, 0, G_OPTION_ARG_NONE, &direct, "talk to the fake Amazon Q directly", NULL },
+    { "context-kb", 0, 0, G_OPTION_ARG_INT, &context_kb, "an earlier turn of this many KB, as agents send", "KB" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -169,7 +170,7 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, NULL) || url == NULL)
     {
-      g_printerr ("usage: amq-load --url URL [--scenario S] [--count N] [--concurrency C] [--direct]\n");
+      g_printerr ("usage: amq-load --url URL [--scenario S] [--count N] [--concurrency C] [--direct] [--context-kb K]\n");
       return 2;
     }
   if (getrlimit (RLIMIT_NOFILE, &limit) == 0)
@@ -203,10 +204,15 @@ main (int argc, char **argv)
     }
   else
     {
+      g_autofree char *filler = g_strnfill ((gsize) context_kb * 1024, 'x');
+      g_autofree char *earlier = context_kb > 0
+        ? g_strdup_printf ("{\"role\":\"user\",\"content\":\"%s\"},{\"role\":\"assistant\",\"content\":\"ok\"},", filler)
+        : g_strdup ("");
+
       load.url = g_strconcat (url, "/v1/messages?beta=true", NULL);
-      load.body = g_strdup_printf ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":1024,\"stream\":true,"
-                                   "\"messages\":[{\"role\":\"user\",\"content\":\"SCENARIO:%s\"}]}",
-                                   scenario ? scenario : "text");
+      load.body = g_strdup_printf ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":1024,\"stream\":true,\"messages\":["
+                                   "%s{\"role\":\"user\",\"content\":\"SCENARIO:%s\"}]}",
+                                   earlier, scenario ? scenario : "text");
     }
   start = g_get_monotonic_time ();
   for (guint i = 0; i < (guint) MIN (concurrency, count); i++)

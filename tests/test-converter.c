@@ -254,6 +254,29 @@ test_tolerant (void)
   g_assert_nonnull (counted);
 }
 
+/* After conversion a stream keeps only what translation needs, never the conversation. */
+static void
+test_release_conversation (void)
+{
+  const char *body =
+    "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"stream\":true,\"system\":\"be brief\","
+    "\"stop_sequences\":[\"END\"],\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":2048},"
+    "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+    "\"tools\":[{\"name\":\"T\",\"input_schema\":{\"type\":\"object\"}}]}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AmqMessagesRequest) request = parse_text (body, AMQ_REQUEST_MESSAGES, &error);
+
+  g_assert_no_error (error);
+  amq_messages_request_release_conversation (request);
+  g_assert_null (amq_messages_request_get_messages (request));
+  g_assert_null (amq_messages_request_get_tools (request));
+  g_assert_null (amq_messages_request_get_system (request));
+  g_assert_cmpstr (amq_messages_request_get_model (request), ==, "claude-sonnet-4-5");
+  g_assert_true (amq_messages_request_get_stream (request));
+  g_assert_true (amq_messages_request_get_thinking (request));
+  g_assert_cmpstr (amq_messages_request_get_stop_sequences (request)[0], ==, "END");
+}
+
 static void
 test_model_map (void)
 {
@@ -414,6 +437,7 @@ main (int argc, char **argv)
   g_test_add_func ("/request/bad-requests", test_bad_requests);
   g_test_add_func ("/request/hostile-bodies", test_hostile_bodies);
   g_test_add_func ("/request/tolerant", test_tolerant);
+  g_test_add_func ("/request/release-conversation", test_release_conversation);
   g_test_add_func ("/model-map/table", test_model_map);
   return g_test_run ();
 }

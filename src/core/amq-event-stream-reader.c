@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#define READ_CHUNK (64 * 1024)
+#define READ_CHUNK (16 * 1024)
 
 struct _AmqEventStreamReader
 {

@@ -474,6 +474,15 @@ const char *amq_messages_request_get_system (AmqMessagesRequest *self) { return 
 JsonArray *amq_messages_request_get_messages (AmqMessagesRequest *self) { return self->messages; }
 JsonArray *amq_messages_request_get_tools (AmqMessagesRequest *self) { return self->tools; }
 
+void
+amq_messages_request_release_conversation (AmqMessagesRequest *self)
+{
+  g_clear_pointer (&self->root, json_node_unref);
+  g_clear_pointer (&self->system, g_free);
+  g_clear_pointer (&self->messages, json_array_unref);
+  g_clear_pointer (&self->tools, json_array_unref);
+}
+
 static void
 amq_messages_request_finalize (GObject *object)
 {

@@ -31,5 +31,8 @@ const char         *amq_messages_request_get_system     (AmqMessagesRequest *sel
 JsonArray          *amq_messages_request_get_messages   (AmqMessagesRequest *self);
 /* Client tools (server tools and deferred tools removed); may be empty. */
 JsonArray          *amq_messages_request_get_tools      (AmqMessagesRequest *self);
+/* Lets the conversation (system, messages, tools) go once it is converted; the other fields
+ * stay. Agents send hundreds of kilobytes a request, and a stream can run for minutes. */
+void                amq_messages_request_release_conversation (AmqMessagesRequest *self);
 
 G_END_DECLS

@@ -229,6 +229,9 @@ start_translation (RequestContext *ctx)
   AmqMessagesRequest *request = ctx->request;
   g_autofree char *message_id = amq_new_id ("msg_");
 
+  /* Amazon Q has accepted the body: no retry will send it again */
+  g_clear_pointer (&ctx->conversion->body, g_free);
+
   if (amq_messages_request_get_stream (request))
     {
       AmqSseWriter *writer = amq_sse_writer_new (ctx->msg);
@@ -458,6 +461,9 @@ handle_messages (AmqServer *self, SoupServerMessage *msg, const char *request_id
   self->peak_calls = MAX (self->peak_calls, self->active_calls);
   ctx->msg = g_object_ref (msg);
   ctx->request_id = g_strdup (request_id);
+  /* the converted body carries everything from here on */
+  amq_messages_request_release_conversation (request);
+  soup_message_body_truncate (soup_server_message_get_request_body (msg));
   ctx->request = g_steal_pointer (&request);
   ctx->conversion = conversion;
   ctx->cancellable = g_cancellable_new ();

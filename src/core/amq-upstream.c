@@ -170,9 +170,13 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   GInputStream *stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
 
   if (stream == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, stream, g_object_unref);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* answered: the message would otherwise hold the whole conversation until the stream ends */
+  soup_message_set_request_body_from_bytes (g_task_get_task_data (task), NULL, NULL);
+  g_task_return_pointer (task, stream, g_object_unref);
 }
 
 void
