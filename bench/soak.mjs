@@ -49,7 +49,7 @@ async function worker() {
       if (reply.status !== status || !check(text)) throw new Error(`case ${i % cases.length}: ${reply.status} ${text.slice(0, 200)}`);
     } catch (e) {
       wrong++;
-      if (wrong <= 5) console.error(String(e));
+      if (wrong <= 5) console.error(String(e), e.cause && String(e.cause), i % cases.length);
     }
     done++;
     if (done === warmup) warmRss = rssKb();

@@ -293,7 +293,7 @@ handle_generate (SoupServerMessage *msg)
   s->msg = g_object_ref (msg);
   s->scenario = scenario;
   g_signal_connect (msg, "finished", G_CALLBACK (on_stream_finished), s);
-  s->close_watch = amq_close_watch_new (msg, on_peer_closed, s);
+  s->close_watch = amq_close_watch_new (soup_server_message_get_socket (msg), on_peer_closed, s);
   soup_server_message_pause (msg);
   if (scenario->gap_ms == 0 && scenario->stall_ms == 0 && !scenario->reset)
     {

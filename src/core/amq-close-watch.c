@@ -31,9 +31,8 @@ on_socket_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
 }
 
 GSource *
-amq_close_watch_new (SoupServerMessage *message, AmqClosedFunc func, gpointer user_data)
+amq_close_watch_new (GSocket *socket, AmqClosedFunc func, gpointer user_data)
 {
-  GSocket *socket = soup_server_message_get_socket (message);
   Watch *watch = g_new (Watch, 1);
   GSource *source;
 
