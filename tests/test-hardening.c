@@ -290,6 +290,56 @@ open_descriptors (Proc *server)
   return n;
 }
 
+/* Waits up to 2 s for the server to hold at most @limit descriptors; returns how many it holds. */
+static guint
+settled_descriptors (Proc *server, guint limit)
+{
+  guint held = open_descriptors (server);
+
+  for (guint wait = 0; wait < 40 && held > limit; wait++)
+    {
+      g_usleep (50 * 1000);
+      held = open_descriptors (server);
+    }
+  return held;
+}
+
+/* @n streaming calls of @scenario on raw connections, each read until @until shows up
+ * (NULL: to its end); the connections, still open. */
+static GPtrArray *
+open_streams (Proc *server, const char *scenario, guint n, const char *until)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  GPtrArray *calls = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *body = body_for (scenario, TRUE);
+  g_autofree char *request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                              "Content-Length: %zu\r\n\r\n%s", strlen (body), body);
+
+  /* all sent before any is read, so they run at once */
+  for (guint i = 0; i < n; i++)
+    {
+      GSocketConnection *c = g_socket_client_connect_to_host (client, "127.0.0.1", server->port, NULL, NULL);
+
+      g_assert_nonnull (c);
+      g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (c)), request,
+                                                strlen (request), NULL, NULL, NULL));
+      g_ptr_array_add (calls, c);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (g_ptr_array_index (calls, i)));
+      g_autoptr(GString) answer = g_string_new (NULL);
+      char buffer[4096];
+      gssize got;
+
+      while ((until == NULL || strstr (answer->str, until) == NULL) &&
+             (got = g_input_stream_read (in, buffer, sizeof buffer, NULL, NULL)) > 0)
+        g_string_append_len (answer, buffer, got);
+      g_assert_nonnull (strstr (answer->str, until ? until : "message_stop"));
+    }
+  return calls;
+}
+
 /* Clients (the SDK's keep-alive agent, curl, an agent restarting) close their connections
  * all day; each must give its descriptor back, or the server runs out of them and every
  * main-loop iteration polls the dead ones. */
@@ -298,7 +348,7 @@ test_closed_connections_are_released (void)
 {
   Proc server = start_server (fake.url, "rt-ok", NULL);
   g_autofree char *body = body_for ("text", TRUE);
-  guint before, after = 0;
+  guint before, after;
 
   assert_healthy (&server);
   {
@@ -313,13 +363,7 @@ test_closed_connections_are_released (void)
                                       "application/json", body, strlen (body));
       g_assert_cmpuint (r.status, ==, 200);
     }
-  for (guint wait = 0; wait < 40; wait++)
-    {
-      after = open_descriptors (&server);
-      if (after <= before + 2)
-        break;
-      g_usleep (50 * 1000);
-    }
+  after = settled_descriptors (&server, before + 2);
   g_test_message ("descriptors before %u, after 50 closed connections %u", before, after);
   g_assert_cmpuint (after, <=, before + 2);
   g_free (stop_server (&server));
@@ -331,45 +375,14 @@ static void
 test_burst_leaves_little_behind (void)
 {
   Proc server = start_server (fake.url, "rt-ok", NULL);
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autofree char *body = body_for ("slow", TRUE);
-  g_autofree char *request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                              "Content-Length: %zu\r\n\r\n%s", strlen (body), body);
-  guint before, after = 0;
+  guint before, after;
 
   assert_healthy (&server);
   before = open_descriptors (&server);
-  for (guint i = 0; i < 20; i++)
-    {
-      GSocketConnection *c = g_socket_client_connect_to_host (client, "127.0.0.1", server.port, NULL, NULL);
-
-      g_assert_nonnull (c);
-      g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (c)), request,
-                                                strlen (request), NULL, NULL, NULL));
-      g_ptr_array_add (calls, c);
-    }
-  for (guint i = 0; i < calls->len; i++)
-    {
-      g_autoptr(GString) answer = g_string_new (NULL);
-      char buffer[4096];
-      gssize n;
-
-      while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (g_ptr_array_index (calls, i))),
-                                       buffer, sizeof buffer, NULL, NULL)) > 0)
-        g_string_append_len (answer, buffer, n);
-      g_assert_nonnull (strstr (answer->str, "\"text\":\"steady\""));
-    }
-  g_ptr_array_set_size (calls, 0);
-  for (guint wait = 0; wait < 40; wait++)
-    {
-      after = open_descriptors (&server);
-      if (after <= before + 10)
-        break;
-      g_usleep (50 * 1000);
-    }
-  g_test_message ("descriptors before %u, after a burst of 20 streams %u", before, after);
+  g_ptr_array_unref (open_streams (&server, "slow", 20, NULL));
   /* four idle upstream sessions of at most two connections each, and the token call's */
+  after = settled_descriptors (&server, before + 10);
+  g_test_message ("descriptors before %u, after a burst of 20 streams %u", before, after);
   g_assert_cmpuint (after, <=, before + 10);
   g_free (stop_server (&server));
 }
@@ -380,40 +393,13 @@ static void
 test_hang_ups_are_released (void)
 {
   Proc server = start_server (fake.url, "rt-ok", NULL);
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autofree char *body = body_for ("stall", TRUE);
-  g_autofree char *request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                              "Content-Length: %zu\r\n\r\n%s", strlen (body), body);
-  guint before, after = 0;
+  guint before, after;
 
   assert_healthy (&server);
   before = open_descriptors (&server);
-  for (guint i = 0; i < 20; i++)
-    {
-      GSocketConnection *c = g_socket_client_connect_to_host (client, "127.0.0.1", server.port, NULL, NULL);
-      g_autoptr(GString) answer = g_string_new (NULL);
-      char buffer[4096];
-      gssize n;
-
-      g_assert_nonnull (c);
-      g_ptr_array_add (calls, c);
-      g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (c)), request,
-                                                strlen (request), NULL, NULL, NULL));
-      /* the stream is under way: its first words have come */
-      while (strstr (answer->str, "then silence") == NULL &&
-             (n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (c)), buffer, sizeof buffer, NULL, NULL)) > 0)
-        g_string_append_len (answer, buffer, n);
-      g_assert_nonnull (strstr (answer->str, "then silence"));
-    }
-  g_ptr_array_set_size (calls, 0);
-  for (guint wait = 0; wait < 40; wait++)
-    {
-      after = open_descriptors (&server);
-      if (after <= before + 10)
-        break;
-      g_usleep (50 * 1000);
-    }
+  /* under way (their first words have come), then all hung up */
+  g_ptr_array_unref (open_streams (&server, "stall", 20, "then silence"));
+  after = settled_descriptors (&server, before + 10);
   g_test_message ("descriptors before %u, after 20 hang-ups %u", before, after);
   g_assert_cmpuint (after, <=, before + 10);
   assert_healthy (&server);
