@@ -149,7 +149,6 @@ static GSocket *
 client_socket (AmqServer *self, SoupServerMessage *msg)
 {
   g_autofree char *key = address_key (soup_server_message_get_remote_address (msg));
-
   ClientEntry *entry = g_hash_table_lookup (self->clients, key);
 
   return entry ? entry->socket : NULL;
