@@ -150,7 +150,6 @@ static void
 start_serving (App *app, const char *bind, guint port)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *url = NULL;
   const char *names[] = { "AMAZONQ_REFRESH_TOKEN", "AMAZONQ_CLIENT_ID", "AMAZONQ_CLIENT_SECRET" };
   g_autofree char *missing = amq_credential_set_missing (app->credentials, names);
 
@@ -172,8 +171,7 @@ start_serving (App *app, const char *bind, guint port)
       g_main_loop_quit (app->loop);
       return;
     }
-  url = amq_server_dup_url (app->server);
-  printf ("listening on %s\n", url);
+  printf ("listening on %s\n", amq_server_get_url (app->server));
   fflush (stdout);
 }
 

@@ -107,7 +107,7 @@ request (const char *path, const char *body)
 {
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *url = NULL;
-  g_autofree char *base = amq_server_dup_url (amq_application_get_server (app));
+  const char *base = amq_server_get_url (amq_application_get_server (app));
   g_autoptr(SoupMessage) msg = NULL;
   Reply r = { 0 };
 
@@ -243,7 +243,7 @@ test_token_status_follows_refresh (void)
   use_refresh_token ("rt-slow");
   {
     g_autoptr(SoupSession) session = soup_session_new ();
-    g_autofree char *url = g_strconcat (amq_server_dup_url (amq_application_get_server (app)), "/v1/messages", NULL);
+    g_autofree char *url = g_strconcat (amq_server_get_url (amq_application_get_server (app)), "/v1/messages", NULL);
     g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
     const char *body = "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
@@ -272,11 +272,11 @@ test_proxy_switch_stops_and_starts (void)
   g_autoptr(GError) error = NULL;
 
   g_action_group_change_action_state (G_ACTION_GROUP (app), "proxy-enabled", g_variant_new_boolean (FALSE));
-  g_assert_false (amq_server_is_listening (amq_application_get_server (app)));
+  g_assert_false (amq_server_get_listening (amq_application_get_server (app)));
   refused = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   g_action_group_change_action_state (G_ACTION_GROUP (app), "proxy-enabled", g_variant_new_boolean (TRUE));
-  g_assert_true (amq_server_is_listening (amq_application_get_server (app)));
+  g_assert_true (amq_server_get_listening (amq_application_get_server (app)));
   g_assert_cmpuint (request ("/health", NULL), ==, 200);
 }
 

@@ -92,7 +92,7 @@ start_server (AmqApplication *self)
       self->server_error = g_strdup_printf (_("Cannot listen on %s:%u: %s"), bind, port, error->message);
       g_warning ("%s", self->server_error);
     }
-  set_holding (self, amq_server_is_listening (self->server));
+  set_holding (self, amq_server_get_listening (self->server));
   notify_server_changed (self);
 }
 
@@ -350,7 +350,7 @@ amq_application_startup (GApplication *app)
   /* listening starts at once, also before any credentials exist */
   g_action_group_change_action_state (G_ACTION_GROUP (self), "proxy-enabled",
                                       g_variant_new_boolean (g_settings_get_boolean (self->settings, "proxy-enabled")));
-  if (g_settings_get_boolean (self->settings, "proxy-enabled") && !amq_server_is_listening (self->server))
+  if (g_settings_get_boolean (self->settings, "proxy-enabled") && !amq_server_get_listening (self->server))
     start_server (self);
   self->tray = amq_tray_new (self);
 }

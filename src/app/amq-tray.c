@@ -71,7 +71,7 @@ item_properties (AmqTray *self, int id)
       break;
     case ITEM_URL:
       {
-        g_autofree char *url = amq_server_dup_url (server);
+        const char *url = amq_server_get_url (server);
         g_autofree char *label = url ? g_strdup_printf (_("Copy %s"), url) : g_strdup (_("Not serving"));
 
         g_variant_builder_add (&b, "{sv}", "label", g_variant_new_string (label));
@@ -154,7 +154,7 @@ activate_item (AmqTray *self, int id)
       break;
     case ITEM_URL:
       {
-        g_autofree char *url = amq_server_dup_url (amq_application_get_server (self->application));
+        const char *url = amq_server_get_url (amq_application_get_server (self->application));
         GdkDisplay *display = gdk_display_get_default ();
 
         if (url != NULL && display != NULL)
@@ -236,12 +236,12 @@ static void
 update (AmqTray *self)
 {
   AmqTokenManager *tokens = amq_application_get_tokens (self->application);
-  gboolean serving = amq_server_is_listening (amq_application_get_server (self->application));
+  gboolean serving = amq_server_get_listening (amq_application_get_server (self->application));
   gboolean attention = amq_token_status_needs_sign_in (tokens);
   const char *status = attention ? "NeedsAttention" : serving ? "Active" : "Passive";
   const char *icon = attention ? APP_ID "-attention-symbolic" : serving ? APP_ID "-symbolic" : APP_ID "-stopped-symbolic";
   g_autofree char *token_text = amq_token_status_describe (tokens);
-  g_autofree char *url = amq_server_dup_url (amq_application_get_server (self->application));
+  const char *url = amq_server_get_url (amq_application_get_server (self->application));
   g_autofree char *tip = g_strdup_printf ("%s\n%s", url ? url : _("Not serving"), token_text);
 
   if (g_strcmp0 (status, status_notifier_item_get_status (self->item)) != 0)

@@ -211,7 +211,7 @@ copy_text (AmqWindow *self, const char *text, const char *what)
 static void
 on_copy_url (AmqWindow *self)
 {
-  g_autofree char *url = amq_server_dup_url (amq_application_get_server (self->application));
+  const char *url = amq_server_get_url (amq_application_get_server (self->application));
 
   if (url != NULL)
     copy_text (self, url, _("URL copied"));
@@ -220,7 +220,7 @@ on_copy_url (AmqWindow *self)
 static void
 on_copy_export (AmqWindow *self)
 {
-  g_autofree char *url = amq_server_dup_url (amq_application_get_server (self->application));
+  const char *url = amq_server_get_url (amq_application_get_server (self->application));
   g_autofree char *line = NULL;
 
   if (url == NULL)
@@ -239,7 +239,7 @@ static void
 on_copy_curl (AmqWindow *self)
 {
   AmqRequestRecord *record = selected_record (self);
-  g_autofree char *url = amq_server_dup_url (amq_application_get_server (self->application));
+  const char *url = amq_server_get_url (amq_application_get_server (self->application));
   g_autofree char *curl = NULL;
 
   if (record == NULL || url == NULL)
@@ -310,7 +310,7 @@ static void
 update_server (AmqWindow *self)
 {
   AmqServer *server = amq_application_get_server (self->application);
-  g_autofree char *url = amq_server_dup_url (server);
+  const char *url = amq_server_get_url (server);
   const char *error = amq_application_get_server_error (self->application);
   g_autofree char *export_line = NULL;
   g_autofree char *empty = NULL;

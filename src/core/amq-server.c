@@ -49,6 +49,7 @@ struct _AmqServer
   AmqModelCatalog *catalog;
   guint64          requests_served;
   guint64          errors;
+  char            *url;           /* while listening */
   guint            active_calls;
   guint            peak_calls;    /* since the server was last idle */
   gboolean         listening;
@@ -59,6 +60,15 @@ struct _AmqServer
 #define TRIM_AFTER_CALLS 16
 
 G_DEFINE_FINAL_TYPE (AmqServer, amq_server, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_LISTENING,
+  PROP_URL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 typedef struct {
   AmqServer          *server;
@@ -790,7 +800,11 @@ amq_server_start (AmqServer *self, const char *address, guint port, GError **err
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   g_free (self->address);
   self->address = g_inet_address_to_string (inet);
+  self->url = strchr (self->address, ':') != NULL ? g_strdup_printf ("http://[%s]:%u", self->address, self->port)
+                                                  : g_strdup_printf ("http://%s:%u", self->address, self->port);
   self->listening = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_URL]);
   return TRUE;
 }
 
@@ -808,24 +822,23 @@ stop_accepting (AmqServer *self)
 void
 amq_server_stop (AmqServer *self)
 {
+  gboolean was_listening = self->listening;
+
   stop_accepting (self);
   soup_server_disconnect (self->soup);
   self->listening = FALSE;
+  g_clear_pointer (&self->url, g_free);
+  if (was_listening)
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_URL]);
+    }
 }
 
-gboolean amq_server_is_listening (AmqServer *self) { return self->listening; }
+gboolean amq_server_get_listening (AmqServer *self) { return self->listening; }
+const char *amq_server_get_url (AmqServer *self) { return self->url; }
 guint amq_server_get_port (AmqServer *self) { return self->port; }
 AmqRequestLog *amq_server_get_request_log (AmqServer *self) { return self->log; }
-
-char *
-amq_server_dup_url (AmqServer *self)
-{
-  if (!self->listening)
-    return NULL;
-  if (strchr (self->address, ':') != NULL)
-    return g_strdup_printf ("http://[%s]:%u", self->address, self->port);
-  return g_strdup_printf ("http://%s:%u", self->address, self->port);
-}
 
 void
 amq_server_set_api_key (AmqServer *self, const char *api_key)
@@ -866,13 +879,41 @@ amq_server_finalize (GObject *object)
   g_free (self->api_key);
   g_free (self->profile_arn);
   g_free (self->address);
+  g_free (self->url);
   G_OBJECT_CLASS (amq_server_parent_class)->finalize (object);
+}
+
+static void
+amq_server_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  AmqServer *self = AMQ_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_LISTENING:
+      g_value_set_boolean (value, self->listening);
+      break;
+    case PROP_URL:
+      g_value_set_string (value, self->url);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
 amq_server_class_init (AmqServerClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = amq_server_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = amq_server_finalize;
+  object_class->get_property = amq_server_get_property;
+  properties[PROP_LISTENING] = g_param_spec_boolean ("listening", NULL, NULL, FALSE,
+                                                     G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* "http://127.0.0.1:8080" while listening, NULL when stopped */
+  properties[PROP_URL] = g_param_spec_string ("url", NULL, NULL, NULL,
+                                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void

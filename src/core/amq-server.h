@@ -25,9 +25,10 @@ gboolean         amq_server_start             (AmqServer   *self,
                                                guint        port,
                                                GError     **error);
 void             amq_server_stop              (AmqServer   *self);
-gboolean         amq_server_is_listening      (AmqServer   *self);
+/* The "listening" and "url" properties, notified when they change. */
+gboolean         amq_server_get_listening     (AmqServer   *self);
 /* "http://127.0.0.1:8080", or NULL when stopped. */
-char            *amq_server_dup_url           (AmqServer   *self);
+const char      *amq_server_get_url           (AmqServer   *self);
 guint            amq_server_get_port          (AmqServer   *self);
 /* Clients must send this key (x-api-key or Authorization: Bearer); NULL accepts any. */
 void             amq_server_set_api_key       (AmqServer   *self,
