@@ -5,8 +5,8 @@
  * (tests/data/scenarios/name.json; "large" is generated); without one it answers "text".
  * Refresh tokens choose the token endpoint's behaviour: rt-invalid (invalid_grant),
  * rt-garbage (200 with a body that is not JSON), rt-hang (never answers), rt-slow (answers
- * after 300 ms), rt-rotate* (rotates the refresh token); any other works. GET /stats tells
- * what it saw. */
+ * after 300 ms), rt-rotate* (rotates the refresh token; as AWS does, the old one is refused
+ * from then on); any other works. GET /stats tells what it saw. */
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -29,6 +29,7 @@ static struct {
   guint      token_serial;
   GHashTable *valid_tokens;
   GHashTable *revoked_tokens;
+  GHashTable *retired_refresh_tokens;  /* rotated away: invalid_grant */
   char       *last_refresh_token;
   guint       device_polls;
   guint       invalid_bodies;
@@ -352,7 +353,7 @@ handle_token (SoupServerMessage *msg)
     }
   g_free (stats.last_refresh_token);
   stats.last_refresh_token = g_strdup (refresh);
-  if (g_str_equal (refresh, "rt-invalid"))
+  if (g_str_equal (refresh, "rt-invalid") || g_hash_table_contains (stats.retired_refresh_tokens, refresh))
     {
       const char *json = "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid refresh token provided\"}";
       soup_server_message_set_status (msg, 400, NULL);
@@ -374,7 +375,10 @@ handle_token (SoupServerMessage *msg)
   access = g_strdup_printf ("at-%u", ++stats.token_serial);
   g_hash_table_add (stats.valid_tokens, g_strdup (access));
   if (g_str_has_prefix (refresh, "rt-rotate"))
-    rotated = g_strdup_printf ("rt-rotated-%u", stats.token_serial);
+    {
+      rotated = g_strdup_printf ("rt-rotated-%u", stats.token_serial);
+      g_hash_table_add (stats.retired_refresh_tokens, g_strdup (refresh));
+    }
   reply = g_strdup_printf ("{\"accessToken\":\"%s\",\"expiresIn\":3600,\"tokenType\":\"Bearer\"%s%s%s}",
                            access, rotated ? ",\"refreshToken\":\"" : "", rotated ? rotated : "",
                            rotated ? "\"" : "");
@@ -478,6 +482,7 @@ main (int argc, char **argv)
   stats.generate_ports = g_hash_table_new (NULL, NULL);
   stats.valid_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   stats.revoked_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  stats.retired_refresh_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   soup_server_add_handler (server, NULL, handle, NULL, NULL);
   {
     g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);

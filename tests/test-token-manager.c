@@ -1,5 +1,8 @@
-/* test-token-manager.c: one refresh in flight, rotation announced first, invalid_grant final,
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-token-manager.c: one refresh in flight, a rotation saved before use, invalid_grant final,
  * network failures retried, state visible as properties; a token endpoint in this process. */
+#include "config.h"
+
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <string.h>
@@ -95,10 +98,67 @@ on_token (GObject *source, GAsyncResult *result, gpointer data)
   w->pending--;
 }
 
-static void
-on_rotated (AmqTokenManager *tokens, const char *refresh_token, Waiters *w)
+/* A token store whose writes take 100 ms and fail on demand, noting what happens. */
+#define TEST_TYPE_STORE (test_store_get_type ())
+G_DECLARE_FINAL_TYPE (TestStore, test_store, TEST, STORE, GObject)
+
+struct _TestStore
 {
-  g_ptr_array_add (w->events, g_strdup_printf ("rotated:%s", refresh_token));
+  GObject    parent_instance;
+  GPtrArray *events;
+  gboolean   fail;
+};
+
+static void test_store_iface_init (AmqTokenStoreInterface *iface);
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestStore, test_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (AMQ_TYPE_TOKEN_STORE, test_store_iface_init))
+
+static gboolean
+finish_save (gpointer data)
+{
+  GTask *task = data;
+  TestStore *self = g_task_get_source_object (task);
+
+  g_ptr_array_add (self->events, g_strdup ("saved"));
+  if (self->fail)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "disk full");
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_store_save_async (AmqTokenStore *store, const char *previous, const char *refresh_token,
+                       GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  TestStore *self = TEST_STORE (store);
+
+  g_ptr_array_add (self->events, g_strdup_printf ("saving:%s->%s", previous, refresh_token));
+  g_timeout_add (100, finish_save, g_task_new (self, cancellable, callback, user_data));
+}
+
+static gboolean
+test_store_save_finish (AmqTokenStore *store, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+test_store_iface_init (AmqTokenStoreInterface *iface)
+{
+  iface->save_refresh_token_async = test_store_save_async;
+  iface->save_refresh_token_finish = test_store_save_finish;
+}
+
+static void
+test_store_class_init (TestStoreClass *klass)
+{
+}
+
+static void
+test_store_init (TestStore *self)
+{
 }
 
 static void
@@ -150,20 +210,50 @@ test_one_refresh_for_many_waiters (void)
 }
 
 static void
-test_rotation_announced_before_use (void)
+test_rotation_saved_before_use (void)
 {
   Endpoint *e = endpoint_new ("rotate");
   g_autoptr(AmqTokenManager) tokens = amq_token_manager_new (e->url);
+  g_autoptr(TestStore) store = g_object_new (TEST_TYPE_STORE, NULL);
   Waiters w = { 2, g_ptr_array_new_with_free_func (g_free), g_ptr_array_new (), g_ptr_array_new_with_free_func (g_free) };
 
-  g_signal_connect (tokens, "refresh-token-rotated", G_CALLBACK (on_rotated), &w);
+  store->events = w.events;
+  amq_token_manager_set_store (tokens, AMQ_TOKEN_STORE (store));
   amq_token_manager_set_credentials (tokens, "refresh", "id", "secret");
   amq_token_manager_get_token_async (tokens, NULL, on_token, &w);
   amq_token_manager_get_token_async (tokens, NULL, on_token, &w);
   wait_for (&w);
-  g_assert_cmpuint (w.events->len, ==, 3);
-  g_assert_cmpstr (g_ptr_array_index (w.events, 0), ==, "rotated:rotated-refresh");
-  g_assert_cmpstr (g_ptr_array_index (w.events, 1), ==, "token");
+  g_assert_cmpuint (w.events->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (w.events, 0), ==, "saving:refresh->rotated-refresh");
+  g_assert_cmpstr (g_ptr_array_index (w.events, 1), ==, "saved");
+  g_assert_cmpstr (g_ptr_array_index (w.events, 2), ==, "token");
+  g_assert_cmpuint (e->calls, ==, 1);
+  g_assert_cmpint (amq_token_manager_get_state (tokens), ==, AMQ_TOKEN_STATE_VALID);
+  g_ptr_array_unref (w.tokens);
+  g_ptr_array_unref (w.errors);
+  g_ptr_array_unref (w.events);
+  endpoint_free (e);
+}
+
+/* A write that fails leaves the user able to work, and told: the login lives in memory only. */
+static void
+test_rotation_not_saved_is_visible (void)
+{
+  Endpoint *e = endpoint_new ("rotate");
+  g_autoptr(AmqTokenManager) tokens = amq_token_manager_new (e->url);
+  g_autoptr(TestStore) store = g_object_new (TEST_TYPE_STORE, NULL);
+  Waiters w = { 1, g_ptr_array_new_with_free_func (g_free), g_ptr_array_new (), g_ptr_array_new_with_free_func (g_free) };
+
+  store->events = w.events;
+  store->fail = TRUE;
+  amq_token_manager_set_store (tokens, AMQ_TOKEN_STORE (store));
+  amq_token_manager_set_credentials (tokens, "refresh", "id", "secret");
+  amq_token_manager_get_token_async (tokens, NULL, on_token, &w);
+  wait_for (&w);
+  g_assert_cmpuint (w.tokens->len, ==, 1);
+  g_assert_cmpint (amq_token_manager_get_state (tokens), ==, AMQ_TOKEN_STATE_NOT_SAVED);
+  g_assert_nonnull (strstr (amq_token_manager_get_last_error (tokens), "disk full"));
+  g_assert_cmpstr (amq_token_manager_get_state_text (tokens), ==, "not-saved");
   g_ptr_array_unref (w.tokens);
   g_ptr_array_unref (w.errors);
   g_ptr_array_unref (w.events);
@@ -250,7 +340,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/token-manager/one-refresh-for-many-waiters", test_one_refresh_for_many_waiters);
-  g_test_add_func ("/token-manager/rotation-announced-before-use", test_rotation_announced_before_use);
+  g_test_add_func ("/token-manager/rotation-saved-before-use", test_rotation_saved_before_use);
+  g_test_add_func ("/token-manager/rotation-not-saved-is-visible", test_rotation_not_saved_is_visible);
   g_test_add_func ("/token-manager/invalid-grant-is-final", test_invalid_grant_is_final);
   g_test_add_func ("/token-manager/network-failure-retries", test_network_failure_retries);
   g_test_add_func ("/token-manager/no-credentials", test_no_credentials);

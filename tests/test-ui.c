@@ -145,7 +145,7 @@ use_refresh_token (const char *refresh_token)
   set->client_id = g_strdup ("ui-client");
   g_free (set->client_secret);
   set->client_secret = g_strdup ("ui-secret");
-  amq_application_apply_credentials (app, set, NULL, NULL);
+  amq_application_save_credentials_async (app, set, NULL, NULL);
 }
 
 /* ---- tests ---- */

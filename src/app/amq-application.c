@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "amq-account.h"
 #include "amq-autostart.h"
 #include "amq-credentials-dialog.h"
 #include "amq-preferences-window.h"
@@ -24,37 +25,34 @@ struct _AmqApplication
   AmqModelMap      *models;
   AmqServer        *server;
   AmqTray          *tray;
-  AmqCredentialSet *credentials;
+  AmqEnvironment   *environment;  /* AMAZONQ_* variables override settings and the keyring */
+  AmqAccount       *account;
   char             *server_error;
-  gboolean          env_credentials;  /* AMAZONQ_* given: they override the keyring */
   gboolean          holding;
   gboolean          background;
-  gboolean          credentials_loaded;
 };
 
 G_DEFINE_FINAL_TYPE (AmqApplication, amq_application, ADW_TYPE_APPLICATION)
 
 static const char *
-env (const char *name)
+env (AmqApplication *self, const char *name)
 {
-  const char *value = g_getenv (name);
-
-  return value && *value ? value : NULL;
+  return amq_environment_get (self->environment, name);
 }
 
 AmqServer *amq_application_get_server (AmqApplication *self) { return self->server; }
 AmqTokenManager *amq_application_get_tokens (AmqApplication *self) { return self->tokens; }
 GSettings *amq_application_get_settings (AmqApplication *self) { return self->settings; }
 const char *amq_application_get_server_error (AmqApplication *self) { return self->server_error; }
-const AmqCredentialSet *amq_application_get_credentials (AmqApplication *self) { return self->credentials; }
+const AmqCredentialSet *amq_application_get_credentials (AmqApplication *self) { return amq_account_get_credentials (self->account); }
 
 char *
 amq_application_dup_token_endpoint (AmqApplication *self)
 {
   g_autofree char *setting = g_settings_get_string (self->settings, "token-endpoint");
 
-  if (env ("AMAZONQ_TOKEN_ENDPOINT"))
-    return g_strdup (env ("AMAZONQ_TOKEN_ENDPOINT"));
+  if (env (self, "AMAZONQ_TOKEN_ENDPOINT"))
+    return g_strdup (env (self, "AMAZONQ_TOKEN_ENDPOINT"));
   return g_strdup (*setting ? setting : AMQ_DEFAULT_TOKEN_ENDPOINT);
 }
 
@@ -84,8 +82,8 @@ start_server (AmqApplication *self)
   g_autofree char *bind = g_settings_get_string (self->settings, "bind-address");
   guint port = g_settings_get_uint (self->settings, "port");
 
-  if (env ("PORT"))
-    port = (guint) g_ascii_strtoull (env ("PORT"), NULL, 10);
+  if (env (self, "PORT"))
+    port = (guint) g_ascii_strtoull (env (self, "PORT"), NULL, 10);
   g_clear_pointer (&self->server_error, g_free);
   if (!amq_server_start (self->server, bind, port, &error))
     {
@@ -125,54 +123,61 @@ apply_settings (AmqApplication *self)
 
   amq_model_map_set_default (self->models, default_model);
   amq_model_map_parse_overrides (self->models, overrides, NULL);
-  if (env ("AMAZONQ_API_ENDPOINT"))
-    amq_upstream_set_endpoint (self->upstream, env ("AMAZONQ_API_ENDPOINT"));
+  if (env (self, "AMAZONQ_API_ENDPOINT"))
+    amq_upstream_set_endpoint (self->upstream, env (self, "AMAZONQ_API_ENDPOINT"));
   else if (*api_endpoint)
     amq_upstream_set_endpoint (self->upstream, api_endpoint);
   else
     {
-      region_endpoint = amq_upstream_endpoint_for_profile (self->credentials ? self->credentials->profile_arn : NULL);
+      region_endpoint = amq_upstream_endpoint_for_profile (amq_account_get_credentials (self->account)->profile_arn);
       amq_upstream_set_endpoint (self->upstream, region_endpoint);
     }
   amq_token_manager_set_endpoint (self->tokens, token_endpoint);
 }
 
+/* The account's credentials reached the token manager: the rest of the engine follows. */
 static void
-use_credentials (AmqApplication *self, const AmqCredentialSet *set)
+follow_credentials (AmqApplication *self)
 {
-  g_clear_pointer (&self->credentials, amq_credential_set_free);
-  self->credentials = set ? amq_credential_set_copy (set) : amq_credential_set_new ();
-  amq_token_manager_set_credentials (self->tokens, self->credentials->refresh_token,
-                                     self->credentials->client_id, self->credentials->client_secret);
-  amq_server_set_profile_arn (self->server, self->credentials->profile_arn);
-  amq_server_set_api_key (self->server, self->credentials->local_api_key);
+  const AmqCredentialSet *credentials = amq_account_get_credentials (self->account);
+
+  amq_server_set_profile_arn (self->server, credentials->profile_arn);
+  amq_server_set_api_key (self->server, credentials->local_api_key);
   apply_settings (self);
 }
 
+static void
+on_credentials_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (amq_account_save_finish (AMQ_ACCOUNT (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
 void
-amq_application_apply_credentials (AmqApplication *self, const AmqCredentialSet *set,
-                                   GAsyncReadyCallback stored, gpointer user_data)
+amq_application_save_credentials_async (AmqApplication *self, const AmqCredentialSet *set,
+                                        GAsyncReadyCallback callback, gpointer user_data)
 {
-  use_credentials (self, set);
-  amq_credentials_store_async (set, NULL, stored, user_data);
+  GTask *task;
+
+  g_return_if_fail (AMQ_IS_APPLICATION (self));
+  g_return_if_fail (set != NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  amq_account_save_async (self->account, set, NULL, on_credentials_saved, task);
+  follow_credentials (self);
 }
 
-static void
-on_rotated_stored (GObject *source, GAsyncResult *result, gpointer user_data)
+gboolean
+amq_application_save_credentials_finish (AmqApplication *self, GAsyncResult *result, GError **error)
 {
-  g_autoptr(GError) error = NULL;
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  if (!amq_credentials_store_finish (result, &error))
-    g_warning ("could not store the rotated refresh token: %s", error->message);
-}
-
-static void
-on_refresh_token_rotated (AmqTokenManager *tokens, const char *refresh_token, AmqApplication *self)
-{
-  g_free (self->credentials->refresh_token);
-  self->credentials->refresh_token = g_strdup (refresh_token);
-  if (!self->env_credentials)
-    amq_credentials_store_async (self->credentials, NULL, on_rotated_stored, NULL);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -189,15 +194,11 @@ static void
 on_credentials_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(AmqApplication) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AmqCredentialSet) set = amq_credentials_lookup_finish (result, &error);
 
-  if (error != NULL)
-    g_warning ("could not read the keyring: %s", error->message);
-  self->credentials_loaded = TRUE;
-  use_credentials (self, set);
+  amq_account_load_finish (self->account, result, NULL);
+  follow_credentials (self);
   /* first launch: nothing stored yet, so ask */
-  if ((set == NULL || set->refresh_token == NULL) && !self->background)
+  if (amq_account_get_origin (self->account) == AMQ_ACCOUNT_ORIGIN_NONE && !self->background)
     g_action_group_activate_action (G_ACTION_GROUP (self), "credentials", NULL);
 }
 
@@ -321,31 +322,17 @@ amq_application_startup (GApplication *app)
   self->upstream = amq_upstream_new (NULL);
   self->models = amq_model_map_new ();
   self->server = amq_server_new (self->tokens, self->upstream, self->models);
-  g_signal_connect (self->tokens, "refresh-token-rotated", G_CALLBACK (on_refresh_token_rotated), self);
+  /* a desktop app has no working directory of its own: the environment alone, no .env */
+  self->environment = amq_environment_new (NULL);
+  self->account = amq_account_new (self->tokens, NULL);
   /* outside Flatpak the autostart file is the truth; the switch shows it */
   if (!amq_autostart_in_flatpak () &&
       g_settings_get_boolean (self->settings, "start-at-login") != amq_autostart_is_enabled ())
     g_settings_set_boolean (self->settings, "start-at-login", amq_autostart_is_enabled ());
   g_signal_connect (self->settings, "changed", G_CALLBACK (on_setting_changed), self);
 
-  if (env ("AMAZONQ_REFRESH_TOKEN"))
-    {
-      g_autoptr(AmqCredentialSet) set = amq_credential_set_new ();
-
-      self->env_credentials = TRUE;
-      self->credentials_loaded = TRUE;
-      set->refresh_token = g_strdup (env ("AMAZONQ_REFRESH_TOKEN"));
-      set->client_id = g_strdup (env ("AMAZONQ_CLIENT_ID"));
-      set->client_secret = g_strdup (env ("AMAZONQ_CLIENT_SECRET"));
-      set->profile_arn = g_strdup (env ("AMAZONQ_PROFILE_ARN"));
-      set->local_api_key = g_strdup (env ("AMQ2API_API_KEY"));
-      use_credentials (self, set);
-    }
-  else
-    {
-      use_credentials (self, NULL);
-      amq_credentials_lookup_async (NULL, on_credentials_loaded, g_object_ref (self));
-    }
+  follow_credentials (self);
+  amq_account_load_async (self->account, self->environment, NULL, on_credentials_loaded, g_object_ref (self));
 
   /* listening starts at once, also before any credentials exist */
   g_action_group_change_action_state (G_ACTION_GROUP (self), "proxy-enabled",
@@ -425,7 +412,8 @@ amq_application_finalize (GObject *object)
   g_clear_object (&self->models);
   g_clear_object (&self->tokens);
   g_clear_object (&self->settings);
-  g_clear_pointer (&self->credentials, amq_credential_set_free);
+  g_clear_object (&self->account);
+  g_clear_object (&self->environment);
   g_free (self->server_error);
   G_OBJECT_CLASS (amq_application_parent_class)->finalize (object);
 }

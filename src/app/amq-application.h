@@ -21,9 +21,12 @@ const char      *amq_application_get_server_error  (AmqApplication *self);
 char            *amq_application_dup_token_endpoint (AmqApplication *self);
 const AmqCredentialSet *amq_application_get_credentials (AmqApplication *self);
 /* Uses @set from now on and stores it in the keyring. */
-void             amq_application_apply_credentials (AmqApplication         *self,
-                                                    const AmqCredentialSet *set,
-                                                    GAsyncReadyCallback     stored,
-                                                    gpointer                user_data);
+void             amq_application_save_credentials_async  (AmqApplication         *self,
+                                                          const AmqCredentialSet *set,
+                                                          GAsyncReadyCallback     callback,
+                                                          gpointer                user_data);
+gboolean         amq_application_save_credentials_finish (AmqApplication         *self,
+                                                          GAsyncResult           *result,
+                                                          GError                **error);
 
 G_END_DECLS

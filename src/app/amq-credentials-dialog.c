@@ -114,7 +114,7 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(AmqCredentialsDialog) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!amq_credentials_store_finish (result, &error))
+  if (!amq_application_save_credentials_finish (AMQ_APPLICATION (source), result, &error))
     {
       set_busy (self, FALSE, error->message);
       gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), TRUE);
@@ -130,7 +130,7 @@ on_save (AmqCredentialsDialog *self)
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), FALSE);
   set_busy (self, TRUE, _("Saving to the keyring…"));
-  amq_application_apply_credentials (self->application, set, on_stored, g_object_ref (self));
+  amq_application_save_credentials_async (self->application, set, on_stored, g_object_ref (self));
 }
 
 static void

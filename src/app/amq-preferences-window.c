@@ -75,7 +75,7 @@ on_key_stored (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!amq_credentials_store_finish (result, &error))
+  if (!amq_application_save_credentials_finish (AMQ_APPLICATION (source), result, &error))
     g_warning ("could not store the local API key: %s", error->message);
 }
 
@@ -86,7 +86,7 @@ on_api_key_apply (AmqPreferencesWindow *self)
 
   g_free (set->local_api_key);
   set->local_api_key = g_strdup (row_text (self->api_key_row));
-  amq_application_apply_credentials (self->application, set, on_key_stored, NULL);
+  amq_application_save_credentials_async (self->application, set, on_key_stored, NULL);
   toast (self, *set->local_api_key ? _("Clients must now send this key") : _("Any key is accepted now"));
 }
 

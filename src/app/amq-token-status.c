@@ -24,6 +24,9 @@ amq_token_status_describe (AmqTokenManager *tokens)
       }
     case AMQ_TOKEN_STATE_SIGN_IN_NEEDED:
       return g_strdup (_("Sign-in needed — the refresh token was refused"));
+    case AMQ_TOKEN_STATE_NOT_SAVED:
+      return g_strdup_printf (_("Signed in, but the new refresh token was not saved: %s"),
+                              amq_token_manager_get_last_error (tokens));
     case AMQ_TOKEN_STATE_FAILED:
     default:
       return g_strdup_printf (_("Refresh failed: %s"), amq_token_manager_get_last_error (tokens));

@@ -169,3 +169,87 @@ amq_credentials_lookup_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+
+typedef struct {
+  char *previous;
+  char *refresh_token;
+} Replacement;
+
+static void
+replacement_free (Replacement *replacement)
+{
+  g_free (replacement->previous);
+  g_free (replacement->refresh_token);
+  g_free (replacement);
+}
+
+static void
+on_replaced (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (amq_credentials_store_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_looked_up_for_replacement (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Replacement *replacement = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(AmqCredentialSet) stored = amq_credentials_lookup_finish (result, &error);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (stored == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               "the keyring no longer holds the Amazon Q sign-in");
+      return;
+    }
+  if (g_strcmp0 (stored->refresh_token, replacement->refresh_token) == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (g_strcmp0 (stored->refresh_token, replacement->previous) != 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                               "the keyring holds another Amazon Q sign-in now; it was left as it is");
+      return;
+    }
+  g_free (stored->refresh_token);
+  stored->refresh_token = g_strdup (replacement->refresh_token);
+  amq_credentials_store_async (stored, g_task_get_cancellable (task), on_replaced, g_object_ref (task));
+}
+
+void
+amq_credentials_replace_refresh_token_async (const char *previous, const char *refresh_token,
+                                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                                             gpointer user_data)
+{
+  GTask *task;
+  Replacement *replacement;
+
+  g_return_if_fail (previous != NULL && refresh_token != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  replacement = g_new0 (Replacement, 1);
+  replacement->previous = g_strdup (previous);
+  replacement->refresh_token = g_strdup (refresh_token);
+  g_task_set_task_data (task, replacement, (GDestroyNotify) replacement_free);
+  amq_credentials_lookup_async (cancellable, on_looked_up_for_replacement, task);
+}
+
+gboolean
+amq_credentials_replace_refresh_token_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

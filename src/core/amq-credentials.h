@@ -35,5 +35,14 @@ void              amq_credentials_lookup_async (GCancellable           *cancella
                                                 gpointer                user_data);
 AmqCredentialSet *amq_credentials_lookup_finish (GAsyncResult          *result,
                                                 GError                **error);
+/* A rotated refresh token merged into the stored item: every other field stays. Fails,
+ * leaving the item alone, when it no longer holds @previous (another sign-in replaced it). */
+void              amq_credentials_replace_refresh_token_async  (const char          *previous,
+                                                                const char          *refresh_token,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+gboolean          amq_credentials_replace_refresh_token_finish (GAsyncResult        *result,
+                                                                GError             **error);
 
 G_END_DECLS

@@ -162,19 +162,28 @@ on_token (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   AmqModelCatalog *self = g_task_get_source_object (task);
   g_autofree char *token = amq_token_manager_get_token_finish (AMQ_TOKEN_MANAGER (source), result, NULL);
+  GCancellable *cancellable = g_task_get_cancellable (task);
 
   if (token == NULL)
     {
       g_task_return_pointer (task, builtin_model_list (), (GDestroyNotify) g_ptr_array_unref);
       return;
     }
-  amq_upstream_list_models_async (self->upstream, token, self->profile_arn, NULL, on_listed, g_steal_pointer (&task));
+  amq_upstream_list_models_async (self->upstream, token, self->profile_arn, cancellable, on_listed,
+                                  g_steal_pointer (&task));
 }
 
 void
-amq_model_catalog_get_async (AmqModelCatalog *self, GAsyncReadyCallback callback, gpointer user_data)
+amq_model_catalog_get_async (AmqModelCatalog *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (AMQ_IS_MODEL_CATALOG (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, amq_model_catalog_get_async);
 
   if (self->cache != NULL &&
       g_get_monotonic_time () - self->cached_at < AMQ_MODEL_CATALOG_CACHE_SECONDS * G_USEC_PER_SEC)
@@ -182,13 +191,15 @@ amq_model_catalog_get_async (AmqModelCatalog *self, GAsyncReadyCallback callback
   else if (!amq_token_manager_has_credentials (self->tokens))
     g_task_return_pointer (task, builtin_model_list (), (GDestroyNotify) g_ptr_array_unref);
   else
-    amq_token_manager_get_token_async (self->tokens, NULL, on_token, g_steal_pointer (&task));
+    amq_token_manager_get_token_async (self->tokens, cancellable, on_token, g_steal_pointer (&task));
 }
 
 GPtrArray *
-amq_model_catalog_get_finish (AmqModelCatalog *self, GAsyncResult *result)
+amq_model_catalog_get_finish (AmqModelCatalog *self, GAsyncResult *result, GError **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void

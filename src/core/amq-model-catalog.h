@@ -18,12 +18,15 @@ AmqModelCatalog *amq_model_catalog_new          (AmqTokenManager *tokens,
                                                  AmqUpstream     *upstream);
 void             amq_model_catalog_set_profile_arn (AmqModelCatalog *self,
                                                     const char      *profile_arn);
-/* Never fails: without credentials, or when Amazon Q does not answer, the built-in list. */
+/* Fails only when cancelled: without credentials, or when Amazon Q does not answer, the
+ * built-in list. */
 void             amq_model_catalog_get_async    (AmqModelCatalog    *self,
+                                                 GCancellable       *cancellable,
                                                  GAsyncReadyCallback callback,
                                                  gpointer            user_data);
 GPtrArray       *amq_model_catalog_get_finish   (AmqModelCatalog    *self,
-                                                 GAsyncResult       *result);
+                                                 GAsyncResult       *result,
+                                                 GError            **error);
 /* The JSON body for GET /v1/models (paged by @query's limit, after_id, before_id) or, with
  * @model_id, GET /v1/models/{id}; NULL with a not_found error for an unknown id. */
 char            *amq_model_catalog_render       (GPtrArray          *models,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-server.h: the local Anthropic Messages API */
 #pragma once
 

@@ -1,9 +1,13 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-token-manager.c
  *
  * Waiters queue on the one refresh in flight. A one-shot timer refreshes five minutes ahead
- * of expiry; nothing polls. A rotated refresh token is announced with the
- * "refresh-token-rotated" signal before any waiter gets the new access token, so the owner
- * stores it first. invalid_grant is final until new credentials arrive. */
+ * of expiry; nothing polls. A rotated refresh token goes to the token store and is on disk
+ * (or in the keyring) before the new access token is used and any waiter is woken: the old
+ * refresh token is dead by then, and the new one is the user's login. invalid_grant is final
+ * until new credentials arrive. */
+#include "config.h"
+
 #include "amq-token-manager.h"
 
 #include <json-glib/json-glib.h>
@@ -11,7 +15,6 @@
 
 #include "amq-error.h"
 #include "amq-json.h"
-#include "config.h"
 
 #include <string.h>
 
@@ -33,12 +36,11 @@ struct _AmqTokenManager
   GCancellable  *refresh_cancellable;
   guint          timer_id;
   guint          backoff;
+  AmqTokenStore *store;           /* weak */
 };
 
 enum { PROP_0, PROP_STATE, PROP_EXPIRES_AT, PROP_LAST_ERROR, N_PROPS };
-enum { SIGNAL_REFRESH_TOKEN_ROTATED, N_SIGNALS };
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (AmqTokenManager, amq_token_manager, G_TYPE_OBJECT)
 
@@ -125,6 +127,81 @@ refresh_failed (AmqTokenManager *self, GError *error, gboolean permanent)
 }
 
 static void
+accept_access_token (AmqTokenManager *self, const char *access_token, gint64 expires_in, const GError *save_error)
+{
+  g_free (self->access_token);
+  self->access_token = g_strdup (access_token);
+  self->expires_at = g_get_real_time () / G_USEC_PER_SEC + MAX (expires_in, 60);
+  self->backoff = 0;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPIRES_AT]);
+  if (save_error != NULL)
+    set_state (self, AMQ_TOKEN_STATE_NOT_SAVED, save_error->message);
+  else
+    set_state (self, AMQ_TOKEN_STATE_VALID, NULL);
+  schedule (self, MAX (expires_in - AMQ_REFRESH_AHEAD_SECONDS, 30));
+  wake_waiters (self, NULL);
+}
+
+typedef struct {
+  AmqTokenManager *self;
+  char            *access_token;
+  gint64           expires_in;
+  GCancellable    *refresh;      /* still the refresh in flight, unless credentials were replaced */
+} Rotation;
+
+static void
+on_rotation_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Rotation *rotation = user_data;
+  AmqTokenManager *self = rotation->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) visible = NULL;
+
+  if (!amq_token_store_save_refresh_token_finish (AMQ_TOKEN_STORE (source), result, &error))
+    {
+      visible = g_error_new (AMQ_ERROR, AMQ_ERROR_API,
+                             "Amazon Q rotated the refresh token and it could not be saved (%s): "
+                             "if Amq2Api stops now, sign in again", error->message);
+      g_message ("%s", visible->message);
+    }
+  if (rotation->refresh == self->refresh_cancellable)
+    {
+      g_clear_object (&self->refresh_cancellable);
+      accept_access_token (self, rotation->access_token, rotation->expires_in, visible);
+    }
+  g_object_unref (rotation->refresh);
+  explicit_bzero (rotation->access_token, strlen (rotation->access_token));
+  g_free (rotation->access_token);
+  g_free (rotation);
+  g_object_unref (self);
+}
+
+/* The refresh stays in flight (waiters keep waiting) until the store has the new token. */
+static void
+save_rotated (AmqTokenManager *self, const char *rotated, const char *access_token, gint64 expires_in)
+{
+  g_autofree char *previous = g_steal_pointer (&self->refresh_token);
+  Rotation *rotation;
+
+  self->refresh_token = g_strdup (rotated);
+  if (self->store == NULL)
+    {
+      accept_access_token (self, access_token, expires_in, NULL);
+      return;
+    }
+  rotation = g_new0 (Rotation, 1);
+  rotation->self = g_object_ref (self);
+  rotation->access_token = g_strdup (access_token);
+  rotation->expires_in = expires_in;
+  self->refresh_cancellable = g_cancellable_new ();
+  rotation->refresh = g_object_ref (self->refresh_cancellable);
+  /* not cancellable: a write once started is seen through, whatever happens meanwhile */
+  amq_token_store_save_refresh_token_async (self->store, previous, rotated, NULL, on_rotation_saved, rotation);
+  if (previous != NULL)
+    explicit_bzero (previous, strlen (previous));
+}
+
+static void
 on_refresh_response (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(AmqTokenManager) self = user_data;
@@ -171,22 +248,13 @@ on_refresh_response (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   {
     const char *rotated = amq_json_get_string (reply, "refreshToken");
+    const char *access_token = json_object_get_string_member (reply, "accessToken");
     gint64 expires_in = amq_json_get_int (reply, "expiresIn", 3600);
 
     if (rotated != NULL && *rotated != '\0' && g_strcmp0 (rotated, self->refresh_token) != 0)
-      {
-        g_free (self->refresh_token);
-        self->refresh_token = g_strdup (rotated);
-        g_signal_emit (self, signals[SIGNAL_REFRESH_TOKEN_ROTATED], 0, self->refresh_token);
-      }
-    g_free (self->access_token);
-    self->access_token = g_strdup (json_object_get_string_member (reply, "accessToken"));
-    self->expires_at = g_get_real_time () / G_USEC_PER_SEC + MAX (expires_in, 60);
-    self->backoff = 0;
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPIRES_AT]);
-    set_state (self, AMQ_TOKEN_STATE_VALID, NULL);
-    schedule (self, MAX (expires_in - AMQ_REFRESH_AHEAD_SECONDS, 30));
-    wake_waiters (self, NULL);
+      save_rotated (self, rotated, access_token, expires_in);
+    else
+      accept_access_token (self, access_token, expires_in, NULL);
   }
 }
 
@@ -306,6 +374,15 @@ amq_token_manager_set_credentials (AmqTokenManager *self, const char *refresh_to
 }
 
 void
+amq_token_manager_set_store (AmqTokenManager *self, AmqTokenStore *store)
+{
+  g_return_if_fail (AMQ_IS_TOKEN_MANAGER (self));
+  g_return_if_fail (store == NULL || AMQ_IS_TOKEN_STORE (store));
+
+  g_set_weak_pointer (&self->store, store);
+}
+
+void
 amq_token_manager_set_endpoint (AmqTokenManager *self, const char *token_endpoint)
 {
   g_free (self->endpoint);
@@ -339,6 +416,7 @@ amq_token_manager_get_state_text (AmqTokenManager *self)
     case AMQ_TOKEN_STATE_REFRESHING:     return "refreshing";
     case AMQ_TOKEN_STATE_VALID:          return "valid";
     case AMQ_TOKEN_STATE_SIGN_IN_NEEDED: return "sign-in-needed";
+    case AMQ_TOKEN_STATE_NOT_SAVED:      return "not-saved";
     case AMQ_TOKEN_STATE_FAILED:
     default:                             return "refresh-failed";
     }
@@ -377,6 +455,7 @@ amq_token_manager_finalize (GObject *object)
 {
   AmqTokenManager *self = AMQ_TOKEN_MANAGER (object);
 
+  g_clear_weak_pointer (&self->store);
   g_clear_object (&self->session);
   g_free (self->endpoint);
   g_free (self->refresh_token);
@@ -395,16 +474,13 @@ amq_token_manager_class_init (AmqTokenManagerClass *klass)
   object_class->get_property = amq_token_manager_get_property;
   object_class->dispose = amq_token_manager_dispose;
   object_class->finalize = amq_token_manager_finalize;
-  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, 0, AMQ_TOKEN_STATE_FAILED, 0,
+  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, 0, AMQ_TOKEN_STATE_NOT_SAVED, 0,
                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_EXPIRES_AT] = g_param_spec_int64 ("expires-at", NULL, NULL, 0, G_MAXINT64, 0,
                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL,
                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
-  signals[SIGNAL_REFRESH_TOKEN_ROTATED] =
-    g_signal_new ("refresh-token-rotated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

@@ -1,7 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-token-manager.h: a valid Amazon Q access token, one refresh in flight at most */
 #pragma once
 
 #include <gio/gio.h>
+
+#include "amq-token-store.h"
 
 G_BEGIN_DECLS
 
@@ -15,6 +18,7 @@ typedef enum {
   AMQ_TOKEN_STATE_VALID,
   AMQ_TOKEN_STATE_SIGN_IN_NEEDED, /* the refresh token was refused: log in again */
   AMQ_TOKEN_STATE_FAILED,         /* the last refresh failed for a passing reason */
+  AMQ_TOKEN_STATE_NOT_SAVED,      /* valid, but the rotated refresh token could not be saved */
 } AmqTokenState;
 
 #define AMQ_TYPE_TOKEN_MANAGER (amq_token_manager_get_type ())
@@ -26,6 +30,9 @@ void             amq_token_manager_set_credentials  (AmqTokenManager  *self,
                                                      const char       *refresh_token,
                                                      const char       *client_id,
                                                      const char       *client_secret);
+/* Where rotated refresh tokens go before the new access token is used; not referenced. */
+void             amq_token_manager_set_store        (AmqTokenManager  *self,
+                                                     AmqTokenStore    *store);
 void             amq_token_manager_set_endpoint     (AmqTokenManager  *self,
                                                      const char       *token_endpoint);
 /* Seconds to wait for the token endpoint (default 30). */

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-listener.h: accepts client connections for a SoupServer */
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  AMQ_ACCEPT_AUTO,     /* libsoup's own listener where it does not leak (3.3+), else ours */
+  AMQ_ACCEPT_OWN,      /* accept here and hand each connection over: one answer per connection */
+  AMQ_ACCEPT_LIBSOUP,  /* libsoup's listener: keep-alive */
+} AmqAcceptMode;
+
+#define AMQ_TYPE_LISTENER (amq_listener_get_type ())
+G_DECLARE_FINAL_TYPE (AmqListener, amq_listener, AMQ, LISTENER, GObject)
+
+AmqListener *amq_listener_new               (SoupServer        *soup,
+                                             AmqAcceptMode      mode);
+/* Starts accepting on @socket, which is bound and listening. */
+gboolean     amq_listener_listen            (AmqListener       *self,
+                                             GSocket           *socket,
+                                             GError           **error);
+/* Stops accepting and drops every connection. */
+void         amq_listener_stop              (AmqListener       *self);
+/* The socket @message arrived on, NULL once its connection is gone. */
+GSocket     *amq_listener_get_client_socket (AmqListener       *self,
+                                             SoupServerMessage *message);
+/* FALSE when every connection ends after one answer (responses must say Connection: close). */
+gboolean     amq_listener_get_keeps_alive   (AmqListener       *self);
+
+G_END_DECLS

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-server-info.c: what the server tells about itself: GET /health and the model list */
+#include "config.h"
+
+#include <string.h>
+
+#include "amq-server-private.h"
+
+void
+amq_server_answer_health (AmqServer *self, SoupServerMessage *msg)
+{
+  AmqTokenState state = amq_token_manager_get_state (self->tokens);
+  gint64 expires_at = amq_token_manager_get_expires_at (self->tokens);
+  gboolean has_token = expires_at > 0;
+  gboolean expired = !has_token || expires_at <= g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *json = g_strdup_printf (
+    "{\"status\":\"healthy\",\"has_token\":%s,\"token_expired\":%s,\"token_state\":\"%s\","
+    "\"sign_in_needed\":%s,\"version\":\"%s\",\"uptime_seconds\":%" G_GINT64_FORMAT
+    ",\"requests_served\":%" G_GUINT64_FORMAT ",\"errors\":%" G_GUINT64_FORMAT "}",
+    has_token ? "true" : "false", expired ? "true" : "false",
+    amq_token_manager_get_state_text (self->tokens),
+    state == AMQ_TOKEN_STATE_SIGN_IN_NEEDED || state == AMQ_TOKEN_STATE_NO_CREDENTIALS ? "true" : "false",
+    PACKAGE_VERSION, (g_get_monotonic_time () - self->started_at) / G_USEC_PER_SEC,
+    self->requests_served, self->errors);
+
+  amq_server_respond_json (msg, SOUP_STATUS_OK, json);
+}
+
+typedef struct {
+  AmqServer         *server;
+  SoupServerMessage *msg;
+  char              *model_id;
+  GHashTable        *query;
+  AmqRequestRecord  *record;
+  char              *request_id;
+} ModelsAnswer;
+
+static void
+models_answer_free (ModelsAnswer *answer)
+{
+  g_object_unref (answer->server);
+  g_object_unref (answer->msg);
+  g_free (answer->model_id);
+  g_clear_pointer (&answer->query, g_hash_table_unref);
+  g_object_unref (answer->record);
+  g_free (answer->request_id);
+  g_free (answer);
+}
+
+static void
+on_models (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ModelsAnswer *answer = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) models = amq_model_catalog_get_finish (AMQ_MODEL_CATALOG (source), result, &error);
+  g_autofree char *json = models ? amq_model_catalog_render (models, answer->model_id, answer->query, &error) : NULL;
+
+  if (json != NULL)
+    amq_server_respond_json (answer->msg, SOUP_STATUS_OK, json);
+  else
+    amq_server_respond_error (answer->server, answer->msg, answer->request_id, error);
+  amq_request_record_finish (answer->record, soup_server_message_get_status (answer->msg),
+                             error ? error->message : NULL, 0, 0, 0);
+  soup_server_message_unpause (answer->msg);
+  models_answer_free (answer);
+}
+
+static void
+copy_query_entry (gpointer key, gpointer value, gpointer user_data)
+{
+  g_hash_table_insert (user_data, g_strdup (key), g_strdup (value));
+}
+
+/* GET /v1/models and /v1/models/{id}: answered once the catalog has its list. */
+void
+amq_server_answer_models (AmqServer *self, SoupServerMessage *msg, const char *path, GHashTable *query,
+                          const char *request_id, AmqRequestRecord *record)
+{
+  ModelsAnswer *answer = g_new0 (ModelsAnswer, 1);
+
+  answer->server = g_object_ref (self);
+  answer->msg = g_object_ref (msg);
+  answer->model_id = g_str_has_prefix (path, "/v1/models/") ? g_strdup (path + strlen ("/v1/models/")) : NULL;
+  answer->request_id = g_strdup (request_id);
+  answer->record = g_object_ref (record);
+  if (query != NULL)
+    {
+      answer->query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_foreach (query, copy_query_entry, answer->query);
+    }
+  soup_server_message_pause (msg);
+  amq_model_catalog_get_async (self->catalog, NULL, on_models, answer);
+}

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-server-routes.c: one handler per route
+ *
+ * Every answer carries a request-id. The API routes (/v1/...) are also logged and need the
+ * local key when one is set; probes and /health are neither. */
+#include "config.h"
+
+#include <string.h>
+
+#include "amq-error.h"
+#include "amq-ids.h"
+#include "amq-server-private.h"
+
+void
+amq_server_respond_json (SoupServerMessage *msg, guint status, const char *json)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json, strlen (json));
+}
+
+void
+amq_server_respond_error (AmqServer *self, SoupServerMessage *msg, const char *request_id, const GError *error)
+{
+  g_autofree char *json = amq_error_to_json (error, request_id);
+  guint status = amq_error_http_status (error);
+
+  self->errors++;
+  if (g_error_matches (error, AMQ_ERROR, AMQ_ERROR_RATE_LIMIT))
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "retry-after", "30");
+  amq_server_respond_json (msg, status, json);
+}
+
+static gboolean
+is_get (SoupServerMessage *msg)
+{
+  const char *method = soup_server_message_get_method (msg);
+
+  return method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
+}
+
+static GError *
+method_not_allowed (SoupServerMessage *msg, const char *path)
+{
+  return g_error_new (AMQ_ERROR, AMQ_ERROR_METHOD_NOT_ALLOWED, "Method %s not allowed on %s",
+                      soup_server_message_get_method (msg), path);
+}
+
+static GError *
+not_found (const char *path)
+{
+  return g_error_new (AMQ_ERROR, AMQ_ERROR_NOT_FOUND, "Not found: %s", path);
+}
+
+/* What every answer starts with; returns the request id. */
+static char *
+begin_answer (AmqServer *self, SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  char *request_id = amq_new_id ("req_");
+
+  self->requests_served++;
+  soup_message_headers_replace (headers, "request-id", request_id);
+  /* a connection that ends after this answer says so, or a client reusing it meets a reset;
+   * a new loopback connection costs a client ~0.1 ms */
+  if (!amq_listener_get_keeps_alive (self->listener))
+    soup_message_headers_replace (headers, "Connection", "close");
+  return request_id;
+}
+
+static void
+end_answer (AmqServer *self, SoupServerMessage *msg, const char *request_id, AmqRequestRecord *record,
+            const GError *error)
+{
+  if (error != NULL)
+    amq_server_respond_error (self, msg, request_id, error);
+  if (record != NULL)
+    amq_request_record_finish (record, soup_server_message_get_status (msg), error ? error->message : NULL, 0, 0, 0);
+}
+
+/* Constant time: the key's length and content leak nothing through timing. */
+static gboolean
+keys_equal (const char *given, const char *expected)
+{
+  gsize n = strlen (expected), m = strlen (given);
+  guchar diff = n != m;
+
+  for (gsize i = 0; i < n; i++)
+    diff |= (guchar) expected[i] ^ (guchar) (i < m ? given[i] : 0);
+  return diff == 0;
+}
+
+static gboolean
+authorized (AmqServer *self, SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *key = soup_message_headers_get_one (headers, "x-api-key");
+  const char *auth = soup_message_headers_get_one (headers, "Authorization");
+
+  if (self->api_key == NULL)
+    return TRUE;
+  if (key != NULL && keys_equal (key, self->api_key))
+    return TRUE;
+  return auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 && keys_equal (auth + 7, self->api_key);
+}
+
+/* An API request: logged, and refused without the local key. */
+static AmqRequestRecord *
+begin_api_request (AmqServer *self, SoupServerMessage *msg, const char *path, const char *request_id,
+                   GError **error)
+{
+  AmqRequestRecord *record = amq_request_record_new (request_id, soup_server_message_get_method (msg), path);
+
+  amq_request_record_set_headers (record, soup_server_message_get_request_headers (msg));
+  amq_request_log_add (self->log, record);
+  if (!authorized (self, msg))
+    g_set_error_literal (error, AMQ_ERROR, AMQ_ERROR_AUTHENTICATION, "invalid x-api-key");
+  return record;
+}
+
+static GBytes *
+post_body (SoupServerMessage *msg, const char *path, GError **error)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      *error = method_not_allowed (msg, path);
+      return NULL;
+    }
+  if (body->length > AMQ_MAX_BODY_BYTES)
+    {
+      g_set_error (error, AMQ_ERROR, AMQ_ERROR_REQUEST_TOO_LARGE,
+                   "Request exceeds the maximum allowed number of bytes (%d MiB)",
+                   AMQ_MAX_BODY_BYTES / (1024 * 1024));
+      return NULL;
+    }
+  return soup_message_body_flatten (body);
+}
+
+/* Starts the asynchronous answer, or fails at once with @error. */
+static gboolean
+start_messages (AmqServer *self, SoupServerMessage *msg, GBytes *body, const char *request_id,
+                AmqRequestRecord *record, GError **error)
+{
+  g_autoptr(AmqMessagesRequest) request = amq_messages_request_parse (body, AMQ_REQUEST_MESSAGES, error);
+  g_autofree char *upstream_model = NULL;
+  AmqConversion *conversion;
+
+  if (request == NULL)
+    return FALSE;
+  upstream_model = amq_model_map_resolve (self->models, amq_messages_request_get_model (request));
+  amq_request_record_set_models (record, amq_messages_request_get_model (request), upstream_model,
+                                 amq_messages_request_get_stream (request));
+  conversion = amq_converter_convert (request, upstream_model, self->profile_arn, error);
+  if (conversion == NULL)
+    return FALSE;
+  g_info ("request %s: model %s -> %s, %s", request_id, amq_messages_request_get_model (request),
+          upstream_model, amq_messages_request_get_stream (request) ? "stream" : "json");
+  amq_server_call_start (self, msg, request_id, record, g_steal_pointer (&request), conversion);
+  return TRUE;
+}
+
+static void
+handle_messages (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  AmqServer *self = user_data;
+  g_autofree char *request_id = begin_answer (self, msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AmqRequestRecord) record = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  if (!g_str_equal (path, "/v1/messages"))
+    {
+      error = not_found (path);
+      end_answer (self, msg, request_id, NULL, error);
+      return;
+    }
+  record = begin_api_request (self, msg, path, request_id, &error);
+  if (error == NULL && (body = post_body (msg, path, &error)) != NULL &&
+      start_messages (self, msg, body, request_id, record, &error))
+    return;
+  end_answer (self, msg, request_id, record, error);
+}
+
+static void
+count_tokens (AmqServer *self, SoupServerMessage *msg, GBytes *body, GError **error)
+{
+  g_autoptr(AmqMessagesRequest) request = amq_messages_request_parse (body, AMQ_REQUEST_COUNT_TOKENS, error);
+  g_autoptr(AmqConversion) conversion = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *upstream_model = NULL;
+
+  if (request == NULL)
+    return;
+  upstream_model = amq_model_map_resolve (self->models, amq_messages_request_get_model (request));
+  conversion = amq_converter_convert (request, upstream_model, NULL, error);
+  if (conversion == NULL)
+    return;
+  json = g_strdup_printf ("{\"input_tokens\":%" G_GUINT64_FORMAT "}", conversion->input_tokens);
+  amq_server_respond_json (msg, SOUP_STATUS_OK, json);
+}
+
+static void
+handle_count_tokens (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+                     gpointer user_data)
+{
+  AmqServer *self = user_data;
+  g_autofree char *request_id = begin_answer (self, msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AmqRequestRecord) record = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  if (!g_str_equal (path, "/v1/messages/count_tokens"))
+    {
+      error = not_found (path);
+      end_answer (self, msg, request_id, NULL, error);
+      return;
+    }
+  record = begin_api_request (self, msg, path, request_id, &error);
+  if (error == NULL && (body = post_body (msg, path, &error)) != NULL)
+    count_tokens (self, msg, body, &error);
+  end_answer (self, msg, request_id, record, error);
+}
+
+static void
+handle_models (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  AmqServer *self = user_data;
+  g_autofree char *request_id = begin_answer (self, msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AmqRequestRecord) record = NULL;
+
+  /* libsoup hands this handler every path that starts with /v1/models, /v1/modelsx too */
+  if (!g_str_equal (path, "/v1/models") && !g_str_has_prefix (path, "/v1/models/"))
+    {
+      error = not_found (path);
+      end_answer (self, msg, request_id, NULL, error);
+      return;
+    }
+  record = begin_api_request (self, msg, path, request_id, &error);
+  if (error == NULL && !is_get (msg))
+    error = method_not_allowed (msg, path);
+  if (error == NULL)
+    {
+      amq_server_answer_models (self, msg, path, query, request_id, record);
+      return;
+    }
+  end_answer (self, msg, request_id, record, error);
+}
+
+static void
+handle_health (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  AmqServer *self = user_data;
+  g_autofree char *request_id = begin_answer (self, msg);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (path, "/health"))
+    error = not_found (path);
+  else if (!is_get (msg))
+    error = method_not_allowed (msg, path);
+  else
+    amq_server_answer_health (self, msg);
+  end_answer (self, msg, request_id, NULL, error);
+}
+
+/* GET|HEAD / and HEAD /api/hello: cheap probes; "/" also catches every unknown path. */
+static void
+handle_probe (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  AmqServer *self = user_data;
+  g_autofree char *request_id = begin_answer (self, msg);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (path, "/") && !g_str_equal (path, "/api/hello"))
+    error = not_found (path);
+  else if (!is_get (msg))
+    error = method_not_allowed (msg, path);
+  else
+    amq_server_respond_json (msg, SOUP_STATUS_OK, "{\"status\":\"ok\",\"service\":\"amq2api\"}");
+  end_answer (self, msg, request_id, NULL, error);
+}
+
+void
+amq_server_add_routes (AmqServer *self)
+{
+  soup_server_add_handler (self->soup, "/", handle_probe, self, NULL);
+  soup_server_add_handler (self->soup, "/api/hello", handle_probe, self, NULL);
+  soup_server_add_handler (self->soup, "/health", handle_health, self, NULL);
+  soup_server_add_handler (self->soup, "/v1/messages", handle_messages, self, NULL);
+  soup_server_add_handler (self->soup, "/v1/messages/count_tokens", handle_count_tokens, self, NULL);
+  soup_server_add_handler (self->soup, "/v1/models", handle_models, self, NULL);
+}
