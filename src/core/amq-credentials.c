@@ -1,7 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-credentials.c
  *
  * One item under one static schema; the secret is a small JSON object so the set is stored
  * and read atomically. Attributes hold no secrets. */
+#include "config.h"
+
 #include "amq-credentials.h"
 
 #include "amq-json.h"
@@ -19,57 +22,6 @@ static const SecretSchema schema = {
 };
 
 #define ACCOUNT "default"
-
-AmqCredentialSet *
-amq_credential_set_new (void)
-{
-  return g_new0 (AmqCredentialSet, 1);
-}
-
-AmqCredentialSet *
-amq_credential_set_copy (const AmqCredentialSet *set)
-{
-  AmqCredentialSet *copy = amq_credential_set_new ();
-
-  copy->refresh_token = g_strdup (set->refresh_token);
-  copy->client_id = g_strdup (set->client_id);
-  copy->client_secret = g_strdup (set->client_secret);
-  copy->profile_arn = g_strdup (set->profile_arn);
-  copy->region = g_strdup (set->region);
-  copy->local_api_key = g_strdup (set->local_api_key);
-  return copy;
-}
-
-void
-amq_credential_set_free (AmqCredentialSet *set)
-{
-  if (set == NULL)
-    return;
-  g_free (set->refresh_token);
-  g_free (set->client_id);
-  g_free (set->client_secret);
-  g_free (set->profile_arn);
-  g_free (set->region);
-  g_free (set->local_api_key);
-  g_free (set);
-}
-
-char *
-amq_credential_set_missing (const AmqCredentialSet *set, const char * const *names)
-{
-  const char *values[] = { set->refresh_token, set->client_id, set->client_secret };
-  GString *missing = g_string_new (NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
-    if (values[i] == NULL || *values[i] == '\0')
-      g_string_append_printf (missing, "%s%s", missing->len ? ", " : "", names[i]);
-  if (missing->len == 0)
-    {
-      g_string_free (missing, TRUE);
-      return NULL;
-    }
-  return g_string_free (missing, FALSE);
-}
 
 static void
 on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -91,9 +43,9 @@ amq_credentials_store_async (const AmqCredentialSet *set, GCancellable *cancella
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *secret = NULL;
-  const char *names[] = { "refreshToken", "clientId", "clientSecret", "profileArn", "region", "localApiKey" };
-  const char *values[] = { set->refresh_token, set->client_id, set->client_secret, set->profile_arn, set->region,
-                           set->local_api_key };
+  const char *names[] = { "kind", "refreshToken", "clientId", "clientSecret", "profileArn", "region", "localApiKey" };
+  const char *values[] = { amq_credential_kind_to_string (set->kind), set->refresh_token, set->client_id,
+                           set->client_secret, set->profile_arn, set->region, set->local_api_key };
 
   json_builder_begin_object (b);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -146,6 +98,7 @@ on_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   secret_password_free (secret);
   set = amq_credential_set_new ();
+  amq_credential_kind_from_string (amq_json_get_string (object, "kind"), &set->kind);
   set->refresh_token = g_strdup (amq_json_get_string (object, "refreshToken"));
   set->client_id = g_strdup (amq_json_get_string (object, "clientId"));
   set->client_secret = g_strdup (amq_json_get_string (object, "clientSecret"));
