@@ -130,6 +130,7 @@ on_account_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   printf ("listening on %s\n", amq_server_get_url (app->server));
   fflush (stdout);
+  g_message ("Amazon Q sign-in from %s", amq_account_get_description (app->account));
 }
 
 static gboolean
@@ -272,7 +273,7 @@ main (int argc, char **argv)
   app.loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, on_signal, &app);
   g_unix_signal_add (SIGTERM, on_signal, &app);
-  amq_account_load_async (app.account, app.environment, NULL, on_account_loaded, &app);
+  amq_account_load_async (app.account, app.environment, NULL, NULL, on_account_loaded, &app);
   if (g_getenv ("AMQ2API_MEASURE_LOOP") != NULL)
     g_timeout_add (5, on_loop_probe, NULL);
   g_main_loop_run (app.loop);

@@ -69,7 +69,7 @@ load_account (AmqTokenManager *tokens, const char *path)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  amq_account_load_async (account, environment, NULL, on_done, NULL);
+  amq_account_load_async (account, environment, NULL, NULL, on_done, NULL);
   result = wait_done ();
   g_assert_true (amq_account_load_finish (account, result, &error));
   g_assert_no_error (error);
@@ -81,9 +81,12 @@ save_rotation (AmqAccount *account, const char *previous, const char *next, GErr
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  amq_token_store_save_refresh_token_async (AMQ_TOKEN_STORE (account), previous, next, NULL, on_done, NULL);
+  g_autoptr(AmqCredentialSet) tokens = amq_credential_set_new ();
+
+  tokens->refresh_token = g_strdup (next);
+  amq_token_store_save_tokens_async (AMQ_TOKEN_STORE (account), previous, tokens, NULL, on_done, NULL);
   result = wait_done ();
-  return amq_token_store_save_refresh_token_finish (AMQ_TOKEN_STORE (account), result, error);
+  return amq_token_store_save_tokens_finish (AMQ_TOKEN_STORE (account), result, error);
 }
 
 static void

@@ -75,6 +75,17 @@ endpoint_free (Endpoint *e)
   g_free (e);
 }
 
+static void
+set_credentials (AmqTokenManager *tokens, const char *refresh_token)
+{
+  g_autoptr(AmqCredentialSet) set = amq_credential_set_new ();
+
+  set->refresh_token = g_strdup (refresh_token);
+  set->client_id = g_strdup ("id");
+  set->client_secret = g_strdup ("secret");
+  amq_token_manager_set_credentials (tokens, set);
+}
+
 typedef struct {
   guint  pending;
   GPtrArray *tokens;
@@ -129,12 +140,12 @@ finish_save (gpointer data)
 }
 
 static void
-test_store_save_async (AmqTokenStore *store, const char *previous, const char *refresh_token,
+test_store_save_async (AmqTokenStore *store, const char *previous, const AmqCredentialSet *tokens,
                        GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   TestStore *self = TEST_STORE (store);
 
-  g_ptr_array_add (self->events, g_strdup_printf ("saving:%s->%s", previous, refresh_token));
+  g_ptr_array_add (self->events, g_strdup_printf ("saving:%s->%s", previous, tokens->refresh_token));
   g_timeout_add (100, finish_save, g_task_new (self, cancellable, callback, user_data));
 }
 
@@ -147,8 +158,8 @@ test_store_save_finish (AmqTokenStore *store, GAsyncResult *result, GError **err
 static void
 test_store_iface_init (AmqTokenStoreInterface *iface)
 {
-  iface->save_refresh_token_async = test_store_save_async;
-  iface->save_refresh_token_finish = test_store_save_finish;
+  iface->save_tokens_async = test_store_save_async;
+  iface->save_tokens_finish = test_store_save_finish;
 }
 
 static void
@@ -179,7 +190,7 @@ test_one_refresh_for_many_waiters (void)
   Waiters w = { 50, g_ptr_array_new_with_free_func (g_free), g_ptr_array_new (), NULL };
   gboolean saw_refreshing = FALSE;
 
-  amq_token_manager_set_credentials (tokens, "refresh", "id", "secret");
+  set_credentials (tokens, "refresh");
   g_assert_cmpint (amq_token_manager_get_state (tokens), ==, AMQ_TOKEN_STATE_EXPIRED);
   for (guint i = 0; i < 50; i++)
     amq_token_manager_get_token_async (tokens, NULL, on_token, &w);
@@ -219,7 +230,7 @@ test_rotation_saved_before_use (void)
 
   store->events = w.events;
   amq_token_manager_set_store (tokens, AMQ_TOKEN_STORE (store));
-  amq_token_manager_set_credentials (tokens, "refresh", "id", "secret");
+  set_credentials (tokens, "refresh");
   amq_token_manager_get_token_async (tokens, NULL, on_token, &w);
   amq_token_manager_get_token_async (tokens, NULL, on_token, &w);
   wait_for (&w);
@@ -247,7 +258,7 @@ test_rotation_not_saved_is_visible (void)
   store->events = w.events;
   store->fail = TRUE;
   amq_token_manager_set_store (tokens, AMQ_TOKEN_STORE (store));
-  amq_token_manager_set_credentials (tokens, "refresh", "id", "secret");
+  set_credentials (tokens, "refresh");
   amq_token_manager_get_token_async (tokens, NULL, on_token, &w);
   wait_for (&w);
   g_assert_cmpuint (w.tokens->len, ==, 1);
@@ -275,7 +286,7 @@ test_invalid_grant_is_final (void)
   guint notified = 0;
 
   g_signal_connect_swapped (tokens, "notify::state", G_CALLBACK (count_notify), &notified);
-  amq_token_manager_set_credentials (tokens, "refresh", "id", "secret");
+  set_credentials (tokens, "refresh");
   amq_token_manager_get_token_async (tokens, NULL, on_token, &w);
   wait_for (&w);
   g_assert_error ((GError *) g_ptr_array_index (w.errors, 0), AMQ_ERROR, AMQ_ERROR_AUTHENTICATION);
@@ -289,7 +300,7 @@ test_invalid_grant_is_final (void)
   g_assert_cmpuint (e->calls, ==, 1);
   /* new credentials start over */
   e->mode = "ok";
-  amq_token_manager_set_credentials (tokens, "new-refresh", "id", "secret");
+  set_credentials (tokens, "new-refresh");
   w.pending = 1;
   amq_token_manager_get_token_async (tokens, NULL, on_token, &w);
   wait_for (&w);
@@ -305,7 +316,7 @@ test_network_failure_retries (void)
   g_autoptr(AmqTokenManager) tokens = amq_token_manager_new ("http://127.0.0.1:1/token");
   Waiters w = { 1, g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free), NULL };
 
-  amq_token_manager_set_credentials (tokens, "refresh", "id", "secret");
+  set_credentials (tokens, "refresh");
   amq_token_manager_get_token_async (tokens, NULL, on_token, &w);
   wait_for (&w);
   g_assert_cmpuint (w.errors->len, ==, 1);

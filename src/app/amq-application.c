@@ -332,7 +332,7 @@ amq_application_startup (GApplication *app)
   g_signal_connect (self->settings, "changed", G_CALLBACK (on_setting_changed), self);
 
   follow_credentials (self);
-  amq_account_load_async (self->account, self->environment, NULL, on_credentials_loaded, g_object_ref (self));
+  amq_account_load_async (self->account, self->environment, NULL, NULL, on_credentials_loaded, g_object_ref (self));
 
   /* listening starts at once, also before any credentials exist */
   g_action_group_change_action_state (G_ACTION_GROUP (self), "proxy-enabled",

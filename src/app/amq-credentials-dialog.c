@@ -103,7 +103,7 @@ on_test (AmqCredentialsDialog *self)
 
   g_clear_object (&self->test_tokens);
   self->test_tokens = amq_token_manager_new (endpoint);
-  amq_token_manager_set_credentials (self->test_tokens, set->refresh_token, set->client_id, set->client_secret);
+  amq_token_manager_set_credentials (self->test_tokens, set);
   set_busy (self, TRUE, _("Refreshing a token…"));
   amq_token_manager_get_token_async (self->test_tokens, self->cancellable, on_tested, g_object_ref (self));
 }

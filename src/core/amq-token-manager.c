@@ -2,41 +2,35 @@
 /* amq-token-manager.c
  *
  * Waiters queue on the one refresh in flight. A one-shot timer refreshes five minutes ahead
- * of expiry; nothing polls. A rotated refresh token goes to the token store and is on disk
- * (or in the keyring) before the new access token is used and any waiter is woken: the old
- * refresh token is dead by then, and the new one is the user's login. invalid_grant is final
- * until new credentials arrive. */
+ * of expiry; nothing polls. Before refreshing, the sign-in is read again from its store: a
+ * client beside us (Kiro CLI, Kiro IDE) may have rotated it, or left a fresh access token. A
+ * rotated refresh token goes to the store and is kept there before the new access token is
+ * used and any waiter is woken: the old refresh token is dead by then, and the new one is the
+ * user's login. A refused refresh token is final until new credentials arrive. */
 #include "config.h"
 
 #include "amq-token-manager.h"
 
-#include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
+#include <string.h>
 
 #include "amq-error.h"
-#include "amq-json.h"
-
-#include <string.h>
 
 #define MAX_BACKOFF_SECONDS 300
 
 struct _AmqTokenManager
 {
-  GObject        parent_instance;
-  SoupSession   *session;
-  char          *endpoint;
-  char          *refresh_token;
-  char          *client_id;
-  char          *client_secret;
-  char          *access_token;
-  gint64         expires_at;      /* wall clock, seconds */
-  AmqTokenState  state;
-  char          *last_error;
-  GQueue         waiters;         /* GTask */
-  GCancellable  *refresh_cancellable;
-  guint          timer_id;
-  guint          backoff;
-  AmqTokenStore *store;           /* weak */
+  GObject           parent_instance;
+  SoupSession      *session;
+  char             *endpoint;         /* NULL: the region's */
+  char             *social_endpoint;  /* NULL: the region's */
+  AmqCredentialSet *credentials;      /* NULL without any; its access token is the one in use */
+  AmqTokenState     state;
+  char             *last_error;
+  GQueue            waiters;          /* GTask */
+  GCancellable     *refresh;          /* the refresh in flight, from reading the store to saving */
+  guint             timer_id;
+  guint             backoff;
+  AmqTokenStore    *store;            /* weak */
 };
 
 enum { PROP_0, PROP_STATE, PROP_EXPIRES_AT, PROP_LAST_ERROR, N_PROPS };
@@ -66,10 +60,15 @@ set_state (AmqTokenManager *self, AmqTokenState state, const char *error)
 }
 
 static gboolean
+usable (const char *access_token, gint64 expires_at)
+{
+  return access_token != NULL && g_get_real_time () / G_USEC_PER_SEC < expires_at - AMQ_REFRESH_AHEAD_SECONDS;
+}
+
+static gboolean
 token_is_fresh (AmqTokenManager *self)
 {
-  return self->access_token != NULL &&
-         g_get_real_time () / G_USEC_PER_SEC < self->expires_at - AMQ_REFRESH_AHEAD_SECONDS;
+  return self->credentials != NULL && usable (self->credentials->access_token, self->credentials->expires_at);
 }
 
 static gboolean
@@ -83,10 +82,10 @@ on_timer (gpointer user_data)
 }
 
 static void
-schedule (AmqTokenManager *self, guint seconds)
+schedule (AmqTokenManager *self, gint64 seconds)
 {
   g_clear_handle_id (&self->timer_id, g_source_remove);
-  self->timer_id = g_timeout_add_seconds (MAX (seconds, 1), on_timer, self);
+  self->timer_id = g_timeout_add_seconds ((guint) CLAMP (seconds, 1, G_MAXINT), on_timer, self);
 }
 
 static void
@@ -99,19 +98,27 @@ wake_waiters (AmqTokenManager *self, const GError *error)
       if (error != NULL)
         g_task_return_error (task, g_error_copy (error));
       else
-        g_task_return_pointer (task, g_strdup (self->access_token), g_free);
+        g_task_return_pointer (task, g_strdup (self->credentials->access_token), g_free);
       g_object_unref (task);
     }
 }
 
 static void
-refresh_failed (AmqTokenManager *self, GError *error, gboolean permanent)
+forget_access_token (AmqTokenManager *self)
 {
-  g_autoptr(GError) owned = error;
-
-  g_clear_pointer (&self->access_token, g_free);
-  self->expires_at = 0;
+  amq_secret_replace (&self->credentials->access_token, NULL);
+  self->credentials->expires_at = 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPIRES_AT]);
+}
+
+static void
+refresh_failed (AmqTokenManager *self, const GError *error)
+{
+  /* a dead sign-in, or a refused endpoint, stays so until new credentials come */
+  gboolean permanent = g_error_matches (error, AMQ_ERROR, AMQ_ERROR_AUTHENTICATION);
+
+  g_clear_object (&self->refresh);
+  forget_access_token (self);
   if (permanent)
     {
       set_state (self, AMQ_TOKEN_STATE_SIGN_IN_NEEDED, error->message);
@@ -126,191 +133,177 @@ refresh_failed (AmqTokenManager *self, GError *error, gboolean permanent)
   wake_waiters (self, error);
 }
 
+/* The refresh is over: @access_token is the one to use until @expires_at. */
 static void
-accept_access_token (AmqTokenManager *self, const char *access_token, gint64 expires_in, const GError *save_error)
+use_access_token (AmqTokenManager *self, const char *access_token, gint64 expires_at, const GError *save_error)
 {
-  g_free (self->access_token);
-  self->access_token = g_strdup (access_token);
-  self->expires_at = g_get_real_time () / G_USEC_PER_SEC + MAX (expires_in, 60);
+  g_clear_object (&self->refresh);
+  amq_secret_replace (&self->credentials->access_token, access_token);
+  self->credentials->expires_at = expires_at;
   self->backoff = 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPIRES_AT]);
   if (save_error != NULL)
     set_state (self, AMQ_TOKEN_STATE_NOT_SAVED, save_error->message);
   else
     set_state (self, AMQ_TOKEN_STATE_VALID, NULL);
-  schedule (self, MAX (expires_in - AMQ_REFRESH_AHEAD_SECONDS, 30));
+  schedule (self, MAX (expires_at - g_get_real_time () / G_USEC_PER_SEC - AMQ_REFRESH_AHEAD_SECONDS, 30));
   wake_waiters (self, NULL);
 }
 
 typedef struct {
-  AmqTokenManager *self;
-  char            *access_token;
-  gint64           expires_in;
-  GCancellable    *refresh;      /* still the refresh in flight, unless credentials were replaced */
-} Rotation;
+  AmqTokenManager  *self;
+  GCancellable     *refresh;  /* the refresh this step belongs to */
+  AmqCredentialSet *tokens;
+} Step;
+
+static Step *
+step_new (AmqTokenManager *self, AmqCredentialSet *tokens)
+{
+  Step *step = g_new0 (Step, 1);
+
+  step->self = g_object_ref (self);
+  step->refresh = g_object_ref (self->refresh);
+  step->tokens = tokens;
+  return step;
+}
+
+/* FALSE when new credentials replaced the refresh this step belongs to. */
+static gboolean
+step_current (Step *step)
+{
+  return step->refresh == step->self->refresh && !g_cancellable_is_cancelled (step->refresh);
+}
 
 static void
-on_rotation_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+step_free (Step *step)
 {
-  Rotation *rotation = user_data;
-  AmqTokenManager *self = rotation->self;
+  g_object_unref (step->self);
+  g_object_unref (step->refresh);
+  amq_credential_set_free (step->tokens);
+  g_free (step);
+}
+
+static void
+on_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Step *step = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) visible = NULL;
 
-  if (!amq_token_store_save_refresh_token_finish (AMQ_TOKEN_STORE (source), result, &error))
+  if (!amq_token_store_save_tokens_finish (AMQ_TOKEN_STORE (source), result, &error))
     {
       visible = g_error_new (AMQ_ERROR, AMQ_ERROR_API,
                              "Amazon Q rotated the refresh token and it could not be saved (%s): "
                              "if Amq2Api stops now, sign in again", error->message);
       g_message ("%s", visible->message);
     }
-  if (rotation->refresh == self->refresh_cancellable)
-    {
-      g_clear_object (&self->refresh_cancellable);
-      accept_access_token (self, rotation->access_token, rotation->expires_in, visible);
-    }
-  g_object_unref (rotation->refresh);
-  explicit_bzero (rotation->access_token, strlen (rotation->access_token));
-  g_free (rotation->access_token);
-  g_free (rotation);
-  g_object_unref (self);
-}
-
-/* The refresh stays in flight (waiters keep waiting) until the store has the new token. */
-static void
-save_rotated (AmqTokenManager *self, const char *rotated, const char *access_token, gint64 expires_in)
-{
-  g_autofree char *previous = g_steal_pointer (&self->refresh_token);
-  Rotation *rotation;
-
-  self->refresh_token = g_strdup (rotated);
-  if (self->store == NULL)
-    {
-      accept_access_token (self, access_token, expires_in, NULL);
-      return;
-    }
-  rotation = g_new0 (Rotation, 1);
-  rotation->self = g_object_ref (self);
-  rotation->access_token = g_strdup (access_token);
-  rotation->expires_in = expires_in;
-  self->refresh_cancellable = g_cancellable_new ();
-  rotation->refresh = g_object_ref (self->refresh_cancellable);
-  /* not cancellable: a write once started is seen through, whatever happens meanwhile */
-  amq_token_store_save_refresh_token_async (self->store, previous, rotated, NULL, on_rotation_saved, rotation);
-  if (previous != NULL)
-    explicit_bzero (previous, strlen (previous));
+  if (step_current (step))
+    use_access_token (step->self, step->tokens->access_token, step->tokens->expires_at, visible);
+  step_free (step);
 }
 
 static void
-on_refresh_response (GObject *source, GAsyncResult *result, gpointer user_data)
+on_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(AmqTokenManager) self = user_data;
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  Step *step = user_data;
+  AmqTokenManager *self = step->self;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *reply = NULL;
-  guint status;
+  g_autofree char *previous = NULL;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;  /* new credentials replaced this refresh */
-  g_clear_object (&self->refresh_cancellable);
-  if (body == NULL)
+  step->tokens = amq_token_refresh_finish (result, &error);
+  if (!step_current (step))
     {
-      gboolean timed_out = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
-
-      refresh_failed (self, g_error_new (AMQ_ERROR, timed_out ? AMQ_ERROR_TIMEOUT : AMQ_ERROR_UPSTREAM,
-                                         "token refresh failed: %s", error->message), FALSE);
+      step_free (step);
       return;
     }
-  status = soup_message_get_status (msg);
-  reply = amq_json_parse_object (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  if (status != 200)
+  if (step->tokens == NULL)
     {
-      const char *code = reply ? amq_json_get_string (reply, "error") : NULL;
-
-      if (g_strcmp0 (code, "invalid_grant") == 0 || g_strcmp0 (code, "invalid_client") == 0 ||
-          g_strcmp0 (code, "unauthorized_client") == 0)
-        refresh_failed (self, g_error_new (AMQ_ERROR, AMQ_ERROR_AUTHENTICATION,
-                                           "Amazon Q sign-in needed: the refresh token was refused (%s); "
-                                           "sign in again in Amq2Api", code), TRUE);
-      else
-        refresh_failed (self, g_error_new (AMQ_ERROR, status == 429 ? AMQ_ERROR_RATE_LIMIT : AMQ_ERROR_UPSTREAM,
-                                           "token refresh failed: HTTP %u%s%s", status,
-                                           code ? " " : "", code ? code : ""), FALSE);
+      refresh_failed (self, error);
+      step_free (step);
       return;
     }
-  if (reply == NULL || amq_json_get_string (reply, "accessToken") == NULL)
+  if (step->tokens->refresh_token == NULL ||
+      g_strcmp0 (step->tokens->refresh_token, self->credentials->refresh_token) == 0 || self->store == NULL)
     {
-      refresh_failed (self, g_error_new (AMQ_ERROR, AMQ_ERROR_UPSTREAM,
-                                         "token refresh failed: the token endpoint sent no access token"), FALSE);
+      if (step->tokens->refresh_token != NULL)
+        amq_secret_replace (&self->credentials->refresh_token, step->tokens->refresh_token);
+      use_access_token (self, step->tokens->access_token, step->tokens->expires_at, NULL);
+      step_free (step);
       return;
     }
-  {
-    const char *rotated = amq_json_get_string (reply, "refreshToken");
-    const char *access_token = json_object_get_string_member (reply, "accessToken");
-    gint64 expires_in = amq_json_get_int (reply, "expiresIn", 3600);
+  /* rotated: the refresh stays in flight, waiters waiting, until the store has it; the write
+   * is not cancellable: once started it is seen through, whatever happens meanwhile */
+  previous = g_strdup (self->credentials->refresh_token);
+  amq_secret_replace (&self->credentials->refresh_token, step->tokens->refresh_token);
+  amq_token_store_save_tokens_async (self->store, previous, step->tokens, NULL, on_saved, step);
+  amq_secret_replace (&previous, NULL);
+}
 
-    if (rotated != NULL && *rotated != '\0' && g_strcmp0 (rotated, self->refresh_token) != 0)
-      save_rotated (self, rotated, access_token, expires_in);
-    else
-      accept_access_token (self, access_token, expires_in, NULL);
-  }
+static void
+send_refresh (AmqTokenManager *self)
+{
+  amq_token_refresh_async (self->session, self->credentials, self->endpoint, self->social_endpoint, self->refresh,
+                           on_refreshed, step_new (self, NULL));
+}
+
+/* What the store holds now: another client's rotation is adopted, its fresh access token used. */
+static void
+on_reloaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Step *step = user_data;
+  AmqTokenManager *self = step->self;
+  g_autoptr(GError) error = NULL;
+
+  step->tokens = amq_token_store_reload_finish (AMQ_TOKEN_STORE (source), result, &error);
+  if (!step_current (step))
+    {
+      step_free (step);
+      return;
+    }
+  if (error != NULL)
+    g_info ("the sign-in could not be read again, refreshing with the one held: %s", error->message);
+  if (step->tokens != NULL && step->tokens->refresh_token != NULL &&
+      g_strcmp0 (step->tokens->refresh_token, self->credentials->refresh_token) != 0)
+    {
+      g_info ("the sign-in was rotated beside us: going on with the new refresh token");
+      amq_secret_replace (&self->credentials->refresh_token, step->tokens->refresh_token);
+    }
+  if (step->tokens != NULL && usable (step->tokens->access_token, step->tokens->expires_at))
+    use_access_token (self, step->tokens->access_token, step->tokens->expires_at, NULL);
+  else
+    send_refresh (self);
+  step_free (step);
 }
 
 static void
 start_refresh (AmqTokenManager *self)
 {
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *json = NULL;
-  g_autoptr(GBytes) body = NULL;
-
-  if (self->refresh_cancellable != NULL || self->refresh_token == NULL)
+  if (self->refresh != NULL || self->credentials == NULL || self->credentials->refresh_token == NULL)
     return;
-  msg = soup_message_new ("POST", self->endpoint);
-  if (msg == NULL)
-    {
-      refresh_failed (self, g_error_new (AMQ_ERROR, AMQ_ERROR_API, "token endpoint '%s' is not a valid URL",
-                                         self->endpoint), TRUE);
-      return;
-    }
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "grantType");
-  json_builder_add_string_value (b, "refresh_token");
-  json_builder_set_member_name (b, "refreshToken");
-  json_builder_add_string_value (b, self->refresh_token);
-  json_builder_set_member_name (b, "clientId");
-  json_builder_add_string_value (b, self->client_id ? self->client_id : "");
-  json_builder_set_member_name (b, "clientSecret");
-  json_builder_add_string_value (b, self->client_secret ? self->client_secret : "");
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json = json_to_string (root, FALSE);
-  body = g_bytes_new (json, strlen (json));
-  soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  self->refresh_cancellable = g_cancellable_new ();
+  self->refresh = g_cancellable_new ();
   set_state (self, AMQ_TOKEN_STATE_REFRESHING, self->last_error);
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, self->refresh_cancellable,
-                                    on_refresh_response, g_object_ref (self));
+  if (self->store != NULL && amq_token_store_can_reload (self->store))
+    amq_token_store_reload_async (self->store, self->refresh, on_reloaded, step_new (self, NULL));
+  else
+    send_refresh (self);
 }
 
 void
-amq_token_manager_get_token_async (AmqTokenManager     *self,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+amq_token_manager_get_token_async (AmqTokenManager *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) task = NULL;
 
+  g_return_if_fail (AMQ_IS_TOKEN_MANAGER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, amq_token_manager_get_token_async);
   if (token_is_fresh (self))
     {
-      g_task_return_pointer (task, g_strdup (self->access_token), g_free);
+      g_task_return_pointer (task, g_strdup (self->credentials->access_token), g_free);
       return;
     }
-  if (self->refresh_token == NULL)
+  if (self->credentials == NULL || self->credentials->refresh_token == NULL)
     {
       g_task_return_new_error (task, AMQ_ERROR, AMQ_ERROR_AUTHENTICATION,
                                "Amazon Q sign-in needed: no credentials are configured; "
@@ -329,44 +322,61 @@ amq_token_manager_get_token_async (AmqTokenManager     *self,
 char *
 amq_token_manager_get_token_finish (AmqTokenManager *self, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void
 amq_token_manager_invalidate (AmqTokenManager *self, const char *access_token)
 {
-  if (g_strcmp0 (access_token, self->access_token) != 0)
+  g_return_if_fail (AMQ_IS_TOKEN_MANAGER (self));
+
+  if (self->credentials == NULL || g_strcmp0 (access_token, self->credentials->access_token) != 0)
     return;  /* already replaced */
-  g_clear_pointer (&self->access_token, g_free);
-  self->expires_at = 0;
+  forget_access_token (self);
   set_state (self, AMQ_TOKEN_STATE_EXPIRED, NULL);
 }
 
+static void
+cancel_refresh (AmqTokenManager *self)
+{
+  if (self->refresh != NULL)
+    g_cancellable_cancel (self->refresh);
+  g_clear_object (&self->refresh);
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+}
+
 void
-amq_token_manager_set_credentials (AmqTokenManager *self, const char *refresh_token,
-                                   const char *client_id, const char *client_secret)
+amq_token_manager_set_credentials (AmqTokenManager *self, const AmqCredentialSet *credentials)
 {
   g_autoptr(GError) replaced = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "credentials replaced");
+  gboolean has_refresh;
 
-  if (self->refresh_cancellable != NULL)
+  g_return_if_fail (AMQ_IS_TOKEN_MANAGER (self));
+
+  cancel_refresh (self);
+  g_clear_pointer (&self->credentials, amq_credential_set_free);
+  has_refresh = credentials != NULL && credentials->refresh_token != NULL && *credentials->refresh_token != '\0';
+  if (has_refresh)
     {
-      g_cancellable_cancel (self->refresh_cancellable);
-      g_clear_object (&self->refresh_cancellable);
+      self->credentials = amq_credential_set_copy (credentials);
+      if (!usable (self->credentials->access_token, self->credentials->expires_at))
+        amq_secret_replace (&self->credentials->access_token, NULL);
     }
-  g_clear_handle_id (&self->timer_id, g_source_remove);
-  g_free (self->refresh_token);
-  g_free (self->client_id);
-  g_free (self->client_secret);
-  self->refresh_token = refresh_token && *refresh_token ? g_strdup (refresh_token) : NULL;
-  self->client_id = g_strdup (client_id);
-  self->client_secret = g_strdup (client_secret);
-  g_clear_pointer (&self->access_token, g_free);
-  self->expires_at = 0;
   self->backoff = 0;
-  set_state (self, self->refresh_token ? AMQ_TOKEN_STATE_EXPIRED : AMQ_TOKEN_STATE_NO_CREDENTIALS, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPIRES_AT]);
+  if (token_is_fresh (self))
+    {
+      set_state (self, AMQ_TOKEN_STATE_VALID, NULL);
+      schedule (self, self->credentials->expires_at - g_get_real_time () / G_USEC_PER_SEC - AMQ_REFRESH_AHEAD_SECONDS);
+      wake_waiters (self, NULL);
+      return;
+    }
+  set_state (self, has_refresh ? AMQ_TOKEN_STATE_EXPIRED : AMQ_TOKEN_STATE_NO_CREDENTIALS, NULL);
   if (!g_queue_is_empty (&self->waiters))
     {
-      if (self->refresh_token != NULL)
+      if (has_refresh)
         start_refresh (self);
       else
         wake_waiters (self, replaced);
@@ -385,30 +395,74 @@ amq_token_manager_set_store (AmqTokenManager *self, AmqTokenStore *store)
 void
 amq_token_manager_set_endpoint (AmqTokenManager *self, const char *token_endpoint)
 {
+  g_return_if_fail (AMQ_IS_TOKEN_MANAGER (self));
+
   g_free (self->endpoint);
-  self->endpoint = g_strdup (token_endpoint && *token_endpoint ? token_endpoint : AMQ_DEFAULT_TOKEN_ENDPOINT);
+  self->endpoint = token_endpoint && *token_endpoint ? g_strdup (token_endpoint) : NULL;
+}
+
+void
+amq_token_manager_set_social_endpoint (AmqTokenManager *self, const char *social_endpoint)
+{
+  g_return_if_fail (AMQ_IS_TOKEN_MANAGER (self));
+
+  g_free (self->social_endpoint);
+  self->social_endpoint = social_endpoint && *social_endpoint ? g_strdup (social_endpoint) : NULL;
 }
 
 void
 amq_token_manager_set_timeout (AmqTokenManager *self, guint seconds)
 {
+  g_return_if_fail (AMQ_IS_TOKEN_MANAGER (self));
+
   g_object_set (self->session, "timeout", seconds, NULL);
 }
 
 void
 amq_token_manager_set_proxy_resolver (AmqTokenManager *self, GProxyResolver *resolver)
 {
+  g_return_if_fail (AMQ_IS_TOKEN_MANAGER (self));
+
   soup_session_set_proxy_resolver (self->session, resolver);
 }
 
-gboolean amq_token_manager_has_credentials (AmqTokenManager *self) { return self->refresh_token != NULL; }
-AmqTokenState amq_token_manager_get_state (AmqTokenManager *self) { return self->state; }
-gint64 amq_token_manager_get_expires_at (AmqTokenManager *self) { return self->expires_at; }
-const char *amq_token_manager_get_last_error (AmqTokenManager *self) { return self->last_error; }
+gboolean
+amq_token_manager_has_credentials (AmqTokenManager *self)
+{
+  g_return_val_if_fail (AMQ_IS_TOKEN_MANAGER (self), FALSE);
+
+  return self->credentials != NULL;
+}
+
+AmqTokenState
+amq_token_manager_get_state (AmqTokenManager *self)
+{
+  g_return_val_if_fail (AMQ_IS_TOKEN_MANAGER (self), AMQ_TOKEN_STATE_NO_CREDENTIALS);
+
+  return self->state;
+}
+
+gint64
+amq_token_manager_get_expires_at (AmqTokenManager *self)
+{
+  g_return_val_if_fail (AMQ_IS_TOKEN_MANAGER (self), 0);
+
+  return self->credentials && self->credentials->access_token ? self->credentials->expires_at : 0;
+}
+
+const char *
+amq_token_manager_get_last_error (AmqTokenManager *self)
+{
+  g_return_val_if_fail (AMQ_IS_TOKEN_MANAGER (self), NULL);
+
+  return self->last_error;
+}
 
 const char *
 amq_token_manager_get_state_text (AmqTokenManager *self)
 {
+  g_return_val_if_fail (AMQ_IS_TOKEN_MANAGER (self), NULL);
+
   switch (self->state)
     {
     case AMQ_TOKEN_STATE_NO_CREDENTIALS: return "no-credentials";
@@ -430,7 +484,7 @@ amq_token_manager_get_property (GObject *object, guint prop_id, GValue *value, G
   switch (prop_id)
     {
     case PROP_STATE:      g_value_set_int (value, self->state); break;
-    case PROP_EXPIRES_AT: g_value_set_int64 (value, self->expires_at); break;
+    case PROP_EXPIRES_AT: g_value_set_int64 (value, amq_token_manager_get_expires_at (self)); break;
     case PROP_LAST_ERROR: g_value_set_string (value, self->last_error); break;
     default:              G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -442,10 +496,7 @@ amq_token_manager_dispose (GObject *object)
   AmqTokenManager *self = AMQ_TOKEN_MANAGER (object);
   g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "token manager disposed");
 
-  if (self->refresh_cancellable != NULL)
-    g_cancellable_cancel (self->refresh_cancellable);
-  g_clear_object (&self->refresh_cancellable);
-  g_clear_handle_id (&self->timer_id, g_source_remove);
+  cancel_refresh (self);
   wake_waiters (self, error);
   G_OBJECT_CLASS (amq_token_manager_parent_class)->dispose (object);
 }
@@ -458,10 +509,8 @@ amq_token_manager_finalize (GObject *object)
   g_clear_weak_pointer (&self->store);
   g_clear_object (&self->session);
   g_free (self->endpoint);
-  g_free (self->refresh_token);
-  g_free (self->client_id);
-  g_free (self->client_secret);
-  g_free (self->access_token);
+  g_free (self->social_endpoint);
+  g_clear_pointer (&self->credentials, amq_credential_set_free);
   g_free (self->last_error);
   G_OBJECT_CLASS (amq_token_manager_parent_class)->finalize (object);
 }

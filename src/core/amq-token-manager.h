@@ -4,11 +4,11 @@
 
 #include <gio/gio.h>
 
+#include "amq-token-refresh.h"
 #include "amq-token-store.h"
 
 G_BEGIN_DECLS
 
-#define AMQ_DEFAULT_TOKEN_ENDPOINT "https://oidc.us-east-1.amazonaws.com/token"
 #define AMQ_REFRESH_AHEAD_SECONDS  300
 
 typedef enum {
@@ -24,17 +24,21 @@ typedef enum {
 #define AMQ_TYPE_TOKEN_MANAGER (amq_token_manager_get_type ())
 G_DECLARE_FINAL_TYPE (AmqTokenManager, amq_token_manager, AMQ, TOKEN_MANAGER, GObject)
 
+/* @token_endpoint: the SSO-OIDC token endpoint, NULL for the sign-in's region's. */
 AmqTokenManager *amq_token_manager_new              (const char       *token_endpoint);
-/* New credentials: drop the access token and start from them. */
+/* New credentials (NULL: none): start from them, and from their access token while it lasts. */
 void             amq_token_manager_set_credentials  (AmqTokenManager  *self,
-                                                     const char       *refresh_token,
-                                                     const char       *client_id,
-                                                     const char       *client_secret);
-/* Where rotated refresh tokens go before the new access token is used; not referenced. */
+                                                     const AmqCredentialSet *credentials);
+/* Where rotated tokens go before the new access token is used, and where the sign-in is read
+ * again before each refresh; not referenced. */
 void             amq_token_manager_set_store        (AmqTokenManager  *self,
                                                      AmqTokenStore    *store);
+/* NULL: the sign-in's region's endpoint. */
 void             amq_token_manager_set_endpoint     (AmqTokenManager  *self,
                                                      const char       *token_endpoint);
+/* Kiro's refresh endpoint for its social sign-in; NULL: the region's. */
+void             amq_token_manager_set_social_endpoint (AmqTokenManager *self,
+                                                        const char      *social_endpoint);
 /* Seconds to wait for the token endpoint (default 30). */
 void             amq_token_manager_set_timeout      (AmqTokenManager  *self,
                                                      guint             seconds);
