@@ -8,102 +8,34 @@
 
 #include "test-util.h"
 
-typedef struct {
-  GSubprocess *process;
-  char        *url;
-  guint        port;
-  GString     *output;   /* stdout and stderr, for the secrets check */
-} Proc;
+static TestProc fake;
 
-static Proc fake;
-
-static Proc
+static TestProc
 start_server (const char *api_endpoint, const char *refresh_token, const char * const *extra)
 {
+  static const char * const options[] = { "--port=0", "--idle-timeout=2", NULL };
+  g_autofree char *token_endpoint = g_strconcat (fake.url, "/token", NULL);
+  /* stderr too, for the secrets check */
   g_autoptr(GSubprocessLauncher) launcher =
-    test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autofree char *server = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "src", "amq2api-server", NULL);
-  g_autofree char *token = g_strconcat (fake.url, "/token", NULL);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GUri) uri = NULL;
-  Proc proc = { 0 };
+    test_server_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE, refresh_token, api_endpoint, token_endpoint);
 
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", refresh_token, TRUE);
   /* no keyring for these servers: tests running beside this one own its contents */
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent", TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "client-id-SECRETCHECK", TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "client-secret-SECRETCHECK", TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_API_ENDPOINT", api_endpoint, TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_TOKEN_ENDPOINT", token, TRUE);
-  g_ptr_array_add (argv, server);
-  g_ptr_array_add (argv, (gpointer) "--port=0");
-  g_ptr_array_add (argv, (gpointer) "--idle-timeout=2");
-  for (guint i = 0; extra && extra[i]; i++)
-    g_ptr_array_add (argv, (gpointer) extra[i]);
-  g_ptr_array_add (argv, NULL);
-  proc.process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, NULL);
-  g_assert_nonnull (proc.process);
-  proc.url = test_read_listening_url (proc.process);
-  uri = g_uri_parse (proc.url, G_URI_FLAGS_NONE, NULL);
-  proc.port = g_uri_get_port (uri);
-  return proc;
+  return test_server_start (launcher, options, extra);
 }
 
-/* Stops the server and returns everything it printed. */
-static char *
-stop_server (Proc *proc)
-{
-  char *output;
-
-  g_subprocess_send_signal (proc->process, SIGTERM);
-  output = test_read_remaining_output (proc->process);
-  g_subprocess_wait (proc->process, NULL, NULL);
-  g_assert_cmpint (g_subprocess_get_exit_status (proc->process), ==, 0);
-  g_clear_object (&proc->process);
-  g_free (proc->url);
-  return output;
-}
-
-typedef struct {
-  guint  status;
-  char  *body;
-  gint64 elapsed_ms;
-} Reply;
-
-static void
-reply_clear (Reply *r)
-{
-  g_free (r->body);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reply, reply_clear)
-
-static Reply
-send_request (Proc *server, const char *method, const char *path, const char *content_type,
+static TestReply
+send_request (TestProc *server, const char *method, const char *path, const char *content_type,
               const char *body, gsize length)
 {
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
   g_autofree char *url = g_strconcat (server->url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  gint64 start = g_get_monotonic_time ();
-  Reply r = { 0 };
+  g_autoptr(SoupMessage) msg = test_message_new (method, url, content_type, body, length);
 
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, length);
-      soup_message_set_request_body_from_bytes (msg, content_type, bytes);
-    }
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  r.status = soup_message_get_status (msg);
-  r.body = g_bytes_get_size (reply) ? g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply)) : g_strdup ("");
-  r.elapsed_ms = (g_get_monotonic_time () - start) / 1000;
-  return r;
+  return test_send (msg);
 }
 
 static void
-assert_error (const Reply *r, guint status, const char *type)
+assert_error (const TestReply *r, guint status, const char *type)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *error;
@@ -118,22 +50,14 @@ assert_error (const Reply *r, guint status, const char *type)
 }
 
 static void
-assert_healthy (Proc *server)
+assert_healthy (TestProc *server)
 {
-  g_auto(Reply) r = send_request (server, "GET", "/health", NULL, NULL, 0);
+  g_auto(TestReply) r = send_request (server, "GET", "/health", NULL, NULL, 0);
 
   g_assert_cmpuint (r.status, ==, 200);
   /* generous: the suite also runs under the sanitizers on a busy machine; a stuck server
    * would not answer at all */
   g_assert_cmpuint (r.elapsed_ms, <, 5000);
-}
-
-static char *
-body_for (const char *scenario, gboolean stream)
-{
-  return g_strdup_printf ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"stream\":%s,"
-                          "\"messages\":[{\"role\":\"user\",\"content\":\"SCENARIO:%s\"}]}",
-                          stream ? "true" : "false", scenario);
 }
 
 typedef struct { const char *name; const char *body; guint status; const char *type; } BadRow;
@@ -153,12 +77,12 @@ test_bad_input_table (void)
     { "tools an object", "{\"model\":\"m\",\"max_tokens\":1,\"tools\":{},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400, "invalid_request_error" },
     { "max_tokens negative", "{\"model\":\"m\",\"max_tokens\":-5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400, "invalid_request_error" },
   };
-  Proc server = start_server (fake.url, "rt-ok", NULL);
+  TestProc server = start_server (fake.url, "rt-ok", NULL);
   g_autofree char *url = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_auto(Reply) r = send_request (&server, "POST", "/v1/messages", "application/json", rows[i].body, strlen (rows[i].body));
+      g_auto(TestReply) r = send_request (&server, "POST", "/v1/messages", "application/json", rows[i].body, strlen (rows[i].body));
 
       g_test_message ("row: %s", rows[i].name);
       assert_error (&r, rows[i].status, rows[i].type);
@@ -166,7 +90,7 @@ test_bad_input_table (void)
     }
   {
     GString *deep = g_string_new ("{\"model\":\"m\",\"max_tokens\":1,\"messages\":");
-    g_auto(Reply) r = { 0 };
+    g_auto(TestReply) r = { 0 };
 
     for (guint i = 0; i < 10000; i++)
       g_string_append_c (deep, '[');
@@ -181,8 +105,8 @@ test_bad_input_table (void)
   {
     const char utf8[] = "{\"model\":\"m\xc3\x28\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
     const char nul[] = "{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"a\0b\"}]}";
-    g_auto(Reply) bad_utf8 = send_request (&server, "POST", "/v1/messages", "application/json", utf8, sizeof utf8 - 1);
-    g_auto(Reply) with_nul = send_request (&server, "POST", "/v1/messages", "application/json", nul, sizeof nul - 1);
+    g_auto(TestReply) bad_utf8 = send_request (&server, "POST", "/v1/messages", "application/json", utf8, sizeof utf8 - 1);
+    g_auto(TestReply) with_nul = send_request (&server, "POST", "/v1/messages", "application/json", nul, sizeof nul - 1);
 
     assert_error (&bad_utf8, 400, "invalid_request_error");
     assert_error (&with_nul, 400, "invalid_request_error");
@@ -191,7 +115,7 @@ test_bad_input_table (void)
   {
     gsize size = 40 * 1024 * 1024;
     g_autofree char *huge = g_malloc (size);
-    g_auto(Reply) r = { 0 };
+    g_auto(TestReply) r = { 0 };
 
     memset (huge, ' ', size);
     huge[0] = '{';
@@ -202,8 +126,8 @@ test_bad_input_table (void)
   }
   {
     /* no content type: clients differ, the body decides */
-    g_autofree char *body = body_for ("text", FALSE);
-    g_auto(Reply) r = send_request (&server, "POST", "/v1/messages", NULL, body, strlen (body));
+    g_autofree char *body = test_messages_body ("text", FALSE);
+    g_auto(TestReply) r = send_request (&server, "POST", "/v1/messages", NULL, body, strlen (body));
 
     g_assert_cmpuint (r.status, ==, 200);
   }
@@ -218,7 +142,7 @@ test_bad_input_table (void)
 
     for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
       {
-        g_auto(Reply) r = send_request (&server, "GET", paths[i][0], NULL, NULL, 0);
+        g_auto(TestReply) r = send_request (&server, "GET", paths[i][0], NULL, NULL, 0);
 
         g_test_message ("%s -> %u %s", paths[i][0], r.status, r.body);
         g_assert_cmpuint (r.status, >=, 400);
@@ -227,25 +151,25 @@ test_bad_input_table (void)
       }
     for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
       {
-        g_auto(Reply) r = send_request (&server, methods[i], "/v1/messages", NULL, NULL, 0);
+        g_auto(TestReply) r = send_request (&server, methods[i], "/v1/messages", NULL, NULL, 0);
 
         assert_error (&r, 405, "invalid_request_error");
       }
   }
   assert_healthy (&server);
-  g_free (stop_server (&server));
+  test_proc_stop (&server, NULL);
 }
 
 /* A client trickling its headers, and a thousand idle connections, starve nobody. */
 static void
 test_slow_and_idle_clients (void)
 {
-  Proc server = start_server (fake.url, "rt-ok", NULL);
+  TestProc server = start_server (fake.url, "rt-ok", NULL);
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GPtrArray) idle = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GSocketConnection) slow = g_socket_client_connect_to_host (client, "127.0.0.1", server.port, NULL, NULL);
   const char *trickle = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nX-Slow: ";
-  g_autofree char *body = body_for ("text", TRUE);
+  g_autofree char *body = test_messages_body ("text", TRUE);
 
   g_assert_nonnull (slow);
   for (const char *p = trickle; *p; p++)
@@ -253,7 +177,7 @@ test_slow_and_idle_clients (void)
       g_output_stream_write (g_io_stream_get_output_stream (G_IO_STREAM (slow)), p, 1, NULL, NULL);
       if ((p - trickle) % 8 == 0)
         {
-          g_auto(Reply) r = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
+          g_auto(TestReply) r = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
 
           g_assert_cmpuint (r.status, ==, 200);
           g_assert_cmpuint (r.elapsed_ms, <, 5000);
@@ -269,16 +193,16 @@ test_slow_and_idle_clients (void)
     }
   assert_healthy (&server);
   {
-    g_auto(Reply) r = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
+    g_auto(TestReply) r = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
     g_assert_cmpuint (r.status, ==, 200);
     g_assert_nonnull (strstr (r.body, "message_stop"));
   }
   g_ptr_array_set_size (idle, 0);
-  g_free (stop_server (&server));
+  test_proc_stop (&server, NULL);
 }
 
 static guint
-open_descriptors (Proc *server)
+open_descriptors (TestProc *server)
 {
   g_autofree char *dir = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (server->process));
   g_autoptr(GDir) fds = g_dir_open (dir, 0, NULL);
@@ -292,7 +216,7 @@ open_descriptors (Proc *server)
 
 /* Waits up to 2 s for the server to hold at most @limit descriptors; returns how many it holds. */
 static guint
-settled_descriptors (Proc *server, guint limit)
+settled_descriptors (TestProc *server, guint limit)
 {
   guint held = open_descriptors (server);
 
@@ -307,11 +231,11 @@ settled_descriptors (Proc *server, guint limit)
 /* @n streaming calls of @scenario on raw connections, each read until @until shows up
  * (NULL: to its end); the connections, still open. */
 static GPtrArray *
-open_streams (Proc *server, const char *scenario, guint n, const char *until)
+open_streams (TestProc *server, const char *scenario, guint n, const char *until)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   GPtrArray *calls = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autofree char *body = body_for (scenario, TRUE);
+  g_autofree char *body = test_messages_body (scenario, TRUE);
   g_autofree char *request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                               "Content-Length: %zu\r\n\r\n%s", strlen (body), body);
 
@@ -346,27 +270,27 @@ open_streams (Proc *server, const char *scenario, guint n, const char *until)
 static void
 test_closed_connections_are_released (void)
 {
-  Proc server = start_server (fake.url, "rt-ok", NULL);
-  g_autofree char *body = body_for ("text", TRUE);
+  TestProc server = start_server (fake.url, "rt-ok", NULL);
+  g_autofree char *body = test_messages_body ("text", TRUE);
   guint before, after;
 
   assert_healthy (&server);
   {
-    g_auto(Reply) warm = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
+    g_auto(TestReply) warm = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
     g_assert_cmpuint (warm.status, ==, 200);
   }
   before = open_descriptors (&server);
   for (guint i = 0; i < 50; i++)
     {
       /* each on a new session, closed as soon as the answer is read */
-      g_auto(Reply) r = send_request (&server, i % 2 ? "GET" : "POST", i % 2 ? "/health" : "/v1/messages",
-                                      "application/json", body, strlen (body));
+      g_auto(TestReply) r = send_request (&server, i % 2 ? "GET" : "POST", i % 2 ? "/health" : "/v1/messages",
+                                          "application/json", body, strlen (body));
       g_assert_cmpuint (r.status, ==, 200);
     }
   after = settled_descriptors (&server, before + 2);
   g_test_message ("descriptors before %u, after 50 closed connections %u", before, after);
   g_assert_cmpuint (after, <=, before + 2);
-  g_free (stop_server (&server));
+  test_proc_stop (&server, NULL);
 }
 
 /* After a burst of parallel calls (an agent's subagents) the server keeps a few warm
@@ -374,7 +298,7 @@ test_closed_connections_are_released (void)
 static void
 test_burst_leaves_little_behind (void)
 {
-  Proc server = start_server (fake.url, "rt-ok", NULL);
+  TestProc server = start_server (fake.url, "rt-ok", NULL);
   guint before, after;
 
   assert_healthy (&server);
@@ -384,7 +308,7 @@ test_burst_leaves_little_behind (void)
   after = settled_descriptors (&server, before + 10);
   g_test_message ("descriptors before %u, after a burst of 20 streams %u", before, after);
   g_assert_cmpuint (after, <=, before + 10);
-  g_free (stop_server (&server));
+  test_proc_stop (&server, NULL);
 }
 
 /* Claude Code's Esc hangs up mid-stream many times a day: each hang-up must give back both
@@ -392,7 +316,7 @@ test_burst_leaves_little_behind (void)
 static void
 test_hang_ups_are_released (void)
 {
-  Proc server = start_server (fake.url, "rt-ok", NULL);
+  TestProc server = start_server (fake.url, "rt-ok", NULL);
   guint before, after;
 
   assert_healthy (&server);
@@ -403,7 +327,7 @@ test_hang_ups_are_released (void)
   g_test_message ("descriptors before %u, after 20 hang-ups %u", before, after);
   g_assert_cmpuint (after, <=, before + 10);
   assert_healthy (&server);
-  g_free (stop_server (&server));
+  test_proc_stop (&server, NULL);
 }
 
 typedef struct { const char *scenario; gboolean stream; guint status; const char *type; gint64 max_ms; } FaultRow;
@@ -424,12 +348,12 @@ test_upstream_faults_table (void)
     { "http_502_html", TRUE, 502, "api_error", 3000 },
     { "http_500", FALSE, 502, "api_error", 3000 },
   };
-  Proc server = start_server (fake.url, "rt-ok", NULL);
+  TestProc server = start_server (fake.url, "rt-ok", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_autofree char *body = body_for (rows[i].scenario, rows[i].stream);
-      g_auto(Reply) r = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
+      g_autofree char *body = test_messages_body (rows[i].scenario, rows[i].stream);
+      g_auto(TestReply) r = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
       g_autofree char *type = g_strdup_printf ("\"type\":\"%s\"", rows[i].type);
 
       g_test_message ("fault %s stream=%d: %u in %" G_GINT64_FORMAT " ms: %.300s", rows[i].scenario,
@@ -444,38 +368,38 @@ test_upstream_faults_table (void)
         }
       assert_healthy (&server);
     }
-  g_free (stop_server (&server));
+  test_proc_stop (&server, NULL);
 
   /* nothing listens upstream */
   {
     g_autofree char *closed = g_strdup_printf ("http://127.0.0.1:%u", test_free_port ());
-    g_autofree char *body = body_for ("text", TRUE);
-    Proc refused;
+    g_autofree char *body = test_messages_body ("text", TRUE);
+    TestProc refused;
 
     refused = start_server (closed, "rt-ok", NULL);
     {
-      g_auto(Reply) r = send_request (&refused, "POST", "/v1/messages", "application/json", body, strlen (body));
+      g_auto(TestReply) r = send_request (&refused, "POST", "/v1/messages", "application/json", body, strlen (body));
       assert_error (&r, 502, "api_error");
       g_assert_nonnull (strstr (r.body, "could not reach Amazon Q"));
     }
     assert_healthy (&refused);
-    g_free (stop_server (&refused));
+    test_proc_stop (&refused, NULL);
   }
   /* the token endpoint hangs, or answers garbage */
   {
-    g_autofree char *body = body_for ("text", FALSE);
-    Proc hang = start_server (fake.url, "rt-hang", NULL);
-    Proc garbage = start_server (fake.url, "rt-garbage", NULL);
-    g_auto(Reply) slow = send_request (&hang, "POST", "/v1/messages", "application/json", body, strlen (body));
-    g_auto(Reply) junk = send_request (&garbage, "POST", "/v1/messages", "application/json", body, strlen (body));
+    g_autofree char *body = test_messages_body ("text", FALSE);
+    TestProc hang = start_server (fake.url, "rt-hang", NULL);
+    TestProc garbage = start_server (fake.url, "rt-garbage", NULL);
+    g_auto(TestReply) slow = send_request (&hang, "POST", "/v1/messages", "application/json", body, strlen (body));
+    g_auto(TestReply) junk = send_request (&garbage, "POST", "/v1/messages", "application/json", body, strlen (body));
 
     assert_error (&slow, 504, "timeout_error");
     g_assert_cmpint (slow.elapsed_ms, <, 6000);
     assert_error (&junk, 502, "api_error");
     assert_healthy (&hang);
     assert_healthy (&garbage);
-    g_free (stop_server (&hang));
-    g_free (stop_server (&garbage));
+    test_proc_stop (&hang, NULL);
+    test_proc_stop (&garbage, NULL);
   }
 }
 
@@ -484,7 +408,7 @@ static void
 test_no_secrets_anywhere (void)
 {
   const char *extra[] = { "--verbose", "--api-key=local-key-SECRETCHECK", NULL };
-  Proc server = start_server (fake.url, "rt-rotate-SECRETCHECK", extra);
+  TestProc server = start_server (fake.url, "rt-rotate-SECRETCHECK", extra);
   g_autoptr(GString) seen = g_string_new (NULL);
   static const char * const scenarios[] = { "text", "tool_use", "http_429", "exception", "revoke_token", "truncated" };
   g_autofree char *output = NULL;
@@ -492,30 +416,26 @@ test_no_secrets_anywhere (void)
   for (guint i = 0; i < G_N_ELEMENTS (scenarios); i++)
     for (guint stream = 0; stream < 2; stream++)
       {
-        g_autofree char *body = body_for (scenarios[i], stream);
-        g_autoptr(SoupSession) session = soup_session_new ();
+        g_autofree char *body = test_messages_body (scenarios[i], stream);
         g_autofree char *url = g_strconcat (server.url, "/v1/messages", NULL);
-        g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
-        g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-        g_autoptr(GBytes) reply = NULL;
-        SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+        g_autoptr(SoupMessage) msg = test_message_new ("POST", url, "application/json", body, strlen (body));
+        g_auto(TestReply) reply = { 0 };
         SoupMessageHeadersIter iter;
         const char *name, *value;
 
-        soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
         soup_message_headers_replace (soup_message_get_request_headers (msg), "x-api-key",
                                       stream ? "local-key-SECRETCHECK" : "wrong-key");
-        reply = soup_session_send_and_read (session, msg, NULL, NULL);
-        g_string_append_len (seen, g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
-        soup_message_headers_iter_init (&iter, headers);
+        reply = test_send (msg);
+        g_string_append (seen, reply.body);
+        soup_message_headers_iter_init (&iter, soup_message_get_response_headers (msg));
         while (soup_message_headers_iter_next (&iter, &name, &value))
           g_string_append_printf (seen, "%s: %s\n", name, value);
       }
   {
-    g_auto(Reply) health = send_request (&server, "GET", "/health", NULL, NULL, 0);
+    g_auto(TestReply) health = send_request (&server, "GET", "/health", NULL, NULL, 0);
     g_string_append (seen, health.body);
   }
-  output = stop_server (&server);
+  test_proc_stop (&server, &output);
   g_string_append (seen, output);
   g_assert_nonnull (strstr (output, "request req_"));  /* verbose logging was on */
   g_assert_null (strstr (seen->str, "SECRETCHECK"));

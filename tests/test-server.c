@@ -7,122 +7,35 @@
 #include "test-util.h"
 #include <string.h>
 
-typedef struct {
-  GSubprocess *process;
-  char        *url;
-} Proc;
-
-static Proc fake;
-
-static void
-proc_stop (Proc *proc)
-{
-  if (proc->process == NULL)
-    return;
-  g_subprocess_send_signal (proc->process, SIGTERM);
-  g_subprocess_wait (proc->process, NULL, NULL);
-  /* a clean exit: under the sanitizers a leak or an error report makes it non-zero */
-  g_assert_true (g_subprocess_get_if_exited (proc->process));
-  g_assert_cmpint (g_subprocess_get_exit_status (proc->process), ==, 0);
-  g_clear_object (&proc->process);
-  g_clear_pointer (&proc->url, g_free);
-}
-
-static char *
-build_path (const char *dir, const char *name)
-{
-  return g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".", dir, name, NULL);
-}
+static TestProc fake;
 
 /* Starts amq2api-server with @refresh_token against the fake; extra args after. */
-static Proc
+static TestProc
 start_server (const char *refresh_token, const char * const *extra)
 {
-  g_autoptr(GSubprocessLauncher) launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autofree char *server = build_path ("../src", "amq2api-server");
+  static const char * const options[] = { "--port=0", "--ping-interval=1", "--idle-timeout=2", NULL };
   g_autofree char *token_endpoint = g_strconcat (fake.url, "/token", NULL);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  Proc proc = { 0 };
+  g_autoptr(GSubprocessLauncher) launcher =
+    test_server_launcher_new (G_SUBPROCESS_FLAGS_NONE, refresh_token, fake.url, token_endpoint);
 
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", refresh_token, TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "client-id-test", TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "client-secret-test", TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_API_ENDPOINT", fake.url, TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_TOKEN_ENDPOINT", token_endpoint, TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "PORT");
-  g_ptr_array_add (argv, server);
-  g_ptr_array_add (argv, (gpointer) "--port=0");
-  g_ptr_array_add (argv, (gpointer) "--ping-interval=1");
-  g_ptr_array_add (argv, (gpointer) "--idle-timeout=2");
-  for (guint i = 0; extra && extra[i]; i++)
-    g_ptr_array_add (argv, (gpointer) extra[i]);
-  g_ptr_array_add (argv, NULL);
-  proc.process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  proc.url = test_read_listening_url (proc.process);
-  g_assert_nonnull (proc.url);
-  return proc;
+  return test_server_start (launcher, options, extra);
 }
 
-typedef struct {
-  guint  status;
-  char  *body;
-  char  *content_type;
-  char  *request_id;
-  char  *retry_after;
-} Reply;
-
-static void
-reply_clear (Reply *r)
-{
-  g_free (r->body);
-  g_free (r->content_type);
-  g_free (r->request_id);
-  g_free (r->retry_after);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reply, reply_clear)
-
-static Reply
+static TestReply
 http (const char *method, const char *url, const char *body, const char *header, const char *value)
 {
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  Reply r = { 0 };
+  g_autoptr(SoupMessage) msg = test_message_new (method, url, "application/json", body, body ? strlen (body) : 0);
 
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
   if (header != NULL)
     soup_message_headers_replace (soup_message_get_request_headers (msg), header, value);
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  r.status = soup_message_get_status (msg);
-  r.body = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
-  r.content_type = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "Content-Type"));
-  r.request_id = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "request-id"));
-  r.retry_after = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "retry-after"));
-  return r;
+  return test_send (msg);
 }
 
-static char *
-messages_body (const char *scenario, gboolean stream)
-{
-  return g_strdup_printf ("{\"model\":\"claude-sonnet-4-5-20250929\",\"max_tokens\":1024,\"stream\":%s,"
-                          "\"messages\":[{\"role\":\"user\",\"content\":\"Hello SCENARIO:%s\"}]}",
-                          stream ? "true" : "false", scenario);
-}
-
-static Reply
-post_messages (Proc *server, const char *scenario, gboolean stream)
+static TestReply
+post_messages (TestProc *server, const char *scenario, gboolean stream)
 {
   g_autofree char *url = g_strconcat (server->url, "/v1/messages?beta=true", NULL);
-  g_autofree char *body = messages_body (scenario, stream);
+  g_autofree char *body = test_messages_body (scenario, stream);
 
   return http ("POST", url, body, NULL, NULL);
 }
@@ -141,7 +54,7 @@ static gint64
 fake_stat (const char *name)
 {
   g_autofree char *url = g_strconcat (fake.url, "/stats", NULL);
-  g_auto(Reply) r = http ("GET", url, NULL, NULL, NULL);
+  g_auto(TestReply) r = http ("GET", url, NULL, NULL, NULL);
   g_autoptr(JsonObject) o = parse_object (r.body);
 
   return json_object_get_int_member (o, name);
@@ -150,12 +63,12 @@ fake_stat (const char *name)
 static void
 test_health_and_probes (void)
 {
-  Proc server = start_server ("rt-ok", NULL);
+  TestProc server = start_server ("rt-ok", NULL);
   g_autofree char *health = g_strconcat (server.url, "/health", NULL);
   g_autofree char *missing = g_strconcat (server.url, "/v2/nothing", NULL);
   g_autofree char *hello = g_strconcat (server.url, "/api/hello", NULL);
   g_autofree char *messages = g_strconcat (server.url, "/v1/messages", NULL);
-  g_auto(Reply) r = http ("GET", health, NULL, NULL, NULL);
+  g_auto(TestReply) r = http ("GET", health, NULL, NULL, NULL);
   g_autoptr(JsonObject) o = parse_object (r.body);
 
   g_assert_cmpuint (r.status, ==, 200);
@@ -164,19 +77,19 @@ test_health_and_probes (void)
   g_assert_true (json_object_has_member (o, "token_expired"));
   g_assert_true (g_str_has_prefix (r.request_id, "req_"));
   {
-    g_auto(Reply) nf = http ("GET", missing, NULL, NULL, NULL);
+    g_auto(TestReply) nf = http ("GET", missing, NULL, NULL, NULL);
     g_autoptr(JsonObject) e = parse_object (nf.body);
     g_assert_cmpuint (nf.status, ==, 404);
     g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (e, "error"), "type"), ==, "not_found_error");
     g_assert_nonnull (nf.request_id);
   }
   {
-    g_auto(Reply) h = http ("HEAD", hello, NULL, NULL, NULL);
-    g_auto(Reply) m = http ("GET", messages, NULL, NULL, NULL);
+    g_auto(TestReply) h = http ("HEAD", hello, NULL, NULL, NULL);
+    g_auto(TestReply) m = http ("GET", messages, NULL, NULL, NULL);
     g_assert_cmpuint (h.status, ==, 200);
     g_assert_cmpuint (m.status, ==, 405);
   }
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 /* Each route answers its own path and methods; anything else is a 404 with the error body. */
@@ -200,12 +113,12 @@ test_route_table (void)
     { "GET", "/v1/models/no-such-model", 404 },
     { "GET", "/v1/models", 200 },
   };
-  Proc server = start_server ("rt-ok", NULL);
+  TestProc server = start_server ("rt-ok", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
       g_autofree char *url = g_strconcat (server.url, rows[i].path, NULL);
-      g_auto(Reply) r = http (rows[i].method, url, NULL, NULL, NULL);
+      g_auto(TestReply) r = http (rows[i].method, url, NULL, NULL, NULL);
 
       g_test_message ("%s %s", rows[i].method, rows[i].path);
       g_assert_cmpuint (r.status, ==, rows[i].status);
@@ -218,15 +131,15 @@ test_route_table (void)
           g_assert_cmpstr (json_object_get_string_member (e, "request_id"), ==, r.request_id);
         }
     }
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 static void
 test_text_stream_and_json (void)
 {
-  Proc server = start_server ("rt-ok", NULL);
-  g_auto(Reply) s = post_messages (&server, "text", TRUE);
-  g_auto(Reply) j = post_messages (&server, "text", FALSE);
+  TestProc server = start_server ("rt-ok", NULL);
+  g_auto(TestReply) s = post_messages (&server, "text", TRUE);
+  g_auto(TestReply) j = post_messages (&server, "text", FALSE);
   g_autoptr(JsonObject) message = parse_object (j.body);
 
   g_assert_cmpuint (s.status, ==, 200);
@@ -240,7 +153,7 @@ test_text_stream_and_json (void)
   g_assert_cmpstr (json_object_get_string_member (message, "stop_reason"), ==, "end_turn");
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (message, "content"), 0), "text"),
                    ==, "Hello, wörld 你好 👋\n\"quoted\" \\ back");
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 typedef struct { const char *scenario; guint status; const char *type; const char *fragment; } ErrorRow;
@@ -257,12 +170,12 @@ test_upstream_errors (void)
     { "http_500", 502, "api_error", "unexpected error" },
     { "http_502_html", 502, "api_error", "HTTP 502" },
   };
-  Proc server = start_server ("rt-ok", NULL);
+  TestProc server = start_server ("rt-ok", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     for (guint stream = 0; stream < 2; stream++)
       {
-        g_auto(Reply) r = post_messages (&server, rows[i].scenario, stream);
+        g_auto(TestReply) r = post_messages (&server, rows[i].scenario, stream);
         g_autoptr(JsonObject) o = parse_object (r.body);
         JsonObject *e = json_object_get_object_member (o, "error");
 
@@ -274,7 +187,7 @@ test_upstream_errors (void)
         if (rows[i].status == 429)
           g_assert_nonnull (r.retry_after);
       }
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 static void
@@ -288,12 +201,12 @@ test_mid_stream_faults (void)
     { "giant_length", "api_error" },
     { "stall", "timeout_error" },
   };
-  Proc server = start_server ("rt-ok", NULL);
+  TestProc server = start_server ("rt-ok", NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
     {
-      g_auto(Reply) s = post_messages (&server, faults[i][0], TRUE);
-      g_auto(Reply) j = post_messages (&server, faults[i][0], FALSE);
+      g_auto(TestReply) s = post_messages (&server, faults[i][0], TRUE);
+      g_auto(TestReply) j = post_messages (&server, faults[i][0], FALSE);
       g_autofree char *type = g_strdup_printf ("\"error\":{\"type\":\"%s\"", faults[i][1]);
       g_autoptr(JsonObject) o = parse_object (j.body);
 
@@ -306,7 +219,7 @@ test_mid_stream_faults (void)
       g_assert_cmpuint (j.status, >=, 400);
       g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "error"), "type"), ==, faults[i][1]);
     }
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 /* 100,000 frames in random pieces: every delta arrives, in order, and the stream ends well.
@@ -315,10 +228,10 @@ test_mid_stream_faults (void)
 static void
 test_large_stream (void)
 {
-  Proc server = start_server ("rt-ok", NULL);
+  TestProc server = start_server ("rt-ok", NULL);
   guint frames = g_getenv ("AMQ_SANITIZED") ? 10000 : 100000;
   g_autofree char *scenario = g_strdup_printf ("large_%u", frames);
-  g_auto(Reply) s = post_messages (&server, scenario, TRUE);
+  g_auto(TestReply) s = post_messages (&server, scenario, TRUE);
   guint deltas = 0;
 
   for (const char *p = s.body; (p = strstr (p, "event: content_block_delta\n")) != NULL; p++)
@@ -326,35 +239,35 @@ test_large_stream (void)
   g_assert_cmpuint (s.status, ==, 200);
   g_assert_cmpuint (deltas, ==, frames);
   g_assert_true (g_str_has_suffix (s.body, "{\"type\":\"message_stop\"}\n\n"));
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 static void
 test_upstream_connection_reused (void)
 {
-  Proc server = start_server ("rt-ok", NULL);
+  TestProc server = start_server ("rt-ok", NULL);
   gint64 before = fake_stat ("generate_connections");
 
   /* with Amazon Q each new connection is a TLS handshake before the first token */
   for (guint i = 0; i < 6; i++)
     {
-      g_auto(Reply) r = post_messages (&server, "text", i % 2 == 0);
+      g_auto(TestReply) r = post_messages (&server, "text", i % 2 == 0);
       g_assert_cmpuint (r.status, ==, 200);
     }
   g_assert_cmpint (fake_stat ("generate_connections") - before, ==, 1);
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 static void
 test_pings_fill_silence (void)
 {
-  Proc server = start_server ("rt-ok", NULL);
-  g_auto(Reply) s = post_messages (&server, "slow", TRUE);
+  TestProc server = start_server ("rt-ok", NULL);
+  g_auto(TestReply) s = post_messages (&server, "slow", TRUE);
 
   g_assert_nonnull (strstr (s.body, "event: ping\ndata: {\"type\":\"ping\"}\n\n"));
   g_assert_nonnull (strstr (s.body, "\"text\":\"steady\""));
   g_assert_true (g_str_has_suffix (s.body, "{\"type\":\"message_stop\"}\n\n"));
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 typedef struct {
@@ -394,55 +307,53 @@ test_concurrent_single_refresh (void)
   gint64 before = fake_stat ("token_calls");
   /* 200 at once keep a sanitized fake busy for seconds: this test is not about timeouts */
   const char *patient[] = { "--idle-timeout=60", NULL };
-  Proc server = start_server ("rt-slow", patient);
+  TestProc server = start_server ("rt-slow", patient);
   g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 400, "max-conns-per-host", 400,
                                                                   "timeout", 60, NULL);
   g_autofree char *url = g_strconcat (server.url, "/v1/messages", NULL);
-  g_autofree char *body = messages_body ("two_tools", TRUE);
+  g_autofree char *body = test_messages_body ("two_tools", TRUE);
   Concurrent c = { 200, 0, g_main_loop_new (NULL, FALSE) };
 
   for (guint i = 0; i < 200; i++)
     {
-      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      g_autoptr(SoupMessage) msg = test_message_new ("POST", url, "application/json", body, strlen (body));
 
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
       soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_concurrent_reply, &c);
     }
   g_main_loop_run (c.loop);
   g_main_loop_unref (c.loop);
   g_assert_cmpuint (c.good, ==, 200);
   g_assert_cmpint (fake_stat ("token_calls") - before, ==, 1);
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 static void
 test_refused_token_refreshes_once (void)
 {
   gint64 calls = fake_stat ("token_calls");
-  Proc server = start_server ("rt-ok", NULL);
-  g_auto(Reply) warm = post_messages (&server, "text", FALSE);
-  g_auto(Reply) r = post_messages (&server, "revoke_token", FALSE);
+  TestProc server = start_server ("rt-ok", NULL);
+  g_auto(TestReply) warm = post_messages (&server, "text", FALSE);
+  g_auto(TestReply) r = post_messages (&server, "revoke_token", FALSE);
 
   g_assert_cmpuint (warm.status, ==, 200);
   /* the revoking scenario refuses every token it sees: one refresh, one retry, then 401 */
   g_assert_cmpuint (r.status, ==, 401);
   g_assert_cmpint (fake_stat ("token_calls") - calls, ==, 2);
   {
-    g_auto(Reply) after = post_messages (&server, "text", FALSE);
+    g_auto(TestReply) after = post_messages (&server, "text", FALSE);
     g_assert_cmpuint (after.status, ==, 200);
   }
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 static void
 test_invalid_grant (void)
 {
-  Proc server = start_server ("rt-invalid", NULL);
+  TestProc server = start_server ("rt-invalid", NULL);
   g_autofree char *health = g_strconcat (server.url, "/health", NULL);
-  g_auto(Reply) r = post_messages (&server, "text", TRUE);
+  g_auto(TestReply) r = post_messages (&server, "text", TRUE);
   g_autoptr(JsonObject) o = parse_object (r.body);
-  g_auto(Reply) h = http ("GET", health, NULL, NULL, NULL);
+  g_auto(TestReply) h = http ("GET", health, NULL, NULL, NULL);
   g_autoptr(JsonObject) ho = parse_object (h.body);
 
   g_assert_cmpuint (r.status, ==, 401);
@@ -450,49 +361,48 @@ test_invalid_grant (void)
   g_assert_nonnull (strstr (r.body, "sign-in needed"));
   g_assert_cmpstr (json_object_get_string_member (ho, "token_state"), ==, "sign-in-needed");
   g_assert_true (json_object_get_boolean_member (ho, "sign_in_needed"));
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 static void
 test_token_endpoint_garbage (void)
 {
-  Proc server = start_server ("rt-garbage", NULL);
-  g_auto(Reply) r = post_messages (&server, "text", FALSE);
+  TestProc server = start_server ("rt-garbage", NULL);
+  g_auto(TestReply) r = post_messages (&server, "text", FALSE);
 
   g_assert_cmpuint (r.status, ==, 502);
   g_assert_nonnull (strstr (r.body, "token refresh failed"));
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 static void
 test_api_key (void)
 {
   const char *args[] = { "--api-key=local-key-123", NULL };
-  Proc server = start_server ("rt-ok", args);
+  TestProc server = start_server ("rt-ok", args);
   g_autofree char *url = g_strconcat (server.url, "/v1/messages", NULL);
-  g_autofree char *body = messages_body ("text", FALSE);
-  g_auto(Reply) none = http ("POST", url, body, NULL, NULL);
-  g_auto(Reply) wrong = http ("POST", url, body, "x-api-key", "local-key-124");
-  g_auto(Reply) key = http ("POST", url, body, "x-api-key", "local-key-123");
-  g_auto(Reply) bearer = http ("POST", url, body, "Authorization", "Bearer local-key-123");
+  g_autofree char *body = test_messages_body ("text", FALSE);
+  g_auto(TestReply) none = http ("POST", url, body, NULL, NULL);
+  g_auto(TestReply) wrong = http ("POST", url, body, "x-api-key", "local-key-124");
+  g_auto(TestReply) key = http ("POST", url, body, "x-api-key", "local-key-123");
+  g_auto(TestReply) bearer = http ("POST", url, body, "Authorization", "Bearer local-key-123");
 
   g_assert_cmpuint (none.status, ==, 401);
   g_assert_cmpuint (wrong.status, ==, 401);
   g_assert_cmpuint (key.status, ==, 200);
   g_assert_cmpuint (bearer.status, ==, 200);
   g_assert_null (strstr (none.body, "local-key"));
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 /* The client hangs up mid-stream: the fake sees its connection closed at once. */
 static void
 test_disconnect_cancels_upstream (void)
 {
-  Proc server = start_server ("rt-ok", NULL);
+  TestProc server = start_server ("rt-ok", NULL);
   g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GUri) uri = g_uri_parse (server.url, G_URI_FLAGS_NONE, NULL);
-  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (uri), NULL, NULL);
-  g_autofree char *body = messages_body ("slow", TRUE);
+  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1", server.port, NULL, NULL);
+  g_autofree char *body = test_messages_body ("slow", TRUE);
   g_autofree char *request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                               "Content-Length: %zu\r\n\r\n%s", strlen (body), body);
   gint64 closed = fake_stat ("closed_early");
@@ -519,7 +429,7 @@ test_disconnect_cancels_upstream (void)
   /* the fake saw its connection close within 100 ms of the hang-up (its next frame was
    * 1.5 s away, so it was not the stream's end) */
   g_assert_cmpint (fake_stat ("since_closed_early_ms"), >=, (g_get_monotonic_time () - closed_at) / 1000 - 100);
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
 }
 
 /* A .env file in the working directory, as the Python original read; the environment wins. */
@@ -534,8 +444,7 @@ test_dotenv (void)
                                                "AMAZONQ_API_ENDPOINT=%s\nAMAZONQ_TOKEN_ENDPOINT=%s\nPORT=1\n",
                                                fake.url, token);
   g_autoptr(GSubprocessLauncher) launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autofree char *server = build_path ("../src", "amq2api-server");
-  Proc proc = { 0 };
+  TestProc proc;
 
   g_assert_true (g_file_set_contents (path, contents, -1, NULL));
   g_subprocess_launcher_set_cwd (launcher, dir);
@@ -543,14 +452,13 @@ test_dotenv (void)
   g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_ID");
   g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_SECRET");
   g_subprocess_launcher_setenv (launcher, "PORT", "0", TRUE);  /* beats PORT=1 in .env */
-  proc.process = g_subprocess_launcher_spawn (launcher, NULL, server, NULL);
-  proc.url = test_read_listening_url (proc.process);
+  proc = test_server_start (launcher, NULL, NULL);
   g_assert_false (g_str_has_suffix (proc.url, ":1"));
   {
-    g_auto(Reply) r = post_messages (&proc, "text", FALSE);
+    g_auto(TestReply) r = post_messages (&proc, "text", FALSE);
     g_assert_cmpuint (r.status, ==, 200);
   }
-  proc_stop (&proc);
+  test_proc_stop (&proc, NULL);
   g_unlink (path);
   g_rmdir (dir);
 }
@@ -564,22 +472,17 @@ test_environment_proxy (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (exempt) - 1; i++)
     {
-      g_autoptr(GSubprocessLauncher) launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-      g_autofree char *server = build_path ("../src", "amq2api-server");
+      static const char * const options[] = { "--port=0", "--idle-timeout=5", NULL };
+      g_autoptr(GSubprocessLauncher) launcher =
+        test_server_launcher_new (G_SUBPROCESS_FLAGS_NONE, "rt-ok", "http://amazon-q.invalid/", "http://oidc.invalid/token");
       g_autofree char *no_proxy = g_strdup_printf ("localhost,%s", exempt[i] ? exempt[i] : "example.invalid");
-      Proc proc = { 0 };
+      TestProc proc;
 
-      g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", "rt-ok", TRUE);
-      g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "client-id-test", TRUE);
-      g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "client-secret-test", TRUE);
-      g_subprocess_launcher_setenv (launcher, "AMAZONQ_API_ENDPOINT", "http://amazon-q.invalid/", TRUE);
-      g_subprocess_launcher_setenv (launcher, "AMAZONQ_TOKEN_ENDPOINT", "http://oidc.invalid/token", TRUE);
       g_subprocess_launcher_setenv (launcher, "https_proxy", fake.url, TRUE);
       g_subprocess_launcher_setenv (launcher, "no_proxy", no_proxy, TRUE);
-      proc.process = g_subprocess_launcher_spawn (launcher, NULL, server, "--port=0", "--idle-timeout=5", NULL);
-      proc.url = test_read_listening_url (proc.process);
+      proc = test_server_start (launcher, options, NULL);
       {
-        g_auto(Reply) r = post_messages (&proc, "text", FALSE);
+        g_auto(TestReply) r = post_messages (&proc, "text", FALSE);
 
         g_test_message ("no_proxy=%s: %u %s", no_proxy, r.status, r.body);
         if (exempt[i] == NULL)
@@ -587,13 +490,12 @@ test_environment_proxy (void)
         else  /* the token came through the proxy; the exempt host cannot be resolved */
           g_assert_cmpuint (r.status, >=, 500);
       }
-      proc_stop (&proc);
+      test_proc_stop (&proc, NULL);
     }
 }
 
-/* Amazon Q rotates the refresh token: the server stores the new one before it is needed. */
 /* Starts amq2api-server whose state directory is @state_home. */
-static Proc
+static TestProc
 start_server_with_state (const char *refresh_token, const char *state_home)
 {
   g_setenv ("XDG_STATE_HOME", state_home, TRUE);
@@ -611,10 +513,10 @@ test_rotated_refresh_token_survives_a_crash (void)
   g_autofree char *path = g_build_filename (dir, "credentials.json", NULL);
   g_autofree char *contents = NULL;
   GStatBuf info;
-  Proc server = start_server_with_state ("rt-rotate-seed", state_home);
+  TestProc server = start_server_with_state ("rt-rotate-seed", state_home);
 
   {
-    g_auto(Reply) r = post_messages (&server, "text", FALSE);
+    g_auto(TestReply) r = post_messages (&server, "text", FALSE);
     g_assert_cmpuint (r.status, ==, 200);
   }
   /* no grace for writes: the answer went out after the successor was on disk */
@@ -630,10 +532,10 @@ test_rotated_refresh_token_survives_a_crash (void)
 
   server = start_server_with_state ("rt-rotate-seed", state_home);
   {
-    g_auto(Reply) r = post_messages (&server, "text", FALSE);
+    g_auto(TestReply) r = post_messages (&server, "text", FALSE);
     g_assert_cmpuint (r.status, ==, 200);
   }
-  proc_stop (&server);
+  test_proc_stop (&server, NULL);
   g_unsetenv ("XDG_STATE_HOME");
   g_unlink (path);
   g_rmdir (dir);
@@ -644,7 +546,7 @@ static void
 test_missing_credentials_and_signals (void)
 {
   g_autoptr(GSubprocessLauncher) launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autofree char *server = build_path ("../src", "amq2api-server");
+  g_autofree char *server = test_server_path ();
   g_autoptr(GSubprocess) p = NULL;
   g_autofree char *err = NULL;
 
@@ -666,10 +568,9 @@ test_missing_credentials_and_signals (void)
   g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 2);
 
   {
-    Proc running = start_server ("rt-ok", NULL);
-    g_autoptr(GUri) uri = g_uri_parse (running.url, G_URI_FLAGS_NONE, NULL);
-    g_autofree char *port = g_strdup_printf ("--port=%d", g_uri_get_port (uri));
-    Proc busy = { 0 };
+    TestProc running = start_server ("rt-ok", NULL);
+    g_autofree char *port = g_strdup_printf ("--port=%u", running.port);
+    TestProc busy = { 0 };
 
     /* the same port again: a clear message and exit 1 */
     g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", "rt-ok", TRUE);
@@ -686,8 +587,8 @@ test_missing_credentials_and_signals (void)
     g_assert_true (g_subprocess_wait (running.process, NULL, NULL));
     g_assert_true (g_subprocess_get_if_exited (running.process));
     g_assert_cmpint (g_subprocess_get_exit_status (running.process), ==, 0);
-    proc_stop (&running);
-    proc_stop (&busy);
+    test_proc_stop (&running, NULL);
+    test_proc_stop (&busy, NULL);
   }
 }
 
@@ -718,6 +619,6 @@ main (int argc, char **argv)
   g_test_add_func ("/server/dotenv", test_dotenv);
   g_test_add_func ("/server/environment-proxy", test_environment_proxy);
   status = g_test_run ();
-  proc_stop (&fake);
+  test_proc_stop (&fake, NULL);
   return status;
 }

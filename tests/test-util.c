@@ -24,20 +24,31 @@ char *
 test_read_listening_url (GSubprocess *process)
 {
   g_autoptr(GDataInputStream) lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
-  g_autofree char *line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
+  GString *before = g_string_new (NULL);
+  char *line;
+  char *url;
 
+  /* with stderr merged, log lines may come first: they are kept for the rest of the output */
+  while ((line = g_data_input_stream_read_line (lines, NULL, NULL, NULL)) != NULL &&
+         !g_str_has_prefix (line, "listening on "))
+    {
+      g_string_append_printf (before, "%s\n", line);
+      g_free (line);
+    }
   g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "listening on "));
+  url = g_strdup (line + strlen ("listening on "));
+  g_free (line);
   /* the data stream reads ahead: keep it for the rest of the output */
   g_object_set_data_full (G_OBJECT (process), "lines", g_object_ref (lines), g_object_unref);
-  return g_strdup (line + strlen ("listening on "));
+  g_object_set_data_full (G_OBJECT (process), "before", g_string_free (before, FALSE), g_free);
+  return url;
 }
 
 char *
 test_read_remaining_output (GSubprocess *process)
 {
   GDataInputStream *lines = g_object_get_data (G_OBJECT (process), "lines");
-  GString *output = g_string_new (NULL);
+  GString *output = g_string_new (g_object_get_data (G_OBJECT (process), "before"));
   char *line;
 
   while (lines != NULL && (line = g_data_input_stream_read_line (lines, NULL, NULL, NULL)) != NULL)
@@ -112,4 +123,121 @@ test_keyring_lookup (void)
   while (!lookup.done)
     g_main_context_iteration (NULL, TRUE);
   return lookup.set;
+}
+
+char *
+test_server_path (void)
+{
+  return g_test_build_filename (G_TEST_BUILT, "..", "src", "amq2api-server", NULL);
+}
+
+GSubprocessLauncher *
+test_server_launcher_new (GSubprocessFlags flags, const char *refresh_token, const char *api_endpoint,
+                          const char *token_endpoint)
+{
+  GSubprocessLauncher *launcher = test_launcher_new (flags | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", refresh_token, TRUE);
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "client-id-SECRETCHECK", TRUE);
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "client-secret-SECRETCHECK", TRUE);
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_API_ENDPOINT", api_endpoint, TRUE);
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_TOKEN_ENDPOINT", token_endpoint, TRUE);
+  return launcher;
+}
+
+TestProc
+test_server_start (GSubprocessLauncher *launcher, const char * const *options, const char * const *extra)
+{
+  g_autofree char *server = test_server_path ();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = NULL;
+  TestProc proc = { 0 };
+
+  g_ptr_array_add (argv, server);
+  for (guint i = 0; options && options[i]; i++)
+    g_ptr_array_add (argv, (gpointer) options[i]);
+  for (guint i = 0; extra && extra[i]; i++)
+    g_ptr_array_add (argv, (gpointer) extra[i]);
+  g_ptr_array_add (argv, NULL);
+  proc.process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  proc.url = test_read_listening_url (proc.process);
+  uri = g_uri_parse (proc.url, G_URI_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  proc.port = g_uri_get_port (uri);
+  return proc;
+}
+
+void
+test_proc_stop (TestProc *proc, char **output)
+{
+  g_autofree char *rest = NULL;
+
+  if (proc->process == NULL)
+    return;
+  g_subprocess_send_signal (proc->process, SIGTERM);
+  rest = test_read_remaining_output (proc->process);
+  g_subprocess_wait (proc->process, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (proc->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc->process), ==, 0);
+  g_clear_object (&proc->process);
+  g_clear_pointer (&proc->url, g_free);
+  if (output != NULL)
+    *output = g_steal_pointer (&rest);
+}
+
+void
+test_reply_clear (TestReply *reply)
+{
+  g_free (reply->body);
+  g_free (reply->content_type);
+  g_free (reply->request_id);
+  g_free (reply->retry_after);
+}
+
+SoupMessage *
+test_message_new (const char *method, const char *url, const char *content_type, const char *body, gsize length)
+{
+  SoupMessage *message = soup_message_new (method, url);
+
+  g_assert_nonnull (message);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, length);
+
+      soup_message_set_request_body_from_bytes (message, content_type, bytes);
+    }
+  return message;
+}
+
+TestReply
+test_send (SoupMessage *message)
+{
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (message);
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) answer = soup_session_send_and_read (session, message, NULL, &error);
+  gsize length = 0;
+  const char *data;
+  TestReply reply = { 0 };
+
+  g_assert_no_error (error);
+  data = g_bytes_get_data (answer, &length);
+  reply.status = soup_message_get_status (message);
+  reply.body = g_strndup (data != NULL ? data : "", length);
+  reply.content_type = g_strdup (soup_message_headers_get_one (headers, "Content-Type"));
+  reply.request_id = g_strdup (soup_message_headers_get_one (headers, "request-id"));
+  reply.retry_after = g_strdup (soup_message_headers_get_one (headers, "retry-after"));
+  reply.elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  return reply;
+}
+
+char *
+test_messages_body (const char *scenario, gboolean stream)
+{
+  return g_strdup_printf ("{\"model\":\"claude-sonnet-4-5-20250929\",\"max_tokens\":1024,\"stream\":%s,"
+                          "\"messages\":[{\"role\":\"user\",\"content\":\"Hello SCENARIO:%s\"}]}",
+                          stream ? "true" : "false", scenario);
 }

@@ -1,8 +1,10 @@
 /* test-util.h: what the process-level tests share: children that die with the test, the
- * "listening on URL" handshake, the fake upstream, free ports and the test keyring. */
+ * "listening on URL" handshake, the fake upstream, amq2api-server, HTTP exchanges with it,
+ * free ports and the test keyring. */
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "amq-credentials.h"
 
@@ -20,5 +22,59 @@ guint                test_free_port                (void);
 gboolean             test_secrets_service_present  (void);
 /* What the keyring holds now (spins the default main context). */
 AmqCredentialSet    *test_keyring_lookup           (void);
+
+/* A process a test started and where it listens. */
+typedef struct {
+  GSubprocess *process;
+  char        *url;
+  guint        port;
+} TestProc;
+
+/* amq2api-server in this build tree. */
+char                *test_server_path              (void);
+/* A launcher for amq2api-server: stdout piped (plus @flags), Amazon Q at @api_endpoint, its
+ * token endpoint at @token_endpoint, and credentials in the environment: @refresh_token and
+ * a client id and secret marked SECRETCHECK, which must never show in anything it says. */
+GSubprocessLauncher *test_server_launcher_new      (GSubprocessFlags flags,
+                                                    const char      *refresh_token,
+                                                    const char      *api_endpoint,
+                                                    const char      *token_endpoint);
+/* Starts amq2api-server from @launcher with @options, then @extra (NULL-terminated, either
+ * may be NULL) and waits for its "listening on URL" line. */
+TestProc             test_server_start             (GSubprocessLauncher *launcher,
+                                                    const char * const  *options,
+                                                    const char * const  *extra);
+/* SIGTERM, then asserts a clean exit with status 0 (under the sanitizers a leak or error
+ * report makes it non-zero); a TestProc never started is fine. @output, unless NULL, gets
+ * what the process printed on its stdout pipe after the listening line. */
+void                 test_proc_stop                (TestProc        *proc,
+                                                    char           **output);
+
+/* What an HTTP exchange gave back. */
+typedef struct {
+  guint   status;
+  char   *body;           /* "" when there was none */
+  char   *content_type;
+  char   *request_id;
+  char   *retry_after;
+  gint64  elapsed_ms;
+} TestReply;
+
+void                 test_reply_clear              (TestReply       *reply);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TestReply, test_reply_clear)
+
+/* A @method request for @url carrying @length bytes of @body (none when NULL) as
+ * @content_type (no Content-Type when NULL). */
+SoupMessage         *test_message_new              (const char      *method,
+                                                    const char      *url,
+                                                    const char      *content_type,
+                                                    const char      *body,
+                                                    gsize            length);
+/* Sends @message on a session of its own, so its connection closes with the answer, and
+ * reads the whole answer; asserts that one came. */
+TestReply            test_send                     (SoupMessage     *message);
+/* A Messages API request for the fake upstream's @scenario ("SCENARIO:name" in its text). */
+char                *test_messages_body            (const char      *scenario,
+                                                    gboolean         stream);
 
 G_END_DECLS
