@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 
 #include "amq-account.h"
+#include "amq-device-login.h"
 #include "amq-environment.h"
 #include "amq-server.h"
 
@@ -23,8 +24,10 @@ typedef struct {
   char     *bind;
   char     *api_endpoint;
   char     *token_endpoint;
+  char     *social_token_endpoint;
   char     *api_key;
   gboolean  verbose;
+  gboolean  login;
 } Options;
 
 typedef struct {
@@ -110,8 +113,9 @@ on_account_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   missing = amq_credential_set_missing (credentials, names);
   if (missing != NULL)
     {
-      g_autofree char *message = g_strdup_printf ("missing credentials: %s (set them in the environment or .env, "
-                                                  "or save them in the Amq2Api app)", missing);
+      g_autofree char *message = g_strdup_printf ("no Amazon Q sign-in: %s missing. Set them in the environment or "
+                                                  ".env, sign in with amq2api-server --login, in the Amq2Api app, "
+                                                  "or with the Kiro CLI (kiro-cli login)", missing);
       fail (app, 2, message);
       return;
     }
@@ -141,6 +145,10 @@ parse_options (int *argc, char ***argv, Options *options, GError **error)
     { "bind", 'b', 0, G_OPTION_ARG_STRING, &options->bind, "Address to listen on (default 127.0.0.1)", "ADDRESS" },
     { "api-endpoint", 0, 0, G_OPTION_ARG_STRING, &options->api_endpoint, "Amazon Q endpoint", "URL" },
     { "token-endpoint", 0, 0, G_OPTION_ARG_STRING, &options->token_endpoint, "AWS SSO-OIDC token endpoint", "URL" },
+    { "social-token-endpoint", 0, 0, G_OPTION_ARG_STRING, &options->social_token_endpoint,
+      "Kiro's refresh endpoint for Google and GitHub sign-ins", "URL" },
+    { "login", 0, 0, G_OPTION_ARG_NONE, &options->login,
+      "Sign in with AWS Builder ID here in the terminal, keep the sign-in and exit", NULL },
     { "api-key", 0, 0, G_OPTION_ARG_STRING, &options->api_key, "Key clients must send (required off loopback)", "KEY" },
     { "ping-interval", 0, 0, G_OPTION_ARG_INT, &options->ping_interval, "Seconds of silence before a stream ping (default 10)", "SECONDS" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &options->idle_timeout, "Seconds to wait on a silent Amazon Q (default 120)", "SECONDS" },
@@ -152,8 +160,10 @@ parse_options (int *argc, char ***argv, Options *options, GError **error)
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (context,
     "Environment: AMAZONQ_REFRESH_TOKEN, AMAZONQ_CLIENT_ID, AMAZONQ_CLIENT_SECRET, AMAZONQ_PROFILE_ARN,\n"
-    "PORT, AMAZONQ_API_ENDPOINT, AMAZONQ_TOKEN_ENDPOINT, AMAZONQ_DEFAULT_MODEL, AMAZONQ_MODEL_MAP,\n"
-    "AMQ2API_API_KEY; also read from a .env file in the working directory.");
+    "PORT, AMAZONQ_API_ENDPOINT, AMAZONQ_TOKEN_ENDPOINT, AMAZONQ_SOCIAL_TOKEN_ENDPOINT, AMAZONQ_DEFAULT_MODEL,\n"
+    "AMAZONQ_MODEL_MAP, AMQ2API_API_KEY; also read from a .env file in the working directory.\n"
+    "Without credentials there, the sign-in kept by the Amq2Api app or by --login, else that of a\n"
+    "signed-in Kiro CLI, Amazon Q CLI or Kiro IDE.");
   return g_option_context_parse (context, argc, argv, error);
 }
 
@@ -184,6 +194,8 @@ complete_options (Options *options, AmqEnvironment *environment, GError **error)
     options->api_endpoint = g_strdup (amq_environment_get (environment, "AMAZONQ_API_ENDPOINT"));
   if (options->token_endpoint == NULL)
     options->token_endpoint = g_strdup (amq_environment_get (environment, "AMAZONQ_TOKEN_ENDPOINT"));
+  if (options->social_token_endpoint == NULL)
+    options->social_token_endpoint = g_strdup (amq_environment_get (environment, "AMAZONQ_SOCIAL_TOKEN_ENDPOINT"));
   if (options->api_key == NULL)
     options->api_key = g_strdup (amq_environment_get (environment, "AMQ2API_API_KEY"));
   return TRUE;
@@ -205,6 +217,7 @@ build (App *app, GError **error)
     }
   app->upstream = amq_upstream_new (options->api_endpoint);
   app->tokens = amq_token_manager_new (options->token_endpoint);
+  amq_token_manager_set_social_endpoint (app->tokens, options->social_token_endpoint);
   if (options->idle_timeout > 0)
     {
       amq_upstream_set_idle_timeout (app->upstream, options->idle_timeout);
@@ -219,6 +232,70 @@ build (App *app, GError **error)
   if (options->ping_interval >= 0)
     amq_server_set_ping_interval (app->server, options->ping_interval);
   return TRUE;
+}
+
+/* ---- --login ---- */
+
+static void
+on_code (AmqDeviceLogin *login, const char *user_code, const char *verification_uri, gpointer user_data)
+{
+  printf ("To sign in, open %s\nand confirm the code %s there. Waiting...\n", verification_uri, user_code);
+  fflush (stdout);
+}
+
+static void
+on_login_kept (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  App *app = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!amq_account_keep_login_finish (AMQ_ACCOUNT (source), result, &error))
+    {
+      g_autofree char *message = g_strdup_printf ("signed in, but the sign-in could not be kept: %s", error->message);
+      fail (app, 1, message);
+      return;
+    }
+  printf ("Signed in. amq2api-server uses this sign-in from now on (kept in %s).\n",
+          amq_account_get_description (app->account));
+  g_main_loop_quit (app->loop);
+}
+
+static void
+on_logged_in (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  App *app = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AmqCredentialSet) set = amq_device_login_run_finish (AMQ_DEVICE_LOGIN (source), result, &error);
+
+  if (set == NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("sign-in failed: %s", error->message);
+      fail (app, 1, message);
+      return;
+    }
+  amq_account_keep_login_async (app->account, set, NULL, on_login_kept, app);
+}
+
+/* The device flow talks to the SSO-OIDC service whose token endpoint is configured: the same
+ * host, without "/token". */
+static char *
+oidc_service_for (const char *token_endpoint)
+{
+  if (token_endpoint == NULL)
+    return g_strdup (AMQ_DEFAULT_OIDC_ENDPOINT);
+  if (g_str_has_suffix (token_endpoint, "/token"))
+    return g_strndup (token_endpoint, strlen (token_endpoint) - strlen ("/token"));
+  return g_strdup (token_endpoint);
+}
+
+static void
+start_login (App *app)
+{
+  g_autofree char *service = oidc_service_for (app->options->token_endpoint);
+  g_autoptr(AmqDeviceLogin) login = amq_device_login_new (service);
+
+  g_signal_connect (login, "code", G_CALLBACK (on_code), app);
+  amq_device_login_run_async (login, NULL, on_logged_in, app);
 }
 
 static void
@@ -238,6 +315,7 @@ options_clear (Options *options)
   g_free (options->bind);
   g_free (options->api_endpoint);
   g_free (options->token_endpoint);
+  g_free (options->social_token_endpoint);
   g_free (options->api_key);
 }
 
@@ -273,7 +351,10 @@ main (int argc, char **argv)
   app.loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, on_signal, &app);
   g_unix_signal_add (SIGTERM, on_signal, &app);
-  amq_account_load_async (app.account, app.environment, NULL, NULL, on_account_loaded, &app);
+  if (options.login)
+    start_login (&app);
+  else
+    amq_account_load_async (app.account, app.environment, NULL, NULL, on_account_loaded, &app);
   if (g_getenv ("AMQ2API_MEASURE_LOOP") != NULL)
     g_timeout_add (5, on_loop_probe, NULL);
   g_main_loop_run (app.loop);

@@ -24,6 +24,7 @@ struct _AmqTokenManager
   char             *endpoint;         /* NULL: the region's */
   char             *social_endpoint;  /* NULL: the region's */
   AmqCredentialSet *credentials;      /* NULL without any; its access token is the one in use */
+  char             *refused;          /* the access token Amazon Q refused last: never again */
   AmqTokenState     state;
   char             *last_error;
   GQueue            waiters;          /* GTask */
@@ -268,7 +269,8 @@ on_reloaded (GObject *source, GAsyncResult *result, gpointer user_data)
       g_info ("the sign-in was rotated beside us: going on with the new refresh token");
       amq_secret_replace (&self->credentials->refresh_token, step->tokens->refresh_token);
     }
-  if (step->tokens != NULL && usable (step->tokens->access_token, step->tokens->expires_at))
+  if (step->tokens != NULL && usable (step->tokens->access_token, step->tokens->expires_at) &&
+      g_strcmp0 (step->tokens->access_token, self->refused) != 0)
     use_access_token (self, step->tokens->access_token, step->tokens->expires_at, NULL);
   else
     send_refresh (self);
@@ -334,6 +336,8 @@ amq_token_manager_invalidate (AmqTokenManager *self, const char *access_token)
 
   if (self->credentials == NULL || g_strcmp0 (access_token, self->credentials->access_token) != 0)
     return;  /* already replaced */
+  /* the store may still hold it, as another client left it: not that one again */
+  amq_secret_replace (&self->refused, access_token);
   forget_access_token (self);
   set_state (self, AMQ_TOKEN_STATE_EXPIRED, NULL);
 }
@@ -511,6 +515,7 @@ amq_token_manager_finalize (GObject *object)
   g_free (self->endpoint);
   g_free (self->social_endpoint);
   g_clear_pointer (&self->credentials, amq_credential_set_free);
+  amq_secret_replace (&self->refused, NULL);
   g_free (self->last_error);
   G_OBJECT_CLASS (amq_token_manager_parent_class)->finalize (object);
 }
