@@ -1,15 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* main.c: amq2api, the desktop app */
+#include "config.h"
+
 #include <glib/gi18n.h>
 #include <locale.h>
 
 #include "amq-application.h"
-#include "config.h"
+#include "amq-process.h"
 
 int
 main (int argc, char **argv)
 {
   g_autoptr(AmqApplication) app = NULL;
 
+  amq_process_harden ();
+  amq_process_raise_open_files ();
   setlocale (LC_ALL, "");
   /* AMQ2API_LOCALEDIR: translations of an uninstalled build (build-aux/dev run) */
   bindtextdomain (GETTEXT_PACKAGE, g_getenv ("AMQ2API_LOCALEDIR") ? g_getenv ("AMQ2API_LOCALEDIR") : LOCALEDIR);

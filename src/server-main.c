@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-
 #include "amq-account.h"
 #include "amq-device-login.h"
+#include "amq-endpoint.h"
 #include "amq-environment.h"
+#include "amq-process.h"
 #include "amq-server.h"
 
 typedef struct {
@@ -41,20 +41,6 @@ typedef struct {
   gboolean         quitting;
   int              exit_code;
 } App;
-
-/* One socket per client and one per upstream stream: the default 1024 descriptors cap an
- * agent swarm at about 500 streams. Take what the hard limit allows. */
-static void
-raise_open_files_limit (void)
-{
-  struct rlimit limit;
-
-  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
-    {
-      limit.rlim_cur = limit.rlim_max;
-      setrlimit (RLIMIT_NOFILE, &limit);
-    }
-}
 
 /* AMQ2API_MEASURE_LOOP=1 (benchmarks only): how late a 5 ms timer ever fired, i.e. the
  * longest the main loop was busy. Off by default: it would wake the process 200 times a second. */
@@ -99,6 +85,43 @@ fail (App *app, int exit_code, const char *message)
   g_main_loop_quit (app->loop);
 }
 
+/* An endpoint from the command line, else the environment, else .env; but a .env lying in
+ * the working directory does not redirect a sign-in it did not bring (the keyring's, another
+ * client's). Plain http only to this machine. */
+static gboolean
+endpoint_setting (App *app, const char *option, const char *variable, const char **value, GError **error)
+{
+  gboolean trusted = amq_account_get_origin (app->account) == AMQ_ACCOUNT_ORIGIN_ENVIRONMENT;
+
+  *value = option ? option : amq_environment_get (app->environment, variable);
+  if (option == NULL && !trusted && amq_environment_is_from_dotenv (app->environment, variable))
+    {
+      g_message ("%s from .env is not used: the sign-in comes from %s, not from .env", variable,
+                 amq_account_get_description (app->account));
+      *value = NULL;
+    }
+  return *value == NULL || amq_endpoint_check (variable, *value, error);
+}
+
+static gboolean
+apply_endpoints (App *app, GError **error)
+{
+  Options *options = app->options;
+  const char *api, *token, *social;
+  g_autofree char *region_api = NULL;
+
+  if (!endpoint_setting (app, options->api_endpoint, "AMAZONQ_API_ENDPOINT", &api, error) ||
+      !endpoint_setting (app, options->token_endpoint, "AMAZONQ_TOKEN_ENDPOINT", &token, error) ||
+      !endpoint_setting (app, options->social_token_endpoint, "AMAZONQ_SOCIAL_TOKEN_ENDPOINT", &social, error))
+    return FALSE;
+  if (api == NULL)
+    api = region_api = amq_upstream_endpoint_for_profile (amq_account_get_credentials (app->account)->profile_arn);
+  amq_upstream_set_endpoint (app->upstream, api);
+  amq_token_manager_set_endpoint (app->tokens, token);
+  amq_token_manager_set_social_endpoint (app->tokens, social);
+  return TRUE;
+}
+
 static void
 on_account_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -106,7 +129,6 @@ on_account_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   const AmqCredentialSet *credentials = amq_account_get_credentials (app->account);
   const char *names[] = { "AMAZONQ_REFRESH_TOKEN", "AMAZONQ_CLIENT_ID", "AMAZONQ_CLIENT_SECRET" };
   g_autofree char *missing = NULL;
-  g_autofree char *endpoint = NULL;
   g_autoptr(GError) error = NULL;
 
   amq_account_load_finish (app->account, result, NULL);
@@ -119,10 +141,10 @@ on_account_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       fail (app, 2, message);
       return;
     }
-  if (app->options->api_endpoint == NULL)
+  if (!apply_endpoints (app, &error))
     {
-      endpoint = amq_upstream_endpoint_for_profile (credentials->profile_arn);
-      amq_upstream_set_endpoint (app->upstream, endpoint);
+      fail (app, 2, error->message);
+      return;
     }
   amq_server_set_profile_arn (app->server, credentials->profile_arn);
   if (!amq_server_start (app->server, app->options->bind, app->options->port, &error))
@@ -190,12 +212,6 @@ complete_options (Options *options, AmqEnvironment *environment, GError **error)
     options->port = AMQ_DEFAULT_PORT;
   if (options->bind == NULL)
     options->bind = g_strdup ("127.0.0.1");
-  if (options->api_endpoint == NULL)
-    options->api_endpoint = g_strdup (amq_environment_get (environment, "AMAZONQ_API_ENDPOINT"));
-  if (options->token_endpoint == NULL)
-    options->token_endpoint = g_strdup (amq_environment_get (environment, "AMAZONQ_TOKEN_ENDPOINT"));
-  if (options->social_token_endpoint == NULL)
-    options->social_token_endpoint = g_strdup (amq_environment_get (environment, "AMAZONQ_SOCIAL_TOKEN_ENDPOINT"));
   if (options->api_key == NULL)
     options->api_key = g_strdup (amq_environment_get (environment, "AMQ2API_API_KEY"));
   return TRUE;
@@ -215,9 +231,8 @@ build (App *app, GError **error)
       g_prefix_error (error, "AMAZONQ_MODEL_MAP: ");
       return FALSE;
     }
-  app->upstream = amq_upstream_new (options->api_endpoint);
-  app->tokens = amq_token_manager_new (options->token_endpoint);
-  amq_token_manager_set_social_endpoint (app->tokens, options->social_token_endpoint);
+  app->upstream = amq_upstream_new (NULL);
+  app->tokens = amq_token_manager_new (NULL);
   if (options->idle_timeout > 0)
     {
       amq_upstream_set_idle_timeout (app->upstream, options->idle_timeout);
@@ -279,8 +294,12 @@ on_logged_in (GObject *source, GAsyncResult *result, gpointer user_data)
 /* The device flow talks to the SSO-OIDC service whose token endpoint is configured: the same
  * host, without "/token". */
 static char *
-oidc_service_for (const char *token_endpoint)
+oidc_service_for (App *app)
 {
+  const char *token_endpoint = app->options->token_endpoint ? app->options->token_endpoint
+                                                             : amq_environment_get (app->environment,
+                                                                                    "AMAZONQ_TOKEN_ENDPOINT");
+
   if (token_endpoint == NULL)
     return g_strdup (AMQ_DEFAULT_OIDC_ENDPOINT);
   if (g_str_has_suffix (token_endpoint, "/token"))
@@ -291,9 +310,16 @@ oidc_service_for (const char *token_endpoint)
 static void
 start_login (App *app)
 {
-  g_autofree char *service = oidc_service_for (app->options->token_endpoint);
-  g_autoptr(AmqDeviceLogin) login = amq_device_login_new (service);
+  g_autofree char *service = oidc_service_for (app);
+  g_autoptr(AmqDeviceLogin) login = NULL;
+  g_autoptr(GError) error = NULL;
 
+  if (!amq_endpoint_check ("the sign-in service", service, &error))
+    {
+      fail (app, 2, error->message);
+      return;
+    }
+  login = amq_device_login_new (service);
   g_signal_connect (login, "code", G_CALLBACK (on_code), app);
   amq_device_login_run_async (login, NULL, on_logged_in, app);
 }
@@ -331,7 +357,8 @@ main (int argc, char **argv)
       g_printerr ("amq2api-server: %s\n", error->message);
       return 2;
     }
-  raise_open_files_limit ();
+  amq_process_harden ();
+  amq_process_raise_open_files ();
   /* with a proxy from the environment, GLib 2.74 still asks for its default resolver on every
    * connection: let that be the built-in one rather than libproxy's, which reads the desktop's
    * settings and loads the C++ runtime */

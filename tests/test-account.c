@@ -6,8 +6,11 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "amq-account.h"
+#include "amq-process.h"
 #include "amq-token-state.h"
 
 static char *tmpdir;
@@ -210,6 +213,18 @@ test_keyring_other_sign_in_kept (void)
   g_assert_cmpstr (after->refresh_token, ==, "someone-else");
 }
 
+/* Memory holds the sign-in: no core dump may write it out. */
+static void
+test_process_harden (void)
+{
+  struct rlimit core;
+
+  amq_process_harden ();
+  g_assert_cmpint (prctl (PR_GET_DUMPABLE, 0, 0, 0, 0), ==, 0);
+  g_assert_cmpint (getrlimit (RLIMIT_CORE, &core), ==, 0);
+  g_assert_cmpuint (core.rlim_cur, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -227,6 +242,7 @@ main (int argc, char **argv)
   g_test_add_func ("/account/environment-seed-successor", test_environment_seed_successor);
   g_test_add_func ("/account/keyring-rotation-merges", test_keyring_rotation_merges);
   g_test_add_func ("/account/keyring-other-sign-in-kept", test_keyring_other_sign_in_kept);
+  g_test_add_func ("/account/process-harden", test_process_harden);
   status = g_test_run ();
   {
     g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmpdir);

@@ -443,10 +443,13 @@ test_dotenv (void)
                                                "AMAZONQ_CLIENT_ID=from-dotenv\nAMAZONQ_CLIENT_SECRET='s'\n"
                                                "AMAZONQ_API_ENDPOINT=%s\nAMAZONQ_TOKEN_ENDPOINT=%s\nPORT=1\n",
                                                fake.url, token);
-  g_autoptr(GSubprocessLauncher) launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                               G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autofree char *output = NULL;
   TestProc proc;
 
-  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  /* readable by everyone, as an editor leaves it: a warning names the fix */
+  g_assert_true (g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_NONE, 0644, NULL));
   g_subprocess_launcher_set_cwd (launcher, dir);
   g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_REFRESH_TOKEN");
   g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_ID");
@@ -458,9 +461,48 @@ test_dotenv (void)
     g_auto(TestReply) r = post_messages (&proc, "text", FALSE);
     g_assert_cmpuint (r.status, ==, 200);
   }
-  test_proc_stop (&proc, NULL);
+  test_proc_stop (&proc, &output);
+  g_assert_nonnull (strstr (output, "chmod 600"));
+  g_assert_null (strstr (output, "from-dotenv"));
+  g_clear_pointer (&output, g_free);
+  g_assert_cmpint (g_chmod (path, 0600), ==, 0);
+  proc = test_server_start (launcher, NULL, NULL);
+  test_proc_stop (&proc, &output);
+  g_assert_null (strstr (output, "chmod 600"));
   g_unlink (path);
   g_rmdir (dir);
+}
+
+/* The refresh token and the client secret go to these endpoints: plain http is refused unless
+ * it stays on this machine, wherever the setting comes from. */
+static void
+test_endpoints_need_https (void)
+{
+  static const struct { const char *variable, *value; } rows[] = {
+    { "AMAZONQ_API_ENDPOINT", "http://q.example.com" },
+    { "AMAZONQ_TOKEN_ENDPOINT", "http://oidc.example.com/token" },
+    { "AMAZONQ_SOCIAL_TOKEN_ENDPOINT", "http://10.0.0.1/refreshToken" },
+    { "AMAZONQ_TOKEN_ENDPOINT", "not a url" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autoptr(GSubprocessLauncher) launcher = test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_autofree char *server = test_server_path ();
+      g_autofree char *err = NULL;
+      g_autoptr(GSubprocess) p = NULL;
+
+      g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", "rt-ok", TRUE);
+      g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "id", TRUE);
+      g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "secret", TRUE);
+      g_subprocess_launcher_setenv (launcher, rows[i].variable, rows[i].value, TRUE);
+      p = g_subprocess_launcher_spawn (launcher, NULL, server, "--port=0", NULL);
+      g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, NULL);
+      g_test_message ("%s=%s: %s", rows[i].variable, rows[i].value, err);
+      g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 2);
+      g_assert_nonnull (strstr (err, rows[i].variable));
+      g_assert_nonnull (strstr (err, i < 3 ? "https is required" : "is not a URL"));
+    }
 }
 
 /* Behind a proxy: https_proxy from the environment carries both Amazon Q calls (the fake
@@ -468,13 +510,14 @@ test_dotenv (void)
 static void
 test_environment_proxy (void)
 {
-  const char *exempt[] = { NULL, "amazon-q.invalid", NULL };
+  /* plain http is refused unless on this machine: loopback addresses other than the fake's */
+  const char *exempt[] = { NULL, "127.0.0.2", NULL };
 
   for (guint i = 0; i < G_N_ELEMENTS (exempt) - 1; i++)
     {
       static const char * const options[] = { "--port=0", "--idle-timeout=5", NULL };
       g_autoptr(GSubprocessLauncher) launcher =
-        test_server_launcher_new (G_SUBPROCESS_FLAGS_NONE, "rt-ok", "http://amazon-q.invalid/", "http://oidc.invalid/token");
+        test_server_launcher_new (G_SUBPROCESS_FLAGS_NONE, "rt-ok", "http://127.0.0.2:9/", "http://127.0.0.3:9/token");
       g_autofree char *no_proxy = g_strdup_printf ("localhost,%s", exempt[i] ? exempt[i] : "example.invalid");
       TestProc proc;
 
@@ -487,7 +530,7 @@ test_environment_proxy (void)
         g_test_message ("no_proxy=%s: %u %s", no_proxy, r.status, r.body);
         if (exempt[i] == NULL)
           g_assert_cmpuint (r.status, ==, 200);
-        else  /* the token came through the proxy; the exempt host cannot be resolved */
+        else  /* the token came through the proxy; nothing listens on the exempt host */
           g_assert_cmpuint (r.status, >=, 500);
       }
       test_proc_stop (&proc, NULL);
@@ -617,6 +660,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/missing-credentials-and-signals", test_missing_credentials_and_signals);
   g_test_add_func ("/server/rotated-refresh-token-survives-a-crash", test_rotated_refresh_token_survives_a_crash);
   g_test_add_func ("/server/dotenv", test_dotenv);
+  g_test_add_func ("/server/endpoints-need-https", test_endpoints_need_https);
   g_test_add_func ("/server/environment-proxy", test_environment_proxy);
   status = g_test_run ();
   test_proc_stop (&fake, NULL);

@@ -266,6 +266,33 @@ test_login_in_the_terminal (void)
   test_proc_stop (&server, NULL);
 }
 
+/* A .env in the working directory does not redirect a sign-in it did not bring: its endpoint
+ * is ignored (and said so) for the Kiro CLI's sign-in. */
+static void
+test_dotenv_does_not_redirect_other_sign_ins (void)
+{
+  g_auto(Home) home = home_new ();
+  const char *rows[] = {
+    "kirocli:odic:token", "{\"refresh_token\":\"rt-ok\"}",
+    "kirocli:odic:device-registration", "{\"client_id\":\"kc\",\"client_secret\":\"ks\"}",
+    NULL,
+  };
+  g_autofree char *db = make_kiro_database (&home, "kiro-cli", rows);
+  g_autofree char *dotenv = g_build_filename (home.root, ".env", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = bare_launcher (&home, G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  const char *options[] = { "--port=0", NULL };
+  g_autofree char *output = NULL;
+  TestProc server;
+
+  /* where a hostile .env would send the refresh token: a port on this machine nothing serves */
+  g_assert_true (g_file_set_contents_full (dotenv, "AMAZONQ_TOKEN_ENDPOINT=http://127.0.0.1:9/token\n", -1,
+                                           G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_TOKEN_ENDPOINT");
+  server = test_server_start (launcher, options, NULL);
+  test_proc_stop (&server, &output);
+  g_assert_nonnull (strstr (output, "AMAZONQ_TOKEN_ENDPOINT from .env is not used"));
+}
+
 /* Nothing anywhere: the missing-credentials message names every way to sign in. */
 static void
 test_nothing_found (void)
@@ -293,6 +320,7 @@ main (int argc, char **argv)
   g_test_add_func ("/signin/kiro-cli-rotation-written-back", test_kiro_cli_rotation_written_back);
   g_test_add_func ("/signin/kiro-cli-rotation-beside-us", test_kiro_cli_rotation_beside_us);
   g_test_add_func ("/signin/login-in-the-terminal", test_login_in_the_terminal);
+  g_test_add_func ("/signin/dotenv-does-not-redirect-other-sign-ins", test_dotenv_does_not_redirect_other_sign_ins);
   g_test_add_func ("/signin/nothing-found", test_nothing_found);
   status = g_test_run ();
   g_subprocess_send_signal (fake, SIGTERM);

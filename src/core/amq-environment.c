@@ -4,6 +4,7 @@
 
 #include "amq-environment.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 struct _AmqEnvironment
@@ -13,6 +14,17 @@ struct _AmqEnvironment
 };
 
 G_DEFINE_FINAL_TYPE (AmqEnvironment, amq_environment, G_TYPE_OBJECT)
+
+/* A .env may hold a refresh token: others on the machine should not read it. */
+static void
+warn_if_readable_by_others (const char *path)
+{
+  GStatBuf info;
+
+  if (g_stat (path, &info) == 0 && (info.st_mode & 0044) != 0)
+    g_message ("%s can be read by other users of this machine and may hold your refresh token: chmod 600 %s",
+               path, path);
+}
 
 /* KEY=VALUE lines; "export " before a key and quotes around a value are dropped; # starts a
  * comment line. */
@@ -24,6 +36,7 @@ read_dotenv (GHashTable *values, const char *path)
 
   if (!g_file_get_contents (path, &text, NULL, NULL))
     return;
+  warn_if_readable_by_others (path);
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -62,6 +75,15 @@ amq_environment_get (AmqEnvironment *self, const char *name)
     return value;
   value = g_hash_table_lookup (self->dotenv, name);
   return value != NULL && *value != '\0' ? value : NULL;
+}
+
+gboolean
+amq_environment_is_from_dotenv (AmqEnvironment *self, const char *name)
+{
+  g_return_val_if_fail (AMQ_IS_ENVIRONMENT (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return amq_environment_get (self, name) != NULL && (g_getenv (name) == NULL || *g_getenv (name) == '\0');
 }
 
 AmqCredentialSet *

@@ -16,6 +16,9 @@ AmqEnvironment   *amq_environment_new                 (const char     *dotenv_pa
 /* The variable's value from the environment, else from the .env file; NULL when unset or empty. */
 const char       *amq_environment_get                 (AmqEnvironment *self,
                                                        const char     *name);
+/* TRUE when @name's value comes from the .env file, not the process environment. */
+gboolean          amq_environment_is_from_dotenv      (AmqEnvironment *self,
+                                                       const char     *name);
 /* AMAZONQ_REFRESH_TOKEN, _CLIENT_ID, _CLIENT_SECRET, _PROFILE_ARN and AMQ2API_API_KEY; NULL
  * when no Amazon Q credential is given at all. */
 AmqCredentialSet *amq_environment_dup_credentials     (AmqEnvironment *self);
