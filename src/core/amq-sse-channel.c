@@ -119,6 +119,18 @@ amq_sse_channel_get_buffer (AmqSseChannel *self)
   return self->text;
 }
 
+void
+amq_sse_channel_begin_typed_event (AmqSseChannel *self,
+                                   const char    *type)
+{
+  g_return_if_fail (AMQ_IS_SSE_CHANNEL (self));
+  g_string_append (self->text, "event: ");
+  g_string_append (self->text, type);
+  g_string_append (self->text, "\ndata: {\"type\":\"");
+  g_string_append (self->text, type);
+  g_string_append_c (self->text, '"');
+}
+
 gboolean
 amq_sse_channel_is_complete (AmqSseChannel *self)
 {

@@ -7,6 +7,8 @@
 G_BEGIN_DECLS
 
 #define AMQ_SSE_PING_INTERVAL 10
+/* A keep-alive for formats with no ping event of their own: SSE parsers skip comments. */
+#define AMQ_SSE_COMMENT_PING ": ping\n\n"
 
 #define AMQ_TYPE_SSE_CHANNEL (amq_sse_channel_get_type ())
 G_DECLARE_FINAL_TYPE (AmqSseChannel, amq_sse_channel, AMQ, SSE_CHANNEL, GObject)
@@ -18,6 +20,11 @@ AmqSseChannel *amq_sse_channel_new               (SoupServerMessage *message,
                                                   const char        *ping_text);
 /* Where the events are written: append whole events, then commit them. */
 GString       *amq_sse_channel_get_buffer        (AmqSseChannel *self);
+/* Starts an event named @type whose data is a JSON object of that type, as Anthropic's and
+ * the Responses API's events are: "event: TYPE\ndata: {"type":"TYPE"" — the caller appends
+ * the other members and "}\n\n". */
+void           amq_sse_channel_begin_typed_event (AmqSseChannel *self,
+                                                  const char    *type);
 /* The events appended since the last commit go out with the next main loop turn, with
  * whatever else comes before it, as one chunk; the ping timer starts over. */
 void           amq_sse_channel_commit            (AmqSseChannel *self);

@@ -16,16 +16,11 @@ static void amq_sse_writer_sink_init (AmqEventSinkInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (AmqSseWriter, amq_sse_writer, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (AMQ_TYPE_EVENT_SINK, amq_sse_writer_sink_init))
 
-/* Starts an event: "event: TYPE\ndata: {"type":"TYPE"" — the caller appends the rest. */
 static void
 begin_event (AmqSseWriter *self,
              const char   *type)
 {
-  g_string_append (self->text, "event: ");
-  g_string_append (self->text, type);
-  g_string_append (self->text, "\ndata: {\"type\":\"");
-  g_string_append (self->text, type);
-  g_string_append_c (self->text, '"');
+  amq_sse_channel_begin_typed_event (self->channel, type);
 }
 
 static void

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-openai-chat-request.c: each OpenAI message becomes one Messages message (the converter merges neighbours of one role) */
+#include "config.h"
+
+#include "amq-openai-chat-request.h"
+
+#include "amq-error.h"
+#include "amq-json.h"
+#include "amq-openai-draft.h"
+
+#define FAIL(error, ...) \
+  (g_set_error (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST, __VA_ARGS__), FALSE)
+
+/* Where each Messages member came from in the client's request. */
+static const AmqOpenaiRename image_url_object[] = { { "source", "image_url.url", TRUE }, { NULL, NULL, FALSE } };
+static const AmqOpenaiRename image_url_string[] = { { "source", "image_url", TRUE }, { NULL, NULL, FALSE } };
+static const AmqOpenaiRename tool_call[] = {
+  { "name", "function.name", FALSE }, { "input", "function.arguments", TRUE }, { NULL, NULL, FALSE },
+};
+static const AmqOpenaiRename tool_message[] = { { "tool_use_id", "tool_call_id", FALSE }, { NULL, NULL, FALSE } };
+static const AmqOpenaiRename function_tool[] = {
+  { "name", "function.name", FALSE }, { "input_schema", "function.parameters", TRUE }, { NULL, NULL, FALSE },
+};
+
+/* One part of a user or assistant message's content. */
+static gboolean
+add_part (AmqOpenaiDraft *draft, JsonNode *node, const char *role, const char *path, GError **error)
+{
+  JsonObject *part;
+  JsonNode *text, *image;
+  const char *type;
+
+  if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, path, error))
+    return FALSE;
+  part = json_node_get_object (node);
+  if (amq_openai_member (part, "type", path, AMQ_OPENAI_STRING, error) == NULL)
+    return FALSE;
+  type = json_object_get_string_member (part, "type");
+  if (g_str_equal (type, "text") || (g_str_equal (type, "refusal") && g_str_equal (role, "assistant")))
+    {
+      if ((text = amq_openai_member (part, type, path, AMQ_OPENAI_STRING, error)) == NULL)
+        return FALSE;
+      amq_openai_draft_add_text (draft, text, path, NULL);
+      return TRUE;
+    }
+  if (g_str_equal (type, "image_url") && g_str_equal (role, "user"))
+    {
+      g_autofree char *url_path = g_strdup_printf ("%s.image_url", path);
+      JsonObject *block;
+
+      image = json_object_get_member (part, "image_url");
+      if (image != NULL && JSON_NODE_HOLDS_OBJECT (image))
+        {
+          g_free (url_path);
+          url_path = g_strdup_printf ("%s.image_url.url", path);
+          image = json_object_get_member (json_node_get_object (image), "url");
+        }
+      if ((block = amq_openai_image_block (image, url_path, error)) == NULL)
+        return FALSE;
+      amq_openai_draft_add_block (draft, block, path,
+                                  JSON_NODE_HOLDS_OBJECT (json_object_get_member (part, "image_url"))
+                                  ? image_url_object : image_url_string);
+      return TRUE;
+    }
+  return FAIL (error, "%s.type: '%s' parts are not supported in %s messages; send %s", path, type, role,
+               g_str_equal (role, "user") ? "text or image_url parts" : "text parts");
+}
+
+/* A user or assistant message's content: a string or a list of parts. */
+static gboolean
+add_content (AmqOpenaiDraft *draft, JsonObject *message, JsonNode *content, const char *role,
+             const char *path, GError **error)
+{
+  g_autofree char *content_path = g_strdup_printf ("%s.content", path);
+  JsonArray *parts;
+
+  if (content == NULL || JSON_NODE_HOLDS_NULL (content))
+    {
+      if (g_str_equal (role, "user"))
+        json_object_remove_member (message, "content");  /* the Messages rules say it is required */
+      return TRUE;
+    }
+  if (JSON_NODE_HOLDS_VALUE (content) && json_node_get_value_type (content) == G_TYPE_STRING)
+    {
+      /* an empty assistant turn says nothing; the converter fills turns that need words */
+      if (g_str_equal (role, "user") || *json_node_get_string (content) != '\0')
+        amq_openai_draft_add_text (draft, content, content_path, NULL);
+      return TRUE;
+    }
+  if (!JSON_NODE_HOLDS_ARRAY (content))
+    return FAIL (error, "%s: Input should be a string or a list of parts", content_path);
+  parts = json_node_get_array (content);
+  for (guint i = 0; i < json_array_get_length (parts); i++)
+    {
+      g_autofree char *part_path = g_strdup_printf ("%s[%u]", content_path, i);
+
+      if (!add_part (draft, json_array_get_element (parts, i), role, part_path, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+add_tool_calls (AmqOpenaiDraft *draft, JsonNode *calls, const char *path, GError **error)
+{
+  g_autofree char *calls_path = g_strdup_printf ("%s.tool_calls", path);
+
+  if (calls == NULL || JSON_NODE_HOLDS_NULL (calls))
+    return TRUE;
+  if (!amq_openai_expect (calls, AMQ_OPENAI_ARRAY, calls_path, error))
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (calls)); i++)
+    {
+      g_autofree char *call_path = g_strdup_printf ("%s[%u]", calls_path, i);
+      g_autofree char *arguments_path = g_strdup_printf ("%s.function.arguments", call_path);
+      JsonNode *node = json_array_get_element (json_node_get_array (calls), i);
+      JsonObject *call, *function, *block;
+      JsonNode *input;
+
+      if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, call_path, error))
+        return FALSE;
+      call = json_node_get_object (node);
+      if (json_object_has_member (call, "type") && g_strcmp0 (amq_json_get_string (call, "type"), "function") != 0)
+        return FAIL (error, "%s.type: only function tool calls are supported", call_path);
+      if (amq_openai_member (call, "function", call_path, AMQ_OPENAI_OBJECT, error) == NULL)
+        return FALSE;
+      function = json_object_get_object_member (call, "function");
+      if ((input = amq_openai_parse_arguments (json_object_get_member (function, "arguments"), arguments_path, error)) == NULL)
+        return FALSE;
+      block = json_object_new ();
+      json_object_set_string_member (block, "type", "tool_use");
+      amq_openai_copy_member (block, "id", call, "id");
+      amq_openai_copy_member (block, "name", function, "name");
+      json_object_set_member (block, "input", input);
+      amq_openai_draft_add_block (draft, block, call_path, tool_call);
+    }
+  return TRUE;
+}
+
+static gboolean
+add_assistant (AmqOpenaiDraft *draft, JsonObject *message, const char *path, GError **error)
+{
+  JsonObject *added = amq_openai_draft_add_message (draft, "assistant", path);
+  const char *reasoning = amq_json_get_string (message, "reasoning_content");
+
+  if (json_object_has_member (message, "function_call") &&
+      !JSON_NODE_HOLDS_NULL (json_object_get_member (message, "function_call")))
+    return FAIL (error, "%s.function_call: the legacy function_call is not supported; use tool_calls", path);
+  /* thinking a client sends back is history; it goes upstream as text */
+  if (reasoning != NULL && *reasoning != '\0')
+    {
+      JsonObject *block = json_object_new ();
+
+      json_object_set_string_member (block, "type", "thinking");
+      json_object_set_string_member (block, "thinking", reasoning);
+      amq_openai_draft_add_block (draft, block, path, NULL);
+    }
+  return add_content (draft, added, json_object_get_member (message, "content"), "assistant", path, error) &&
+         add_tool_calls (draft, json_object_get_member (message, "tool_calls"), path, error);
+}
+
+/* A tool message answers a tool call: one tool_result, its content text. */
+static gboolean
+add_tool_result (AmqOpenaiDraft *draft, JsonObject *message, const char *path, GError **error)
+{
+  g_autofree char *content_path = g_strdup_printf ("%s.content", path);
+  JsonNode *content = json_object_get_member (message, "content");
+  JsonObject *block = json_object_new ();
+
+  json_object_set_string_member (block, "type", "tool_result");
+  amq_openai_copy_member (block, "tool_use_id", message, "tool_call_id");
+  if (content != NULL && JSON_NODE_HOLDS_ARRAY (content))
+    {
+      JsonArray *parts = json_node_get_array (content);
+      JsonArray *blocks = json_array_new ();
+
+      json_object_set_array_member (block, "content", blocks);
+      for (guint i = 0; i < json_array_get_length (parts); i++)
+        {
+          g_autofree char *part_path = g_strdup_printf ("%s[%u]", content_path, i);
+          JsonNode *part = json_array_get_element (parts, i);
+          JsonNode *text;
+          JsonObject *text_block;
+
+          if (!amq_openai_expect (part, AMQ_OPENAI_OBJECT, part_path, error) ||
+              (text = amq_openai_member (json_node_get_object (part), "text", part_path, AMQ_OPENAI_STRING, error)) == NULL)
+            {
+              json_object_unref (block);
+              return FALSE;
+            }
+          text_block = json_object_new ();
+          json_object_set_string_member (text_block, "type", "text");
+          json_object_set_member (text_block, "text", json_node_ref (text));
+          json_array_add_object_element (blocks, text_block);
+        }
+    }
+  else
+    amq_openai_copy_member (block, "content", message, "content");
+  amq_openai_draft_add_message (draft, "user", path);
+  amq_openai_draft_add_block (draft, block, path, tool_message);
+  return TRUE;
+}
+
+static gboolean
+add_message (AmqOpenaiDraft *draft, JsonNode *node, guint index, GError **error)
+{
+  g_autofree char *path = g_strdup_printf ("messages[%u]", index);
+  JsonObject *message, *added;
+  const char *role;
+
+  if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, path, error))
+    return FALSE;
+  message = json_node_get_object (node);
+  if (amq_openai_member (message, "role", path, AMQ_OPENAI_STRING, error) == NULL)
+    return FALSE;
+  role = json_object_get_string_member (message, "role");
+  if (g_str_equal (role, "system") || g_str_equal (role, "developer"))
+    {
+      /* folded into the system prompt by the Messages rules, text blocks and all */
+      added = amq_openai_draft_add_message (draft, "system", path);
+      json_object_remove_member (added, "content");
+      amq_openai_copy_member (added, "content", message, "content");
+      return TRUE;
+    }
+  if (g_str_equal (role, "user"))
+    {
+      added = amq_openai_draft_add_message (draft, "user", path);
+      return add_content (draft, added, json_object_get_member (message, "content"), "user", path, error);
+    }
+  if (g_str_equal (role, "assistant"))
+    return add_assistant (draft, message, path, error);
+  if (g_str_equal (role, "tool"))
+    return add_tool_result (draft, message, path, error);
+  if (g_str_equal (role, "function"))
+    return FAIL (error, "%s.role: legacy function messages are not supported; answer tool_calls with tool messages", path);
+  return FAIL (error, "%s.role: Input should be 'system', 'developer', 'user', 'assistant' or 'tool'", path);
+}
+
+static gboolean
+add_tools (AmqOpenaiDraft *draft, JsonNode *tools, GError **error)
+{
+  if (tools == NULL || JSON_NODE_HOLDS_NULL (tools))
+    return TRUE;
+  if (!amq_openai_expect (tools, AMQ_OPENAI_ARRAY, "tools", error))
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (tools)); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("tools[%u]", i);
+      JsonNode *node = json_array_get_element (json_node_get_array (tools), i);
+      JsonObject *tool, *function, *added;
+      const char *description;
+
+      if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, path, error))
+        return FALSE;
+      tool = json_node_get_object (node);
+      if (json_object_has_member (tool, "type") && g_strcmp0 (amq_json_get_string (tool, "type"), "function") != 0)
+        continue;  /* custom and hosted tools: nothing upstream could run them */
+      if (amq_openai_member (tool, "function", path, AMQ_OPENAI_OBJECT, error) == NULL)
+        return FALSE;
+      function = json_object_get_object_member (tool, "function");
+      added = json_object_new ();
+      amq_openai_copy_member (added, "name", function, "name");
+      description = amq_json_get_string (function, "description");
+      if (description != NULL)
+        json_object_set_string_member (added, "description", description);
+      amq_openai_copy_member (added, "input_schema", function, "parameters");
+      amq_openai_draft_add_tool (draft, added, path, function_tool);
+    }
+  return TRUE;
+}
+
+/* model, stream, the output limit, stop and reasoning_effort */
+static gboolean
+set_options (AmqOpenaiDraft *draft, JsonObject *root, GError **error)
+{
+  static const char * const copied[] = { "model", "stream" };
+  const char *limit = json_object_has_member (root, "max_completion_tokens") &&
+                      !JSON_NODE_HOLDS_NULL (json_object_get_member (root, "max_completion_tokens"))
+                      ? "max_completion_tokens" : "max_tokens";
+  JsonNode *stop = json_object_get_member (root, "stop");
+  JsonNode *n = json_object_get_member (root, "n");
+
+  if (n != NULL && !JSON_NODE_HOLDS_NULL (n) && amq_json_get_int (root, "n", 0) != 1)
+    return FAIL (error, "n: only n = 1 is supported (one choice per request)");
+  if (json_object_has_member (root, "functions") || json_object_has_member (root, "function_call"))
+    return FAIL (error, "functions: the legacy functions API is not supported; use tools and tool_choice");
+  for (guint i = 0; i < G_N_ELEMENTS (copied); i++)
+    if (json_object_get_member (root, copied[i]) != NULL)
+      amq_openai_draft_set (draft, copied[i], json_node_ref (json_object_get_member (root, copied[i])), copied[i]);
+  if (json_object_get_member (root, limit) != NULL && !JSON_NODE_HOLDS_NULL (json_object_get_member (root, limit)))
+    amq_openai_draft_set (draft, "max_tokens", json_node_ref (json_object_get_member (root, limit)), limit);
+  if (stop != NULL && JSON_NODE_HOLDS_VALUE (stop) && json_node_get_value_type (stop) == G_TYPE_STRING)
+    {
+      JsonArray *one = json_array_new ();
+
+      json_array_add_element (one, json_node_ref (stop));
+      amq_openai_draft_set (draft, "stop_sequences", json_node_init_array (json_node_alloc (), one), "stop");
+      json_array_unref (one);
+    }
+  else if (stop != NULL && !JSON_NODE_HOLDS_NULL (stop))
+    amq_openai_draft_set (draft, "stop_sequences", json_node_ref (stop), "stop");
+  return amq_openai_draft_set_effort (draft, json_object_get_member (root, "reasoning_effort"), "reasoning_effort", error);
+}
+
+AmqMessagesRequest *
+amq_openai_chat_request_parse (GBytes    *body,
+                               gboolean  *include_usage,
+                               GError   **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(AmqOpenaiDraft) draft = amq_openai_draft_new ("messages");
+  JsonObject *object, *stream_options;
+  JsonNode *messages;
+
+  g_return_val_if_fail (body != NULL, NULL);
+  if ((root = amq_messages_request_read_body (body, error)) == NULL)
+    return NULL;
+  object = json_node_get_object (root);
+  if (!set_options (draft, object, error) ||
+      !amq_openai_draft_set_tool_choice (draft, json_object_get_member (object, "tool_choice"), error) ||
+      !add_tools (draft, json_object_get_member (object, "tools"), error))
+    return NULL;
+  messages = json_object_get_member (object, "messages");
+  if (!amq_openai_expect (messages, AMQ_OPENAI_ARRAY, "messages", error))
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (messages)); i++)
+    if (!add_message (draft, json_array_get_element (json_node_get_array (messages), i), i, error))
+      return NULL;
+  stream_options = JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "stream_options"))
+                   ? json_object_get_object_member (object, "stream_options") : NULL;
+  if (include_usage != NULL)
+    *include_usage = stream_options != NULL && amq_json_get_bool (stream_options, "include_usage", FALSE);
+  return amq_openai_draft_finish (draft, error);
+}
