@@ -309,8 +309,8 @@ amq_openai_chat_request_parse (GBytes    *body,
 {
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(AmqOpenaiDraft) draft = amq_openai_draft_new ("messages");
-  JsonObject *object, *stream_options;
-  JsonNode *messages;
+  JsonObject *object;
+  JsonNode *messages, *stream_options;
 
   g_return_val_if_fail (body != NULL, NULL);
   if ((root = amq_messages_request_read_body (body, error)) == NULL)
@@ -326,9 +326,9 @@ amq_openai_chat_request_parse (GBytes    *body,
   for (guint i = 0; i < json_array_get_length (json_node_get_array (messages)); i++)
     if (!add_message (draft, json_array_get_element (json_node_get_array (messages), i), i, error))
       return NULL;
-  stream_options = JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "stream_options"))
-                   ? json_object_get_object_member (object, "stream_options") : NULL;
+  stream_options = json_object_get_member (object, "stream_options");
   if (include_usage != NULL)
-    *include_usage = stream_options != NULL && amq_json_get_bool (stream_options, "include_usage", FALSE);
+    *include_usage = stream_options != NULL && JSON_NODE_HOLDS_OBJECT (stream_options) &&
+                     amq_json_get_bool (json_node_get_object (stream_options), "include_usage", FALSE);
   return amq_openai_draft_finish (draft, error);
 }

@@ -148,7 +148,7 @@ amq_openai_draft_set_tool_choice (AmqOpenaiDraft  *self,
 {
   const char *mode = NULL;
   JsonObject *object;
-  JsonNode *name;
+  JsonNode *name, *function;
 
   g_return_val_if_fail (self != NULL, FALSE);
   if (choice == NULL || JSON_NODE_HOLDS_NULL (choice))
@@ -170,9 +170,10 @@ amq_openai_draft_set_tool_choice (AmqOpenaiDraft  *self,
   if (!g_str_equal (amq_json_get_string (object, "type"), "function"))
     return TRUE;  /* allowed_tools and hosted tools: every function stays offered */
   /* Chat Completions names it in "function", the Responses API beside "type" */
-  if (JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "function")))
+  function = json_object_get_member (object, "function");
+  if (function != NULL && JSON_NODE_HOLDS_OBJECT (function))
     {
-      name = json_object_get_member (json_object_get_object_member (object, "function"), "name");
+      name = json_object_get_member (json_node_get_object (function), "name");
       self->only_tool_path = g_strdup ("tool_choice.function.name");
     }
   else
