@@ -8,59 +8,16 @@
 #include <string.h>
 
 #include "amq-error.h"
-#include "amq-event-stream-reader.h"
 #include "amq-openai-chat-completion.h"
 #include "amq-openai-chat-stream.h"
 #include "amq-openai-response.h"
 #include "amq-openai-response-stream.h"
-#include "amq-translator.h"
 #include "scenario.h"
 
 #define CREATED 1767225600
 #define MODEL "gpt-test"
 
 /* ---- driving the sinks ---- */
-
-typedef struct {
-  AmqTranslator *translator;
-  GMainLoop     *loop;
-  GError        *error;
-} Run;
-
-static gboolean
-on_frame (const AmqEventFrame *frame, gpointer user_data)
-{
-  return amq_translator_feed (((Run *) user_data)->translator, frame);
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Run *run = user_data;
-
-  amq_event_stream_reader_read_finish (AMQ_EVENT_STREAM_READER (source), result, &run->error);
-  g_main_loop_quit (run->loop);
-}
-
-static void
-translate (const Scenario *scenario, AmqEventSink *sink, const char *id)
-{
-  g_autoptr(GBytes) body = scenario_body (scenario);
-  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (body);
-  g_autoptr(AmqEventStreamReader) reader = amq_event_stream_reader_new (stream);
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(AmqTranslator) translator = amq_translator_new (sink, id, MODEL);
-  Run run = { translator, loop, NULL };
-
-  amq_translator_set_thinking (translator, scenario->thinking);
-  amq_translator_set_stop_sequences (translator, (const char * const *) scenario->stop_sequences);
-  amq_translator_set_input_estimate (translator, 1000, 200000);
-  amq_translator_begin (translator);
-  amq_event_stream_reader_read_async (reader, on_frame, &run, NULL, on_done, &run);
-  g_main_loop_run (loop);
-  amq_translator_finish (translator, run.error);
-  g_clear_error (&run.error);
-}
 
 /* The four renderings of one run of events; @feed sends them to a sink. */
 typedef struct {
@@ -396,28 +353,9 @@ check_responses_stream (const char *stream, const char *response_text)
 /* ---- golden scenarios ---- */
 
 static void
-compare_golden (const char *name, const char *suffix, const char *actual)
-{
-  g_autofree char *file = g_strconcat (name, suffix, NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "golden-openai", file, NULL);
-  g_autofree char *expected = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (g_getenv ("AMQ_UPDATE_GOLDEN") != NULL)
-    {
-      g_file_set_contents (path, actual, -1, &error);
-      g_assert_no_error (error);
-      return;
-    }
-  g_file_get_contents (path, &expected, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (actual, ==, expected);
-}
-
-static void
 feed_scenario (AmqEventSink *sink, const char *id, gconstpointer data)
 {
-  translate (data, sink, id);
+  scenario_translate (data, sink, id, MODEL);
 }
 
 static void
@@ -435,10 +373,10 @@ test_scenario (gconstpointer data)
   check_responses_stream (r.responses_stream, r.response);
   chat = g_strconcat (r.chat, "\n", NULL);
   response = g_strconcat (r.response, "\n", NULL);
-  compare_golden (data, ".chat.sse", r.chat_stream);
-  compare_golden (data, ".chat.json", chat);
-  compare_golden (data, ".responses.sse", r.responses_stream);
-  compare_golden (data, ".responses.json", response);
+  scenario_compare_golden ("golden-openai", data, ".chat.sse", r.chat_stream);
+  scenario_compare_golden ("golden-openai", data, ".chat.json", chat);
+  scenario_compare_golden ("golden-openai", data, ".responses.sse", r.responses_stream);
+  scenario_compare_golden ("golden-openai", data, ".responses.json", response);
 }
 
 /* ---- hand-made events ---- */
@@ -504,8 +442,8 @@ test_tool_arguments_exact (void)
   parsed = json_from_string (arguments, NULL);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (parsed), "path"), ==, "C:\\dir\\\"quoted\"");
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (parsed), "text"), ==, "引号「」 😀👍🏽 é\n");
-  compare_golden ("tool_calls", ".chat.sse", r.chat_stream);
-  compare_golden ("tool_calls", ".responses.sse", r.responses_stream);
+  scenario_compare_golden ("golden-openai", "tool_calls", ".chat.sse", r.chat_stream);
+  scenario_compare_golden ("golden-openai", "tool_calls", ".responses.sse", r.responses_stream);
 }
 
 static void
@@ -554,8 +492,8 @@ test_failure (void)
     g_auto(Renderings) r = { 0 };
 
     render_all (&r, feed_failure, rate);
-    compare_golden ("failure", ".chat.sse", r.chat_stream);
-    compare_golden ("failure", ".responses.sse", r.responses_stream);
+    scenario_compare_golden ("golden-openai", "failure", ".chat.sse", r.chat_stream);
+    scenario_compare_golden ("golden-openai", "failure", ".responses.sse", r.responses_stream);
   }
 }
 

@@ -18,9 +18,6 @@ static const AmqOpenaiRename tool_call[] = {
   { "name", "function.name", FALSE }, { "input", "function.arguments", TRUE }, { NULL, NULL, FALSE },
 };
 static const AmqOpenaiRename tool_message[] = { { "tool_use_id", "tool_call_id", FALSE }, { NULL, NULL, FALSE } };
-static const AmqOpenaiRename function_tool[] = {
-  { "name", "function.name", FALSE }, { "input_schema", "function.parameters", TRUE }, { NULL, NULL, FALSE },
-};
 
 /* One part of a user or assistant message's content. */
 static gboolean
@@ -236,39 +233,6 @@ add_message (AmqOpenaiDraft *draft, JsonNode *node, guint index, GError **error)
   return FAIL (error, "%s.role: Input should be 'system', 'developer', 'user', 'assistant' or 'tool'", path);
 }
 
-static gboolean
-add_tools (AmqOpenaiDraft *draft, JsonNode *tools, GError **error)
-{
-  if (tools == NULL || JSON_NODE_HOLDS_NULL (tools))
-    return TRUE;
-  if (!amq_openai_expect (tools, AMQ_OPENAI_ARRAY, "tools", error))
-    return FALSE;
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (tools)); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("tools[%u]", i);
-      JsonNode *node = json_array_get_element (json_node_get_array (tools), i);
-      JsonObject *tool, *function, *added;
-      const char *description;
-
-      if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, path, error))
-        return FALSE;
-      tool = json_node_get_object (node);
-      if (json_object_has_member (tool, "type") && g_strcmp0 (amq_json_get_string (tool, "type"), "function") != 0)
-        continue;  /* custom and hosted tools: nothing upstream could run them */
-      if (amq_openai_member (tool, "function", path, AMQ_OPENAI_OBJECT, error) == NULL)
-        return FALSE;
-      function = json_object_get_object_member (tool, "function");
-      added = json_object_new ();
-      amq_openai_copy_member (added, "name", function, "name");
-      description = amq_json_get_string (function, "description");
-      if (description != NULL)
-        json_object_set_string_member (added, "description", description);
-      amq_openai_copy_member (added, "input_schema", function, "parameters");
-      amq_openai_draft_add_tool (draft, added, path, function_tool);
-    }
-  return TRUE;
-}
-
 /* model, stream, the output limit, stop and reasoning_effort */
 static gboolean
 set_options (AmqOpenaiDraft *draft, JsonObject *root, GError **error)
@@ -318,7 +282,7 @@ amq_openai_chat_request_parse (GBytes    *body,
   object = json_node_get_object (root);
   if (!set_options (draft, object, error) ||
       !amq_openai_draft_set_tool_choice (draft, json_object_get_member (object, "tool_choice"), error) ||
-      !add_tools (draft, json_object_get_member (object, "tools"), error))
+      !amq_openai_draft_add_tools (draft, json_object_get_member (object, "tools"), error))
     return NULL;
   messages = json_object_get_member (object, "messages");
   if (!amq_openai_expect (messages, AMQ_OPENAI_ARRAY, "messages", error))

@@ -29,6 +29,7 @@ struct _AmqOpenaiDraft
   JsonArray  *messages;
   JsonArray  *tools;
   GHashTable *origins;          /* Messages path -> Origin */
+  gboolean    nested_tools;     /* Chat Completions: a tool's members are in "function" */
   gboolean    no_tools;
   char       *only_tool;
   char       *only_tool_path;
@@ -69,6 +70,7 @@ amq_openai_draft_new (const char *messages_field)
   json_object_set_int_member (self->object, "max_tokens", DEFAULT_MAX_TOKENS);
   self->origins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, origin_free);
   remember (self, g_strdup ("messages"), messages_field, NULL);
+  self->nested_tools = g_str_equal (messages_field, "messages");
   return self;
 }
 
@@ -187,22 +189,66 @@ amq_openai_draft_set_tool_choice (AmqOpenaiDraft  *self,
   return TRUE;
 }
 
-void
-amq_openai_draft_add_tool (AmqOpenaiDraft        *self,
-                           JsonObject            *tool,
-                           const char            *path,
-                           const AmqOpenaiRename *renames)
+/* Where a tool's members came from: Chat Completions nests them in "function". */
+static const AmqOpenaiRename nested_function[] = {
+  { "name", "function.name", FALSE }, { "input_schema", "function.parameters", TRUE }, { NULL, NULL, FALSE },
+};
+static const AmqOpenaiRename flat_function[] = { { "input_schema", "parameters", TRUE }, { NULL, NULL, FALSE } };
+
+static void
+add_tool (AmqOpenaiDraft *self, JsonObject *function, const char *path, const AmqOpenaiRename *renames)
 {
-  g_return_if_fail (self != NULL && tool != NULL && path != NULL);
+  JsonObject *tool;
+  const char *description = amq_json_get_string (function, "description");
+
   if (self->no_tools ||
-      (self->only_tool != NULL && g_strcmp0 (amq_json_get_string (tool, "name"), self->only_tool) != 0))
-    {
-      json_object_unref (tool);
-      return;
-    }
+      (self->only_tool != NULL && g_strcmp0 (amq_json_get_string (function, "name"), self->only_tool) != 0))
+    return;
   self->only_tool_found = TRUE;
+  tool = json_object_new ();
+  amq_openai_copy_member (tool, "name", function, "name");
+  if (description != NULL)
+    json_object_set_string_member (tool, "description", description);
+  amq_openai_copy_member (tool, "input_schema", function, "parameters");
   remember (self, g_strdup_printf ("tools.%u", json_array_get_length (self->tools)), path, renames);
   json_array_add_object_element (self->tools, tool);
+}
+
+gboolean
+amq_openai_draft_add_tools (AmqOpenaiDraft  *self,
+                            JsonNode        *tools,
+                            GError         **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (tools == NULL || JSON_NODE_HOLDS_NULL (tools))
+    return TRUE;
+  if (!amq_openai_expect (tools, AMQ_OPENAI_ARRAY, "tools", error))
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (tools)); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("tools[%u]", i);
+      JsonNode *node = json_array_get_element (json_node_get_array (tools), i);
+      JsonNode *function;
+      JsonObject *tool;
+
+      if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, path, error))
+        return FALSE;
+      tool = json_node_get_object (node);
+      if (json_object_has_member (tool, "type") && g_strcmp0 (amq_json_get_string (tool, "type"), "function") != 0)
+        continue;
+      function = json_object_get_member (tool, "function");
+      if (function != NULL && JSON_NODE_HOLDS_OBJECT (function))
+        add_tool (self, json_node_get_object (function), path, nested_function);
+      else if (!self->nested_tools)
+        add_tool (self, tool, path, flat_function);
+      else
+        {
+          g_autofree char *function_path = g_strdup_printf ("%s.function", path);
+
+          return amq_openai_expect (function, AMQ_OPENAI_OBJECT, function_path, error);
+        }
+    }
+  return TRUE;
 }
 
 gboolean

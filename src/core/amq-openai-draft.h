@@ -57,11 +57,12 @@ void                amq_openai_draft_add_text     (AmqOpenaiDraft       *self,
 gboolean            amq_openai_draft_set_tool_choice (AmqOpenaiDraft    *self,
                                                    JsonNode             *choice,
                                                    GError              **error);
-/* Appends a client tool (taken) unless tool_choice leaves it out. */
-void                amq_openai_draft_add_tool     (AmqOpenaiDraft       *self,
-                                                   JsonObject           *tool,
-                                                   const char           *path,
-                                                   const AmqOpenaiRename *renames);
+/* The client's function tools, less those tool_choice leaves out. Chat Completions nests name,
+ * description and parameters in "function", the Responses API puts them beside "type". Other
+ * tools (custom, hosted) are left out too: nothing upstream could run them. */
+gboolean            amq_openai_draft_add_tools    (AmqOpenaiDraft       *self,
+                                                   JsonNode             *tools,
+                                                   GError              **error);
 /* reasoning effort ("none", "minimal", "low", "medium", "high", "xhigh"; NULL node: none)
  * as extended thinking with a budget to match. */
 gboolean            amq_openai_draft_set_effort   (AmqOpenaiDraft       *self,

@@ -20,7 +20,6 @@ static const AmqOpenaiRename function_call[] = {
 static const AmqOpenaiRename function_call_output[] = {
   { "tool_use_id", "call_id", FALSE }, { "content", "output", FALSE }, { NULL, NULL, FALSE },
 };
-static const AmqOpenaiRename function_tool[] = { { "input_schema", "parameters", TRUE }, { NULL, NULL, FALSE } };
 
 static gboolean
 is_string (JsonNode *node)
@@ -248,36 +247,6 @@ add_input (AmqOpenaiDraft *draft, JsonNode *input, GError **error)
   return TRUE;
 }
 
-static gboolean
-add_tools (AmqOpenaiDraft *draft, JsonNode *tools, GError **error)
-{
-  if (tools == NULL || JSON_NODE_HOLDS_NULL (tools))
-    return TRUE;
-  if (!amq_openai_expect (tools, AMQ_OPENAI_ARRAY, "tools", error))
-    return FALSE;
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (tools)); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("tools[%u]", i);
-      JsonNode *node = json_array_get_element (json_node_get_array (tools), i);
-      JsonObject *tool, *added;
-      const char *description;
-
-      if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, path, error))
-        return FALSE;
-      tool = json_node_get_object (node);
-      if (g_strcmp0 (amq_json_get_string (tool, "type"), "function") != 0)
-        continue;  /* custom and hosted tools: nothing upstream could run them */
-      added = json_object_new ();
-      amq_openai_copy_member (added, "name", tool, "name");
-      description = amq_json_get_string (tool, "description");
-      if (description != NULL)
-        json_object_set_string_member (added, "description", description);
-      amq_openai_copy_member (added, "input_schema", tool, "parameters");
-      amq_openai_draft_add_tool (draft, added, path, function_tool);
-    }
-  return TRUE;
-}
-
 /* What needs state kept between requests is refused; the rest carries over. */
 static gboolean
 set_options (AmqOpenaiDraft *draft, JsonObject *root, GError **error)
@@ -326,7 +295,7 @@ amq_openai_responses_request_parse (GBytes   *body,
   object = json_node_get_object (root);
   if (!set_options (draft, object, error) ||
       !amq_openai_draft_set_tool_choice (draft, json_object_get_member (object, "tool_choice"), error) ||
-      !add_tools (draft, json_object_get_member (object, "tools"), error) ||
+      !amq_openai_draft_add_tools (draft, json_object_get_member (object, "tools"), error) ||
       !add_input (draft, json_object_get_member (object, "input"), error))
     return NULL;
   request = amq_openai_draft_finish (draft, error);
