@@ -282,7 +282,7 @@ static const BadRow bad_rows[] = {
   { CHAT, "{'model':'m','messages':[{'role':'user','content':[{'type':'image_url','image_url':{'url':'data:image/png,plain'}}]}]}",
     "messages[0].content[0].image_url.url: Input should be a base64 data URL (data:image/png;base64,...)" },
   { CHAT, "{'model':'m','messages':[{'role':'user','content':[{'type':'input_audio','input_audio':{}}]}]}",
-    "messages[0].content[0].type: 'input_audio' parts are not supported in user messages; send text or image_url parts" },
+    "messages[0].content[0].type: 'input_audio' parts are not supported; send text or image_url parts" },
   { CHAT, "{'model':'m','messages':[{'role':'user','content':'x'},{'role':'assistant','tool_calls':[{'id':'c','type':'function','function':{'name':'f','arguments':'{\\'a\\':'}}]}]}",
     "messages[1].tool_calls[0].function.arguments: not valid JSON: …" },
   { CHAT, "{'model':'m','messages':[{'role':'user','content':'x'},{'role':'assistant','tool_calls':[{'id':'c','type':'function','function':{'name':'f','arguments':'[1]'}}]}]}",

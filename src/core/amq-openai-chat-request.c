@@ -19,48 +19,42 @@ static const AmqOpenaiRename tool_call[] = {
 };
 static const AmqOpenaiRename tool_message[] = { { "tool_use_id", "tool_call_id", FALSE }, { NULL, NULL, FALSE } };
 
-/* One part of a user or assistant message's content. */
-static gboolean
-add_part (AmqOpenaiDraft *draft, JsonNode *node, const char *role, const char *path, GError **error)
+/* One part of a message's content: text (or a refusal), or an image as a data URL. */
+static JsonObject *
+part_block (JsonNode *node, const char *path, const AmqOpenaiRename **renames, GError **error)
 {
+  g_autofree char *url_path = g_strdup_printf ("%s.image_url", path);
   JsonObject *part;
   JsonNode *text, *image;
   const char *type;
 
   if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, path, error))
-    return FALSE;
+    return NULL;
   part = json_node_get_object (node);
   if (amq_openai_member (part, "type", path, AMQ_OPENAI_STRING, error) == NULL)
-    return FALSE;
+    return NULL;
   type = json_object_get_string_member (part, "type");
-  if (g_str_equal (type, "text") || (g_str_equal (type, "refusal") && g_str_equal (role, "assistant")))
+  if (g_str_equal (type, "text") || g_str_equal (type, "refusal"))
     {
-      if ((text = amq_openai_member (part, type, path, AMQ_OPENAI_STRING, error)) == NULL)
-        return FALSE;
-      amq_openai_draft_add_text (draft, text, path, NULL);
-      return TRUE;
+      text = amq_openai_member (part, type, path, AMQ_OPENAI_STRING, error);
+      return text != NULL ? amq_openai_text_block (text) : NULL;
     }
-  if (g_str_equal (type, "image_url") && g_str_equal (role, "user"))
+  if (!g_str_equal (type, "image_url"))
     {
-      g_autofree char *url_path = g_strdup_printf ("%s.image_url", path);
-      JsonObject *block;
-
-      image = json_object_get_member (part, "image_url");
-      if (image != NULL && JSON_NODE_HOLDS_OBJECT (image))
-        {
-          g_free (url_path);
-          url_path = g_strdup_printf ("%s.image_url.url", path);
-          image = json_object_get_member (json_node_get_object (image), "url");
-        }
-      if ((block = amq_openai_image_block (image, url_path, error)) == NULL)
-        return FALSE;
-      amq_openai_draft_add_block (draft, block, path,
-                                  JSON_NODE_HOLDS_OBJECT (json_object_get_member (part, "image_url"))
-                                  ? image_url_object : image_url_string);
-      return TRUE;
+      g_set_error (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST,
+                   "%s.type: '%s' parts are not supported; send text or image_url parts", path, type);
+      return NULL;
     }
-  return FAIL (error, "%s.type: '%s' parts are not supported in %s messages; send %s", path, type, role,
-               g_str_equal (role, "user") ? "text or image_url parts" : "text parts");
+  image = json_object_get_member (part, "image_url");
+  *renames = image_url_string;
+  if (image != NULL && JSON_NODE_HOLDS_OBJECT (image))
+    {
+      g_free (url_path);
+      url_path = g_strdup_printf ("%s.image_url.url", path);
+      image = json_object_get_member (json_node_get_object (image), "url");
+      *renames = image_url_object;
+    }
+  return amq_openai_image_block (image, url_path, error);
 }
 
 /* A user or assistant message's content: a string or a list of parts. */
@@ -69,7 +63,6 @@ add_content (AmqOpenaiDraft *draft, JsonObject *message, JsonNode *content, cons
              const char *path, GError **error)
 {
   g_autofree char *content_path = g_strdup_printf ("%s.content", path);
-  JsonArray *parts;
 
   if (content == NULL || JSON_NODE_HOLDS_NULL (content))
     {
@@ -86,15 +79,7 @@ add_content (AmqOpenaiDraft *draft, JsonObject *message, JsonNode *content, cons
     }
   if (!JSON_NODE_HOLDS_ARRAY (content))
     return FAIL (error, "%s: Input should be a string or a list of parts", content_path);
-  parts = json_node_get_array (content);
-  for (guint i = 0; i < json_array_get_length (parts); i++)
-    {
-      g_autofree char *part_path = g_strdup_printf ("%s[%u]", content_path, i);
-
-      if (!add_part (draft, json_array_get_element (parts, i), role, part_path, error))
-        return FALSE;
-    }
-  return TRUE;
+  return amq_openai_draft_add_parts (draft, json_node_get_array (content), content_path, part_block, error);
 }
 
 static gboolean
@@ -111,8 +96,7 @@ add_tool_calls (AmqOpenaiDraft *draft, JsonNode *calls, const char *path, GError
       g_autofree char *call_path = g_strdup_printf ("%s[%u]", calls_path, i);
       g_autofree char *arguments_path = g_strdup_printf ("%s.function.arguments", call_path);
       JsonNode *node = json_array_get_element (json_node_get_array (calls), i);
-      JsonObject *call, *function, *block;
-      JsonNode *input;
+      JsonObject *call, *function;
 
       if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, call_path, error))
         return FALSE;
@@ -122,14 +106,11 @@ add_tool_calls (AmqOpenaiDraft *draft, JsonNode *calls, const char *path, GError
       if (amq_openai_member (call, "function", call_path, AMQ_OPENAI_OBJECT, error) == NULL)
         return FALSE;
       function = json_object_get_object_member (call, "function");
-      if ((input = amq_openai_parse_arguments (json_object_get_member (function, "arguments"), arguments_path, error)) == NULL)
+      if (!amq_openai_draft_add_tool_use (draft, json_object_get_member (call, "id"),
+                                          json_object_get_member (function, "name"),
+                                          json_object_get_member (function, "arguments"),
+                                          call_path, arguments_path, tool_call, error))
         return FALSE;
-      block = json_object_new ();
-      json_object_set_string_member (block, "type", "tool_use");
-      amq_openai_copy_member (block, "id", call, "id");
-      amq_openai_copy_member (block, "name", function, "name");
-      json_object_set_member (block, "input", input);
-      amq_openai_draft_add_block (draft, block, call_path, tool_call);
     }
   return TRUE;
 }
@@ -138,64 +119,13 @@ static gboolean
 add_assistant (AmqOpenaiDraft *draft, JsonObject *message, const char *path, GError **error)
 {
   JsonObject *added = amq_openai_draft_add_message (draft, "assistant", path);
-  const char *reasoning = amq_json_get_string (message, "reasoning_content");
 
   if (json_object_has_member (message, "function_call") &&
       !JSON_NODE_HOLDS_NULL (json_object_get_member (message, "function_call")))
     return FAIL (error, "%s.function_call: the legacy function_call is not supported; use tool_calls", path);
-  /* thinking a client sends back is history; it goes upstream as text */
-  if (reasoning != NULL && *reasoning != '\0')
-    {
-      JsonObject *block = json_object_new ();
-
-      json_object_set_string_member (block, "type", "thinking");
-      json_object_set_string_member (block, "thinking", reasoning);
-      amq_openai_draft_add_block (draft, block, path, NULL);
-    }
+  amq_openai_draft_add_thinking (draft, amq_json_get_string (message, "reasoning_content"), path);
   return add_content (draft, added, json_object_get_member (message, "content"), "assistant", path, error) &&
          add_tool_calls (draft, json_object_get_member (message, "tool_calls"), path, error);
-}
-
-/* A tool message answers a tool call: one tool_result, its content text. */
-static gboolean
-add_tool_result (AmqOpenaiDraft *draft, JsonObject *message, const char *path, GError **error)
-{
-  g_autofree char *content_path = g_strdup_printf ("%s.content", path);
-  JsonNode *content = json_object_get_member (message, "content");
-  JsonObject *block = json_object_new ();
-
-  json_object_set_string_member (block, "type", "tool_result");
-  amq_openai_copy_member (block, "tool_use_id", message, "tool_call_id");
-  if (content != NULL && JSON_NODE_HOLDS_ARRAY (content))
-    {
-      JsonArray *parts = json_node_get_array (content);
-      JsonArray *blocks = json_array_new ();
-
-      json_object_set_array_member (block, "content", blocks);
-      for (guint i = 0; i < json_array_get_length (parts); i++)
-        {
-          g_autofree char *part_path = g_strdup_printf ("%s[%u]", content_path, i);
-          JsonNode *part = json_array_get_element (parts, i);
-          JsonNode *text;
-          JsonObject *text_block;
-
-          if (!amq_openai_expect (part, AMQ_OPENAI_OBJECT, part_path, error) ||
-              (text = amq_openai_member (json_node_get_object (part), "text", part_path, AMQ_OPENAI_STRING, error)) == NULL)
-            {
-              json_object_unref (block);
-              return FALSE;
-            }
-          text_block = json_object_new ();
-          json_object_set_string_member (text_block, "type", "text");
-          json_object_set_member (text_block, "text", json_node_ref (text));
-          json_array_add_object_element (blocks, text_block);
-        }
-    }
-  else
-    amq_openai_copy_member (block, "content", message, "content");
-  amq_openai_draft_add_message (draft, "user", path);
-  amq_openai_draft_add_block (draft, block, path, tool_message);
-  return TRUE;
 }
 
 static gboolean
@@ -213,10 +143,7 @@ add_message (AmqOpenaiDraft *draft, JsonNode *node, guint index, GError **error)
   role = json_object_get_string_member (message, "role");
   if (g_str_equal (role, "system") || g_str_equal (role, "developer"))
     {
-      /* folded into the system prompt by the Messages rules, text blocks and all */
-      added = amq_openai_draft_add_message (draft, "system", path);
-      json_object_remove_member (added, "content");
-      amq_openai_copy_member (added, "content", message, "content");
+      amq_openai_draft_add_system (draft, json_object_get_member (message, "content"), path);
       return TRUE;
     }
   if (g_str_equal (role, "user"))
@@ -227,7 +154,13 @@ add_message (AmqOpenaiDraft *draft, JsonNode *node, guint index, GError **error)
   if (g_str_equal (role, "assistant"))
     return add_assistant (draft, message, path, error);
   if (g_str_equal (role, "tool"))
-    return add_tool_result (draft, message, path, error);
+    {
+      g_autofree char *content_path = g_strdup_printf ("%s.content", path);
+
+      return amq_openai_draft_add_tool_result (draft, json_object_get_member (message, "tool_call_id"),
+                                               json_object_get_member (message, "content"), path, content_path,
+                                               part_block, tool_message, error);
+    }
   if (g_str_equal (role, "function"))
     return FAIL (error, "%s.role: legacy function messages are not supported; answer tool_calls with tool messages", path);
   return FAIL (error, "%s.role: Input should be 'system', 'developer', 'user', 'assistant' or 'tool'", path);

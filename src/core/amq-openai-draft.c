@@ -36,6 +36,18 @@ struct _AmqOpenaiDraft
   gboolean    only_tool_found;
 };
 
+static JsonNode *parse_arguments (JsonNode *arguments, const char *path, GError **error);
+
+/* @from's member @from_member, when present, as @to's @to_member. */
+static void
+copy_member (JsonObject *to, const char *to_member, JsonObject *from, const char *from_member)
+{
+  JsonNode *node = json_object_get_member (from, from_member);
+
+  if (node != NULL)
+    json_object_set_member (to, to_member, json_node_ref (node));
+}
+
 static void
 origin_free (gpointer data)
 {
@@ -130,17 +142,141 @@ amq_openai_draft_add_block (AmqOpenaiDraft        *self,
   json_array_add_object_element (content, block);
 }
 
+JsonObject *
+amq_openai_text_block (JsonNode *text)
+{
+  JsonObject *block = json_object_new ();
+
+  g_return_val_if_fail (text != NULL, block);
+  json_object_set_string_member (block, "type", "text");
+  json_object_set_member (block, "text", json_node_ref (text));
+  return block;
+}
+
 void
 amq_openai_draft_add_text (AmqOpenaiDraft        *self,
                            JsonNode              *text,
                            const char            *path,
                            const AmqOpenaiRename *renames)
 {
-  JsonObject *block = json_object_new ();
+  amq_openai_draft_add_block (self, amq_openai_text_block (text), path, renames);
+}
 
-  json_object_set_string_member (block, "type", "text");
-  json_object_set_member (block, "text", json_node_ref (text));
+void
+amq_openai_draft_add_system (AmqOpenaiDraft *self,
+                             JsonNode       *content,
+                             const char     *path)
+{
+  JsonObject *message = amq_openai_draft_add_message (self, "system", path);
+
+  /* folded into the system prompt by the Messages rules; text parts carry "text" */
+  json_object_remove_member (message, "content");
+  if (content != NULL)
+    json_object_set_member (message, "content", json_node_ref (content));
+}
+
+void
+amq_openai_draft_add_thinking (AmqOpenaiDraft *self,
+                               const char     *text,
+                               const char     *path)
+{
+  JsonObject *block;
+
+  g_return_if_fail (self != NULL && path != NULL);
+  if (text == NULL || *text == '\0')
+    return;
+  block = json_object_new ();
+  json_object_set_string_member (block, "type", "thinking");
+  json_object_set_string_member (block, "thinking", text);
+  amq_openai_draft_add_block (self, block, path, NULL);
+}
+
+gboolean
+amq_openai_draft_add_tool_use (AmqOpenaiDraft        *self,
+                               JsonNode              *id,
+                               JsonNode              *name,
+                               JsonNode              *arguments,
+                               const char            *path,
+                               const char            *arguments_path,
+                               const AmqOpenaiRename *renames,
+                               GError               **error)
+{
+  JsonNode *input;
+  JsonObject *block;
+
+  g_return_val_if_fail (self != NULL && path != NULL && arguments_path != NULL, FALSE);
+  if ((input = parse_arguments (arguments, arguments_path, error)) == NULL)
+    return FALSE;
+  block = json_object_new ();
+  json_object_set_string_member (block, "type", "tool_use");
+  if (id != NULL)
+    json_object_set_member (block, "id", json_node_ref (id));
+  if (name != NULL)
+    json_object_set_member (block, "name", json_node_ref (name));
+  json_object_set_member (block, "input", input);
   amq_openai_draft_add_block (self, block, path, renames);
+  return TRUE;
+}
+
+gboolean
+amq_openai_draft_add_parts (AmqOpenaiDraft     *self,
+                            JsonArray          *parts,
+                            const char         *path,
+                            AmqOpenaiPartFunc   part_block,
+                            GError            **error)
+{
+  g_return_val_if_fail (self != NULL && parts != NULL && path != NULL && part_block != NULL, FALSE);
+  for (guint i = 0; i < json_array_get_length (parts); i++)
+    {
+      g_autofree char *part_path = g_strdup_printf ("%s[%u]", path, i);
+      const AmqOpenaiRename *renames = NULL;
+      JsonObject *block = part_block (json_array_get_element (parts, i), part_path, &renames, error);
+
+      if (block == NULL)
+        return FALSE;
+      amq_openai_draft_add_block (self, block, part_path, renames);
+    }
+  return TRUE;
+}
+
+gboolean
+amq_openai_draft_add_tool_result (AmqOpenaiDraft        *self,
+                                  JsonNode              *call_id,
+                                  JsonNode              *output,
+                                  const char            *path,
+                                  const char            *output_path,
+                                  AmqOpenaiPartFunc      part_block,
+                                  const AmqOpenaiRename *renames,
+                                  GError               **error)
+{
+  g_autoptr(JsonObject) result = json_object_new ();
+
+  g_return_val_if_fail (self != NULL && path != NULL && output_path != NULL && part_block != NULL, FALSE);
+  json_object_set_string_member (result, "type", "tool_result");
+  if (call_id != NULL)
+    json_object_set_member (result, "tool_use_id", json_node_ref (call_id));
+  if (output != NULL && JSON_NODE_HOLDS_ARRAY (output))
+    {
+      JsonArray *blocks = json_array_new ();
+
+      json_object_set_array_member (result, "content", blocks);
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (output)); i++)
+        {
+          g_autofree char *part_path = g_strdup_printf ("%s[%u]", output_path, i);
+          const AmqOpenaiRename *part_renames = NULL;
+          JsonObject *block = part_block (json_array_get_element (json_node_get_array (output), i), part_path,
+                                          &part_renames, error);
+
+          if (block == NULL)
+            return FALSE;
+          json_array_add_object_element (blocks, block);
+        }
+    }
+  else if (output != NULL)
+    json_object_set_member (result, "content", json_node_ref (output));
+  amq_openai_draft_add_message (self, "user", path);
+  amq_openai_draft_add_block (self, g_steal_pointer (&result), path, renames);
+  return TRUE;
 }
 
 gboolean
@@ -206,10 +342,10 @@ add_tool (AmqOpenaiDraft *self, JsonObject *function, const char *path, const Am
     return;
   self->only_tool_found = TRUE;
   tool = json_object_new ();
-  amq_openai_copy_member (tool, "name", function, "name");
+  copy_member (tool, "name", function, "name");
   if (description != NULL)
     json_object_set_string_member (tool, "description", description);
-  amq_openai_copy_member (tool, "input_schema", function, "parameters");
+  copy_member (tool, "input_schema", function, "parameters");
   remember (self, g_strdup_printf ("tools.%u", json_array_get_length (self->tools)), path, renames);
   json_array_add_object_element (self->tools, tool);
 }
@@ -400,18 +536,6 @@ amq_openai_member (JsonObject      *object,
   return amq_openai_expect (node, shape, member_path, error) ? node : NULL;
 }
 
-void
-amq_openai_copy_member (JsonObject *to,
-                        const char *to_member,
-                        JsonObject *from,
-                        const char *from_member)
-{
-  JsonNode *node = json_object_get_member (from, from_member);
-
-  if (node != NULL)
-    json_object_set_member (to, to_member, json_node_ref (node));
-}
-
 JsonObject *
 amq_openai_image_block (JsonNode    *url,
                         const char  *path,
@@ -451,10 +575,10 @@ amq_openai_image_block (JsonNode    *url,
   return block;
 }
 
-JsonNode *
-amq_openai_parse_arguments (JsonNode    *arguments,
-                            const char  *path,
-                            GError     **error)
+static JsonNode *
+parse_arguments (JsonNode    *arguments,
+                 const char  *path,
+                 GError     **error)
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) parse_error = NULL;

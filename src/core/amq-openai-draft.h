@@ -25,6 +25,13 @@ typedef enum {
 
 typedef struct _AmqOpenaiDraft AmqOpenaiDraft;
 
+/* The block for one content part the client sent at @path; @renames says where its members
+ * came from. NULL with the error when the part cannot be sent. */
+typedef JsonObject *(*AmqOpenaiPartFunc) (JsonNode               *part,
+                                          const char             *path,
+                                          const AmqOpenaiRename **renames,
+                                          GError                **error);
+
 /* @messages_field is where the client's conversation is: "messages" or "input". */
 AmqOpenaiDraft     *amq_openai_draft_new          (const char           *messages_field);
 void                amq_openai_draft_free         (AmqOpenaiDraft       *self);
@@ -50,6 +57,43 @@ void                amq_openai_draft_add_text     (AmqOpenaiDraft       *self,
                                                    JsonNode             *text,
                                                    const char           *path,
                                                    const AmqOpenaiRename *renames);
+/* A system or developer message: @content (a string or text parts, as sent) joins the system
+ * prompt. */
+void                amq_openai_draft_add_system   (AmqOpenaiDraft       *self,
+                                                   JsonNode             *content,
+                                                   const char           *path);
+/* Thinking the client sends back, appended to the last message: history, which goes upstream
+ * as text. Nothing when @text is empty. */
+void                amq_openai_draft_add_thinking (AmqOpenaiDraft       *self,
+                                                   const char           *text,
+                                                   const char           *path);
+/* A tool call, appended to the last message: a tool_use block with @id, @name and the object
+ * @arguments holds (a string holding JSON, sent at @arguments_path; "" is {}). */
+gboolean            amq_openai_draft_add_tool_use (AmqOpenaiDraft       *self,
+                                                   JsonNode             *id,
+                                                   JsonNode             *name,
+                                                   JsonNode             *arguments,
+                                                   const char           *path,
+                                                   const char           *arguments_path,
+                                                   const AmqOpenaiRename *renames,
+                                                   GError              **error);
+/* A block per part of @parts, the list the client sent at @path, appended to the last message. */
+gboolean            amq_openai_draft_add_parts    (AmqOpenaiDraft       *self,
+                                                   JsonArray            *parts,
+                                                   const char           *path,
+                                                   AmqOpenaiPartFunc     part_block,
+                                                   GError              **error);
+/* A user message answering tool call @call_id: a tool_result whose content is @output, a
+ * string or a list of parts (sent at @output_path) made blocks by @part_block. The message
+ * comes from the client's @path, its members named as @renames says. */
+gboolean            amq_openai_draft_add_tool_result (AmqOpenaiDraft    *self,
+                                                   JsonNode             *call_id,
+                                                   JsonNode             *output,
+                                                   const char           *path,
+                                                   const char           *output_path,
+                                                   AmqOpenaiPartFunc     part_block,
+                                                   const AmqOpenaiRename *renames,
+                                                   GError              **error);
 /* tool_choice, either API's shape, as far as Amazon Q allows: "none" offers no tool at all,
  * a named function only that one; "auto" and "required" offer them all (Amazon Q has no way
  * to force a call: with "required" or a named function the model may still answer in text).
@@ -79,23 +123,16 @@ gboolean            amq_openai_expect             (JsonNode             *node,
                                                    AmqOpenaiShape        shape,
                                                    const char           *path,
                                                    GError              **error);
+/* {"type":"text","text":@text} (a string node, referenced). */
+JsonObject         *amq_openai_text_block         (JsonNode             *text);
 /* Member @name of @object (the client's @path) when it has @shape; NULL with the error otherwise. */
 JsonNode           *amq_openai_member             (JsonObject           *object,
                                                    const char           *name,
                                                    const char           *path,
                                                    AmqOpenaiShape        shape,
                                                    GError              **error);
-/* @from's member @from_member, when present, as @to's @to_member (referenced). */
-void                amq_openai_copy_member        (JsonObject           *to,
-                                                   const char           *to_member,
-                                                   JsonObject           *from,
-                                                   const char           *from_member);
 /* An image block from a data URL ("data:image/png;base64,..."); remote URLs are refused. */
 JsonObject         *amq_openai_image_block        (JsonNode             *url,
-                                                   const char           *path,
-                                                   GError              **error);
-/* A tool call's "arguments", a string holding a JSON object, as that object ("" is {}). */
-JsonNode           *amq_openai_parse_arguments    (JsonNode             *arguments,
                                                    const char           *path,
                                                    GError              **error);
 

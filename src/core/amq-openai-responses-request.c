@@ -32,11 +32,10 @@ static JsonObject *
 part_block (JsonNode *node, const char *path, const AmqOpenaiRename **renames, GError **error)
 {
   g_autofree char *url_path = g_strdup_printf ("%s.image_url", path);
-  JsonObject *part, *block;
+  JsonObject *part;
   JsonNode *text;
   const char *type;
 
-  *renames = NULL;
   if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, path, error))
     return NULL;
   part = json_node_get_object (node);
@@ -46,13 +45,9 @@ part_block (JsonNode *node, const char *path, const AmqOpenaiRename **renames, G
   if (g_str_equal (type, "input_text") || g_str_equal (type, "output_text") || g_str_equal (type, "text") ||
       g_str_equal (type, "refusal"))
     {
-      if ((text = amq_openai_member (part, g_str_equal (type, "refusal") ? "refusal" : "text", path,
-                                     AMQ_OPENAI_STRING, error)) == NULL)
-        return NULL;
-      block = json_object_new ();
-      json_object_set_string_member (block, "type", "text");
-      json_object_set_member (block, "text", json_node_ref (text));
-      return block;
+      text = amq_openai_member (part, g_str_equal (type, "refusal") ? "refusal" : "text", path,
+                                AMQ_OPENAI_STRING, error);
+      return text != NULL ? amq_openai_text_block (text) : NULL;
     }
   if (g_str_equal (type, "input_image") && json_object_has_member (part, "file_id") &&
       !json_object_has_member (part, "image_url"))
@@ -76,7 +71,6 @@ add_message_item (AmqOpenaiDraft *draft, JsonObject *item, const char *path, GEr
 {
   g_autofree char *content_path = g_strdup_printf ("%s.content", path);
   JsonNode *content = json_object_get_member (item, "content");
-  JsonObject *added;
   const char *role;
 
   if (amq_openai_member (item, "role", path, AMQ_OPENAI_STRING, error) == NULL)
@@ -84,10 +78,7 @@ add_message_item (AmqOpenaiDraft *draft, JsonObject *item, const char *path, GEr
   role = json_object_get_string_member (item, "role");
   if (g_str_equal (role, "system") || g_str_equal (role, "developer"))
     {
-      /* folded into the system prompt by the Messages rules; input_text parts carry "text" */
-      added = amq_openai_draft_add_message (draft, "system", path);
-      json_object_remove_member (added, "content");
-      amq_openai_copy_member (added, "content", item, "content");
+      amq_openai_draft_add_system (draft, content, path);
       return TRUE;
     }
   if (!g_str_equal (role, "user") && !g_str_equal (role, "assistant"))
@@ -100,73 +91,7 @@ add_message_item (AmqOpenaiDraft *draft, JsonObject *item, const char *path, GEr
     }
   if (!amq_openai_expect (content, AMQ_OPENAI_ARRAY, content_path, error))
     return FALSE;
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (content)); i++)
-    {
-      g_autofree char *part_path = g_strdup_printf ("%s[%u]", content_path, i);
-      const AmqOpenaiRename *renames;
-      JsonObject *block = part_block (json_array_get_element (json_node_get_array (content), i), part_path,
-                                      &renames, error);
-
-      if (block == NULL)
-        return FALSE;
-      amq_openai_draft_add_block (draft, block, part_path, renames);
-    }
-  return TRUE;
-}
-
-static gboolean
-add_function_call (AmqOpenaiDraft *draft, JsonObject *item, const char *path, GError **error)
-{
-  g_autofree char *arguments_path = g_strdup_printf ("%s.arguments", path);
-  JsonNode *input = amq_openai_parse_arguments (json_object_get_member (item, "arguments"), arguments_path, error);
-  JsonObject *block;
-
-  if (input == NULL)
-    return FALSE;
-  block = json_object_new ();
-  json_object_set_string_member (block, "type", "tool_use");
-  amq_openai_copy_member (block, "id", item, "call_id");
-  amq_openai_copy_member (block, "name", item, "name");
-  json_object_set_member (block, "input", input);
-  amq_openai_draft_add_message (draft, "assistant", path);
-  amq_openai_draft_add_block (draft, block, path, function_call);
-  return TRUE;
-}
-
-/* The output answers a function call: text, or a list of text and image parts. */
-static gboolean
-add_function_call_output (AmqOpenaiDraft *draft, JsonObject *item, const char *path, GError **error)
-{
-  JsonNode *output = json_object_get_member (item, "output");
-  JsonObject *block = json_object_new ();
-
-  json_object_set_string_member (block, "type", "tool_result");
-  amq_openai_copy_member (block, "tool_use_id", item, "call_id");
-  if (output != NULL && JSON_NODE_HOLDS_ARRAY (output))
-    {
-      JsonArray *blocks = json_array_new ();
-
-      json_object_set_array_member (block, "content", blocks);
-      for (guint i = 0; i < json_array_get_length (json_node_get_array (output)); i++)
-        {
-          g_autofree char *part_path = g_strdup_printf ("%s.output[%u]", path, i);
-          const AmqOpenaiRename *renames;
-          JsonObject *part = part_block (json_array_get_element (json_node_get_array (output), i), part_path,
-                                         &renames, error);
-
-          if (part == NULL)
-            {
-              json_object_unref (block);
-              return FALSE;
-            }
-          json_array_add_object_element (blocks, part);
-        }
-    }
-  else
-    amq_openai_copy_member (block, "content", item, "output");
-  amq_openai_draft_add_message (draft, "user", path);
-  amq_openai_draft_add_block (draft, block, path, function_call_output);
-  return TRUE;
+  return amq_openai_draft_add_parts (draft, json_node_get_array (content), content_path, part_block, error);
 }
 
 /* Reasoning sent back is history: its summary goes upstream as past thinking. */
@@ -175,7 +100,6 @@ add_reasoning (AmqOpenaiDraft *draft, JsonObject *item, const char *path)
 {
   JsonNode *summary = json_object_get_member (item, "summary");
   g_autoptr(GString) text = g_string_new (NULL);
-  JsonObject *block;
 
   for (guint i = 0; summary != NULL && JSON_NODE_HOLDS_ARRAY (summary) && i < json_array_get_length (json_node_get_array (summary)); i++)
     {
@@ -187,11 +111,8 @@ add_reasoning (AmqOpenaiDraft *draft, JsonObject *item, const char *path)
     }
   if (text->len == 0)
     return;
-  block = json_object_new ();
-  json_object_set_string_member (block, "type", "thinking");
-  json_object_set_string_member (block, "thinking", text->str);
   amq_openai_draft_add_message (draft, "assistant", path);
-  amq_openai_draft_add_block (draft, block, path, NULL);
+  amq_openai_draft_add_thinking (draft, text->str, path);
 }
 
 static gboolean
@@ -213,9 +134,24 @@ add_item (AmqOpenaiDraft *draft, JsonNode *node, guint index, GError **error)
   if (g_str_equal (type, "message"))
     return add_message_item (draft, item, path, error);
   if (g_str_equal (type, "function_call"))
-    return add_function_call (draft, item, path, error);
+    {
+      g_autofree char *arguments_path = g_strdup_printf ("%s.arguments", path);
+
+      amq_openai_draft_add_message (draft, "assistant", path);
+      return amq_openai_draft_add_tool_use (draft, json_object_get_member (item, "call_id"),
+                                            json_object_get_member (item, "name"),
+                                            json_object_get_member (item, "arguments"),
+                                            path, arguments_path, function_call, error);
+    }
   if (g_str_equal (type, "function_call_output"))
-    return add_function_call_output (draft, item, path, error);
+    {
+      g_autofree char *output_path = g_strdup_printf ("%s.output", path);
+
+      /* the output is text, or a list of text and image parts */
+      return amq_openai_draft_add_tool_result (draft, json_object_get_member (item, "call_id"),
+                                               json_object_get_member (item, "output"), path, output_path,
+                                               part_block, function_call_output, error);
+    }
   if (g_str_equal (type, "reasoning"))
     {
       add_reasoning (draft, item, path);
