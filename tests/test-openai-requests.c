@@ -36,7 +36,8 @@ parse (Api api, const char *text, GError **error)
 static void
 assert_json_equal (JsonNode *actual, const char *expected_text)
 {
-  g_autoptr(JsonNode) expected = json_from_string (g_strdelimit (g_strdup (expected_text), "'", '"'), NULL);
+  g_autofree char *expected_json = g_strdelimit (g_strdup (expected_text), "'", '"');
+  g_autoptr(JsonNode) expected = json_from_string (expected_json, NULL);
   g_autofree char *actual_text = json_to_string (actual, FALSE);
   g_autofree char *wanted = json_to_string (expected, FALSE);
 
