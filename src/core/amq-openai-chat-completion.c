@@ -30,8 +30,10 @@ void
 amq_openai_chat_usage_append_json (GString        *out,
                                    const AmqUsage *usage)
 {
-  guint64 input = amq_openai_input_tokens (usage);
+  guint64 input;
 
+  g_return_if_fail (out != NULL && usage != NULL);
+  input = amq_openai_input_tokens (usage);
   g_string_append_printf (out,
                           "{\"prompt_tokens\":%" G_GUINT64_FORMAT ",\"completion_tokens\":%" G_GUINT64_FORMAT
                           ",\"total_tokens\":%" G_GUINT64_FORMAT

@@ -70,9 +70,10 @@ remember (AmqOpenaiDraft *self, char *messages_path, const char *path, const Amq
 AmqOpenaiDraft *
 amq_openai_draft_new (const char *messages_field)
 {
-  AmqOpenaiDraft *self = g_new0 (AmqOpenaiDraft, 1);
+  AmqOpenaiDraft *self;
 
   g_return_val_if_fail (messages_field != NULL, NULL);
+  self = g_new0 (AmqOpenaiDraft, 1);
   self->object = json_object_new ();
   self->root = json_node_init_object (json_node_alloc (), self->object);
   self->messages = json_array_new ();
@@ -115,9 +116,10 @@ amq_openai_draft_add_message (AmqOpenaiDraft *self,
                               const char     *role,
                               const char     *path)
 {
-  JsonObject *message = json_object_new ();
+  JsonObject *message;
 
   g_return_val_if_fail (self != NULL && role != NULL && path != NULL, NULL);
+  message = json_object_new ();
   json_object_set_string_member (message, "role", role);
   json_object_set_array_member (message, "content", json_array_new ());
   remember (self, g_strdup_printf ("messages.%u", json_array_get_length (self->messages)), path, NULL);
@@ -145,9 +147,10 @@ amq_openai_draft_add_block (AmqOpenaiDraft        *self,
 JsonObject *
 amq_openai_text_block (JsonNode *text)
 {
-  JsonObject *block = json_object_new ();
+  JsonObject *block;
 
-  g_return_val_if_fail (text != NULL, block);
+  g_return_val_if_fail (text != NULL, NULL);
+  block = json_object_new ();
   json_object_set_string_member (block, "type", "text");
   json_object_set_member (block, "text", json_node_ref (text));
   return block;
@@ -167,8 +170,10 @@ amq_openai_draft_add_system (AmqOpenaiDraft *self,
                              JsonNode       *content,
                              const char     *path)
 {
-  JsonObject *message = amq_openai_draft_add_message (self, "system", path);
+  JsonObject *message;
 
+  g_return_if_fail (self != NULL && path != NULL);
+  message = amq_openai_draft_add_message (self, "system", path);
   /* folded into the system prompt by the Messages rules; text parts carry "text" */
   json_object_remove_member (message, "content");
   if (content != NULL)

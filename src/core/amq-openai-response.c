@@ -69,8 +69,10 @@ amq_openai_response_item_id (const char   *response_id,
                              AmqBlockKind  kind)
 {
   const char *prefix = kind == AMQ_BLOCK_TOOL_USE ? "fc_" : kind == AMQ_BLOCK_THINKING ? "rs_" : "msg_";
-  const char *unique = g_str_has_prefix (response_id, "resp_") ? response_id + strlen ("resp_") : response_id;
+  const char *unique;
 
+  g_return_val_if_fail (response_id != NULL, NULL);
+  unique = g_str_has_prefix (response_id, "resp_") ? response_id + strlen ("resp_") : response_id;
   return g_strdup_printf ("%s%s_%u", prefix, unique, index);
 }
 
@@ -80,6 +82,7 @@ amq_openai_response_append_part (GString      *out,
                                  const char   *text,
                                  gsize         length)
 {
+  g_return_if_fail (out != NULL && text != NULL);
   if (kind == AMQ_BLOCK_THINKING)
     g_string_append (out, "{\"type\":\"summary_text\",\"text\":");
   else
@@ -97,8 +100,10 @@ amq_openai_response_append_item (GString       *out,
                                  const char    *tool_id,
                                  const char    *tool_name)
 {
-  g_autofree char *id = amq_openai_response_item_id (response_id, index, kind);
+  g_autofree char *id = NULL;
 
+  g_return_if_fail (out != NULL && response_id != NULL);
+  id = amq_openai_response_item_id (response_id, index, kind);
   g_string_append (out, "{\"id\":");
   amq_json_append_string (out, id, -1);
   switch (kind)
