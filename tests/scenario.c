@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "amq-event-frame.h"
+#include "amq-event-stream-reader.h"
+#include "amq-translator.h"
 
 #include <zlib.h>
 
@@ -184,4 +186,73 @@ scenario_free (Scenario *scenario)
   g_free (scenario->http_error_type);
   g_strfreev (scenario->stop_sequences);
   g_free (scenario);
+}
+
+typedef struct {
+  AmqTranslator *translator;
+  GMainLoop     *loop;
+  GError        *error;
+} Run;
+
+static gboolean
+on_frame (const AmqEventFrame *frame, gpointer user_data)
+{
+  return amq_translator_feed (((Run *) user_data)->translator, frame);
+}
+
+static void
+on_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Run *run = user_data;
+
+  amq_event_stream_reader_read_finish (AMQ_EVENT_STREAM_READER (source), result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+void
+scenario_translate (const Scenario *scenario,
+                    AmqEventSink   *sink,
+                    const char     *message_id,
+                    const char     *model)
+{
+  g_autoptr(GBytes) body = scenario_body (scenario);
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (body);
+  g_autoptr(AmqEventStreamReader) reader = amq_event_stream_reader_new (stream);
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(AmqTranslator) translator = amq_translator_new (sink, message_id, model);
+  Run run = { translator, loop, NULL };
+
+  amq_translator_set_thinking (translator, scenario->thinking);
+  amq_translator_set_stop_sequences (translator, (const char * const *) scenario->stop_sequences);
+  amq_translator_set_input_estimate (translator, 1000, 200000);
+  g_hash_table_insert (names, (gpointer) "Bash", (gpointer) "Bash");
+  amq_translator_set_tool_names (translator, names);
+  amq_translator_begin (translator);
+  amq_event_stream_reader_read_async (reader, on_frame, &run, NULL, on_done, &run);
+  g_main_loop_run (loop);
+  amq_translator_finish (translator, run.error);
+  g_clear_error (&run.error);
+}
+
+void
+scenario_compare_golden (const char *dir,
+                         const char *name,
+                         const char *suffix,
+                         const char *actual)
+{
+  g_autofree char *file = g_strconcat (name, suffix, NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", dir, file, NULL);
+  g_autofree char *expected = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (g_getenv ("AMQ_UPDATE_GOLDEN") != NULL)
+    {
+      g_file_set_contents (path, actual, -1, &error);
+      g_assert_no_error (error);
+      return;
+    }
+  g_file_get_contents (path, &expected, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (actual, ==, expected);
 }

@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "amq-event-sink.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -26,6 +28,16 @@ Scenario *scenario_new_large   (guint       n_frames,
 GBytes   *scenario_body        (const Scenario *scenario);
 void      scenario_free        (Scenario *scenario);
 char     *scenario_data_dir    (void);
+/* Runs @scenario's frames through a reader and a translator into @sink, as the server does. */
+void      scenario_translate   (const Scenario *scenario,
+                                AmqEventSink   *sink,
+                                const char     *message_id,
+                                const char     *model);
+/* Compares @actual with tests/data/@dir/@name@suffix (AMQ_UPDATE_GOLDEN=1 rewrites the file). */
+void      scenario_compare_golden (const char  *dir,
+                                   const char  *name,
+                                   const char  *suffix,
+                                   const char  *actual);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Scenario, scenario_free)
 

@@ -9,73 +9,6 @@
 #include "amq-translator.h"
 #include "scenario.h"
 
-typedef struct {
-  AmqTranslator *translator;
-  GMainLoop     *loop;
-  GError        *error;
-} Run;
-
-static gboolean
-on_frame (const AmqEventFrame *frame, gpointer user_data)
-{
-  Run *run = user_data;
-
-  return amq_translator_feed (run->translator, frame);
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Run *run = user_data;
-
-  amq_event_stream_reader_read_finish (AMQ_EVENT_STREAM_READER (source), result, &run->error);
-  g_main_loop_quit (run->loop);
-}
-
-static void
-translate (const Scenario *scenario, AmqEventSink *sink)
-{
-  g_autoptr(GBytes) body = scenario_body (scenario);
-  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (body);
-  g_autoptr(AmqEventStreamReader) reader = amq_event_stream_reader_new (stream);
-  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
-  Run run = { 0 };
-
-  run.translator = amq_translator_new (sink, "msg_test", "claude-sonnet-4-5-20250929");
-  run.loop = g_main_loop_new (NULL, FALSE);
-  amq_translator_set_thinking (run.translator, scenario->thinking);
-  amq_translator_set_stop_sequences (run.translator, (const char * const *) scenario->stop_sequences);
-  amq_translator_set_input_estimate (run.translator, 1000, 200000);
-  g_hash_table_insert (names, (gpointer) "Bash", (gpointer) "Bash");
-  amq_translator_set_tool_names (run.translator, names);
-  amq_translator_begin (run.translator);
-  amq_event_stream_reader_read_async (reader, on_frame, &run, NULL, on_done, &run);
-  g_main_loop_run (run.loop);
-  amq_translator_finish (run.translator, run.error);
-  g_clear_error (&run.error);
-  g_main_loop_unref (run.loop);
-  g_object_unref (run.translator);
-}
-
-static void
-compare_golden (const char *name, const char *suffix, const char *actual)
-{
-  g_autofree char *file = g_strconcat (name, suffix, NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "golden", file, NULL);
-  g_autofree char *expected = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (g_getenv ("AMQ_UPDATE_GOLDEN") != NULL)
-    {
-      g_file_set_contents (path, actual, -1, &error);
-      g_assert_no_error (error);
-      return;
-    }
-  g_file_get_contents (path, &expected, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (actual, ==, expected);
-}
-
 static void
 test_scenario (gconstpointer data)
 {
@@ -89,11 +22,11 @@ test_scenario (gconstpointer data)
   g_autoptr(GError) message_error = NULL;
 
   g_assert_no_error (error);
-  translate (scenario, AMQ_EVENT_SINK (writer));
-  compare_golden (name, ".sse", amq_sse_writer_peek_text (writer));
+  scenario_translate (scenario, AMQ_EVENT_SINK (writer), "msg_test", "claude-sonnet-4-5-20250929");
+  scenario_compare_golden ("golden", name, ".sse", amq_sse_writer_peek_text (writer));
   g_assert_true (amq_sse_writer_is_complete (writer));
 
-  translate (scenario, AMQ_EVENT_SINK (builder));
+  scenario_translate (scenario, AMQ_EVENT_SINK (builder), "msg_test", "claude-sonnet-4-5-20250929");
   message = amq_message_builder_to_json (builder, &message_error);
   if (message != NULL)
     {
@@ -106,7 +39,7 @@ test_scenario (gconstpointer data)
   else
     message_or_error = g_strdup_printf ("error %s %d: %s\n", g_quark_to_string (message_error->domain),
                                         message_error->code, message_error->message);
-  compare_golden (name, ".message", message_or_error);
+  scenario_compare_golden ("golden", name, ".message", message_or_error);
 }
 
 /* Every event's data line parses and its type equals the event line; indexes are in order. */
@@ -123,7 +56,7 @@ test_sse_grammar (void)
       gint open = -1;
       gint next = 0;
 
-      translate (scenario, AMQ_EVENT_SINK (writer));
+      scenario_translate (scenario, AMQ_EVENT_SINK (writer), "msg_test", "claude-sonnet-4-5-20250929");
       events = g_strsplit (amq_sse_writer_peek_text (writer), "\n\n", -1);
       for (guint i = 0; events[i] != NULL && *events[i] != '\0'; i++)
         {

@@ -2,6 +2,7 @@
 #include "amq-error.h"
 
 #include <gio/gio.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "amq-json.h"
@@ -78,14 +79,134 @@ amq_error_to_json (const GError *error,
   return g_string_free (out, FALSE);
 }
 
+/* Claude Code compacts the conversation on exactly this wording; the OpenAI shape reads the
+ * numbers back from it. */
+#define PROMPT_TOO_LONG_FORMAT "prompt is too long: %" G_GUINT64_FORMAT " tokens > %" G_GUINT64_FORMAT " maximum"
+
 GError *
 amq_error_new_prompt_too_long (guint64 input_tokens,
                                guint64 max_input_tokens)
 {
-  /* Claude Code compacts the conversation on exactly this wording. */
-  return g_error_new (AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST,
-                      "prompt is too long: %" G_GUINT64_FORMAT " tokens > %" G_GUINT64_FORMAT " maximum",
+  return g_error_new (AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST, PROMPT_TOO_LONG_FORMAT,
                       MAX (input_tokens, max_input_tokens + 1), max_input_tokens);
+}
+
+static gboolean
+is_prompt_too_long (const GError *error, guint64 *input_tokens, guint64 *max_input_tokens)
+{
+  return g_error_matches (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST) &&
+         sscanf (error->message, PROMPT_TOO_LONG_FORMAT, input_tokens, max_input_tokens) == 2;
+}
+
+const char *
+amq_error_openai_type (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+  switch (effective_code (error))
+    {
+    /* OpenAI answers a wrong key, a forbidden or unknown resource all as invalid requests */
+    case AMQ_ERROR_INVALID_REQUEST:
+    case AMQ_ERROR_AUTHENTICATION:
+    case AMQ_ERROR_PERMISSION:
+    case AMQ_ERROR_NOT_FOUND:
+    case AMQ_ERROR_METHOD_NOT_ALLOWED:
+    case AMQ_ERROR_REQUEST_TOO_LARGE:  return "invalid_request_error";
+    case AMQ_ERROR_RATE_LIMIT:         return "requests";
+    case AMQ_ERROR_API:
+    case AMQ_ERROR_UPSTREAM:
+    case AMQ_ERROR_TIMEOUT:
+    case AMQ_ERROR_OVERLOADED:
+    default:                           return "server_error";
+    }
+}
+
+const char *
+amq_error_openai_code (const GError *error)
+{
+  guint64 input_tokens, max_input_tokens;
+
+  g_return_val_if_fail (error != NULL, NULL);
+  switch (effective_code (error))
+    {
+    case AMQ_ERROR_INVALID_REQUEST:
+      return is_prompt_too_long (error, &input_tokens, &max_input_tokens) ? "context_length_exceeded" : NULL;
+    case AMQ_ERROR_AUTHENTICATION:     return "invalid_api_key";
+    case AMQ_ERROR_RATE_LIMIT:         return "rate_limit_exceeded";
+    case AMQ_ERROR_OVERLOADED:         return "server_is_overloaded";
+    case AMQ_ERROR_PERMISSION:
+    case AMQ_ERROR_NOT_FOUND:
+    case AMQ_ERROR_METHOD_NOT_ALLOWED:
+    case AMQ_ERROR_REQUEST_TOO_LARGE:
+    case AMQ_ERROR_API:
+    case AMQ_ERROR_UPSTREAM:
+    case AMQ_ERROR_TIMEOUT:
+    default:                           return NULL;
+    }
+}
+
+char *
+amq_error_dup_openai_message (const GError *error)
+{
+  guint64 input_tokens, max_input_tokens;
+
+  g_return_val_if_fail (error != NULL, NULL);
+  if (is_prompt_too_long (error, &input_tokens, &max_input_tokens))
+    return g_strdup_printf ("This model's maximum context length is %" G_GUINT64_FORMAT " tokens. However, "
+                            "your messages resulted in %" G_GUINT64_FORMAT " tokens. Please reduce the "
+                            "length of the messages.", max_input_tokens, input_tokens);
+  return g_strdup (error->message);
+}
+
+char *
+amq_error_dup_openai_param (const GError *error)
+{
+  const char *end;
+
+  g_return_val_if_fail (error != NULL, NULL);
+  if (!g_error_matches (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST) ||
+      !(g_ascii_isalpha (error->message[0]) || error->message[0] == '_'))
+    return NULL;
+  /* validation messages start with the field path: "messages[2].content: ..." */
+  for (end = error->message; *end != '\0' && (g_ascii_isalnum (*end) || strchr ("_.[]", *end) != NULL); end++)
+    ;
+  if (end[0] != ':' || end[1] != ' ')
+    return NULL;
+  return g_strndup (error->message, end - error->message);
+}
+
+void
+amq_error_append_openai_object (GString      *out,
+                                const GError *error)
+{
+  g_autofree char *message = amq_error_dup_openai_message (error);
+  g_autofree char *param = amq_error_dup_openai_param (error);
+  const char *code = amq_error_openai_code (error);
+
+  g_string_append (out, "{\"message\":");
+  amq_json_append_string (out, message, -1);
+  g_string_append (out, ",\"type\":");
+  amq_json_append_string (out, amq_error_openai_type (error), -1);
+  g_string_append (out, ",\"param\":");
+  if (param != NULL)
+    amq_json_append_string (out, param, -1);
+  else
+    g_string_append (out, "null");
+  g_string_append (out, ",\"code\":");
+  if (code != NULL)
+    amq_json_append_string (out, code, -1);
+  else
+    g_string_append (out, "null");
+  g_string_append_c (out, '}');
+}
+
+char *
+amq_error_to_openai_json (const GError *error)
+{
+  GString *out = g_string_new ("{\"error\":");
+
+  amq_error_append_openai_object (out, error);
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
 }
 
 static gboolean

@@ -38,4 +38,19 @@ GError     *amq_error_new_prompt_too_long (guint64    input_tokens,
 char       *amq_error_to_json          (const GError *error,
                                         const char   *request_id);
 
+/* The same error in OpenAI's shape: {"error":{"message","type","param","code"}}, with the
+ * same HTTP status. A context overflow reads as OpenAI's "maximum context length" message with
+ * code context_length_exceeded (clients trim the conversation on either); a validation error's
+ * field path ("messages[2].content: ...") becomes param. */
+const char *amq_error_openai_type      (const GError *error);
+/* NULL when OpenAI gives no code for this kind of error. */
+const char *amq_error_openai_code      (const GError *error);
+char       *amq_error_dup_openai_message (const GError *error);
+/* NULL when the message names no field. */
+char       *amq_error_dup_openai_param (const GError *error);
+/* Appends the inner object, {"message","type","param","code"}. */
+void        amq_error_append_openai_object (GString  *out,
+                                        const GError *error);
+char       *amq_error_to_openai_json   (const GError *error);
+
 G_END_DECLS

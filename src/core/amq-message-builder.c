@@ -123,22 +123,32 @@ amq_message_builder_sink_init (AmqEventSinkInterface *iface)
   iface->error = builder_error;
 }
 
+gboolean
+amq_message_builder_check (AmqMessageBuilder *self,
+                           GError           **error)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGE_BUILDER (self), FALSE);
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->error));
+      return FALSE;
+    }
+  if (!self->ended)
+    {
+      g_set_error (error, AMQ_ERROR, AMQ_ERROR_UPSTREAM, "Amazon Q ended the response early");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 char *
 amq_message_builder_to_json (AmqMessageBuilder *self,
                              GError           **error)
 {
   GString *out;
 
-  if (self->error != NULL)
-    {
-      g_propagate_error (error, g_error_copy (self->error));
-      return NULL;
-    }
-  if (!self->ended)
-    {
-      g_set_error (error, AMQ_ERROR, AMQ_ERROR_UPSTREAM, "Amazon Q ended the response early");
-      return NULL;
-    }
+  if (!amq_message_builder_check (self, error))
+    return NULL;
   out = g_string_new ("{\"id\":");
   amq_json_append_string (out, self->message_id, -1);
   g_string_append (out, ",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
@@ -188,6 +198,62 @@ amq_message_builder_to_json (AmqMessageBuilder *self,
   amq_usage_append_json (out, &self->usage);
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
+}
+
+const char *
+amq_message_builder_get_id (AmqMessageBuilder *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGE_BUILDER (self), NULL);
+  return self->message_id;
+}
+
+const char *
+amq_message_builder_get_model (AmqMessageBuilder *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGE_BUILDER (self), NULL);
+  return self->model;
+}
+
+guint
+amq_message_builder_get_n_blocks (AmqMessageBuilder *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGE_BUILDER (self), 0);
+  return self->blocks->len;
+}
+
+AmqBlockKind
+amq_message_builder_get_block (AmqMessageBuilder *self,
+                               guint              index,
+                               const GString    **text,
+                               const char       **tool_id,
+                               const char       **tool_name)
+{
+  Block *block;
+
+  g_return_val_if_fail (AMQ_IS_MESSAGE_BUILDER (self), AMQ_BLOCK_TEXT);
+  g_return_val_if_fail (index < self->blocks->len, AMQ_BLOCK_TEXT);
+  block = g_ptr_array_index (self->blocks, index);
+  if (text != NULL)
+    *text = block->text;
+  if (tool_id != NULL)
+    *tool_id = block->tool_id;
+  if (tool_name != NULL)
+    *tool_name = block->tool_name;
+  return block->kind;
+}
+
+const char *
+amq_message_builder_get_stop_reason (AmqMessageBuilder *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGE_BUILDER (self), NULL);
+  return self->stop_reason;
+}
+
+const AmqUsage *
+amq_message_builder_get_usage (AmqMessageBuilder *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGE_BUILDER (self), NULL);
+  return &self->usage;
 }
 
 static void

@@ -13,4 +13,21 @@ AmqMessageBuilder *amq_message_builder_new       (void);
 char              *amq_message_builder_to_json   (AmqMessageBuilder *self,
                                                   GError           **error);
 
+/* What was built, for other renderings of the same message (OpenAI's formats). */
+/* TRUE once message_end was received; FALSE with the error otherwise. */
+gboolean           amq_message_builder_check     (AmqMessageBuilder *self,
+                                                  GError           **error);
+const char        *amq_message_builder_get_id    (AmqMessageBuilder *self);
+const char        *amq_message_builder_get_model (AmqMessageBuilder *self);
+guint              amq_message_builder_get_n_blocks (AmqMessageBuilder *self);
+/* A block's kind; its text (text, thinking, or the tool's input JSON) and, for a tool use,
+ * its id and name. */
+AmqBlockKind       amq_message_builder_get_block (AmqMessageBuilder *self,
+                                                  guint              index,
+                                                  const GString    **text,
+                                                  const char       **tool_id,
+                                                  const char       **tool_name);
+const char        *amq_message_builder_get_stop_reason (AmqMessageBuilder *self);
+const AmqUsage    *amq_message_builder_get_usage (AmqMessageBuilder *self);
+
 G_END_DECLS

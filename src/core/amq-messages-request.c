@@ -419,17 +419,17 @@ parse_root (AmqMessagesRequest *self, JsonObject *root, AmqRequestKind kind, GEr
   return TRUE;
 }
 
-AmqMessagesRequest *
-amq_messages_request_parse (GBytes          *body,
-                            AmqRequestKind   kind,
-                            GError         **error)
+JsonNode *
+amq_messages_request_read_body (GBytes   *body,
+                                GError  **error)
 {
-  g_autoptr(AmqMessagesRequest) self = NULL;
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) parse_error = NULL;
   gsize length = 0;
-  const char *data = g_bytes_get_data (body, &length);
+  const char *data;
 
+  g_return_val_if_fail (body != NULL, NULL);
+  data = g_bytes_get_data (body, &length);
   if (length == 0)
     {
       g_set_error (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST, "request body is empty: expected a JSON object");
@@ -456,12 +456,35 @@ amq_messages_request_parse (GBytes          *body,
       g_set_error (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST, "request body must be a JSON object");
       return NULL;
     }
-  self = g_object_new (AMQ_TYPE_MESSAGES_REQUEST, NULL);
   /* kept mutable: content strings are normalised to blocks */
-  self->root = json_parser_steal_root (parser);
+  return json_parser_steal_root (parser);
+}
+
+AmqMessagesRequest *
+amq_messages_request_new_from_object (JsonNode        *root,
+                                      AmqRequestKind   kind,
+                                      GError         **error)
+{
+  g_autoptr(AmqMessagesRequest) self = NULL;
+
+  g_return_val_if_fail (root != NULL && JSON_NODE_HOLDS_OBJECT (root), NULL);
+  self = g_object_new (AMQ_TYPE_MESSAGES_REQUEST, NULL);
+  self->root = json_node_ref (root);
   if (!parse_root (self, json_node_get_object (self->root), kind, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+AmqMessagesRequest *
+amq_messages_request_parse (GBytes          *body,
+                            AmqRequestKind   kind,
+                            GError         **error)
+{
+  g_autoptr(JsonNode) root = amq_messages_request_read_body (body, error);
+
+  if (root == NULL)
+    return NULL;
+  return amq_messages_request_new_from_object (root, kind, error);
 }
 
 const char *amq_messages_request_get_model (AmqMessagesRequest *self) { return self->model; }

@@ -19,6 +19,15 @@ G_DECLARE_FINAL_TYPE (AmqMessagesRequest, amq_messages_request, AMQ, MESSAGES_RE
 AmqMessagesRequest *amq_messages_request_parse          (GBytes         *body,
                                                          AmqRequestKind  kind,
                                                          GError        **error);
+/* A request body as a JSON object node (UTF-8, nesting bounded): for front ends that reshape
+ * another API's body into a Messages request; NULL with an invalid_request_error. */
+JsonNode           *amq_messages_request_read_body      (GBytes         *body,
+                                                         GError        **error);
+/* Validates @root, an object node in the Messages API's shape; keeps a reference to it and
+ * normalises it in place. */
+AmqMessagesRequest *amq_messages_request_new_from_object (JsonNode      *root,
+                                                         AmqRequestKind  kind,
+                                                         GError        **error);
 const char         *amq_messages_request_get_model      (AmqMessagesRequest *self);
 gboolean            amq_messages_request_get_stream     (AmqMessagesRequest *self);
 gint64              amq_messages_request_get_max_tokens (AmqMessagesRequest *self);

@@ -66,6 +66,8 @@ model_list_from_upstream (JsonArray *models)
   return list;
 }
 
+/* Each item answers both ecosystems: Anthropic's type, display_name and created_at, OpenAI's
+ * object, created (the same instant, in Unix seconds) and owned_by. */
 static void
 append_model (GString *out, char **model)
 {
@@ -73,7 +75,8 @@ append_model (GString *out, char **model)
   amq_json_append_string (out, model[0], -1);
   g_string_append (out, ",\"display_name\":");
   amq_json_append_string (out, model[1], -1);
-  g_string_append (out, ",\"created_at\":\"2025-01-01T00:00:00Z\"}");
+  g_string_append (out, ",\"created_at\":\"2025-01-01T00:00:00Z\""
+                        ",\"object\":\"model\",\"created\":1735689600,\"owned_by\":\"anthropic\"}");
 }
 
 char *
@@ -116,7 +119,7 @@ amq_model_catalog_render (GPtrArray *models, const char *model_id, GHashTable *q
         first = last - limit;
     }
   last = MIN (last, first + (guint) limit);
-  g_string_append (out, "{\"data\":[");
+  g_string_append (out, "{\"object\":\"list\",\"data\":[");
   for (guint i = first; i < last; i++)
     {
       if (i > first)

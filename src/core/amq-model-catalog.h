@@ -1,5 +1,5 @@
 /* amq-model-catalog.h: the models GET /v1/models lists: Amazon Q's own list (cached), else
- * a built-in one; rendered as Anthropic's paged model list */
+ * a built-in one; rendered as a model list both Anthropic's and OpenAI's clients read */
 #pragma once
 
 #include <gio/gio.h>

@@ -4,10 +4,9 @@
 #include <libsoup/soup.h>
 
 #include "amq-event-sink.h"
+#include "amq-sse-channel.h"
 
 G_BEGIN_DECLS
-
-#define AMQ_SSE_PING_INTERVAL 10
 
 #define AMQ_TYPE_SSE_WRITER (amq_sse_writer_get_type ())
 G_DECLARE_FINAL_TYPE (AmqSseWriter, amq_sse_writer, AMQ, SSE_WRITER, GObject)

@@ -6,11 +6,13 @@ import Anthropic from '@anthropic-ai/sdk';
 
 let client;
 let fakeUrl;
+let serverUrl;
 
 
 before(async () => {
   const { fake, server } = await startProxy(['--ping-interval=1', '--idle-timeout=3']);
   fakeUrl = fake;
+  serverUrl = server;
   client = new Anthropic({ baseURL: server, apiKey: 'any-key', maxRetries: 0, timeout: 30_000 });
 });
 
@@ -114,6 +116,14 @@ test("models come from Amazon Q's own list, page to the end with after_id, and a
   const stats = await (await fetch(`${fakeUrl}/stats`)).json();
   assert.equal(stats.model_lists, 1);
   await assert.rejects(client.models.retrieve('claude-nonexistent'), (e) => e instanceof Anthropic.NotFoundError);
+  // the same list answers OpenAI's clients: object, created (Unix seconds) and owned_by on each item
+  const raw = await (await fetch(`${serverUrl}/v1/models`, { headers: { authorization: 'Bearer any-key' } })).json();
+  assert.equal(raw.object, 'list');
+  for (const model of raw.data) {
+    assert.equal(model.object, 'model');
+    assert.equal(model.created, Date.parse(model.created_at) / 1000);
+    assert.equal(typeof model.owned_by, 'string');
+  }
 });
 
 test('count_tokens counts system, messages and tools', async () => {
