@@ -230,7 +230,7 @@ write_file (const char *name, const char *contents, guint mode)
 {
   char *path = g_build_filename (tmpdir, name, NULL);
 
-  g_assert_true (g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_NONE, mode, NULL));
+  g_assert_true (g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, mode, NULL));
   return path;
 }
 
