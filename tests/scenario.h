@@ -24,6 +24,8 @@ Scenario *scenario_load        (const char *name,
 Scenario *scenario_new_large   (guint       n_frames,
                                 gsize       text_length);
 GBytes   *scenario_body        (const Scenario *scenario);
+/* A CRC-valid frame of @n_headers three-byte headers and no payload. */
+GBytes   *scenario_header_flood_frame (guint  n_headers);
 void      scenario_free        (Scenario *scenario);
 char     *scenario_data_dir    (void);
 

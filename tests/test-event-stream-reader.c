@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "amq-event-stream-reader.h"
+#include "scenario.h"
 
 /* An input stream that hands out its data in pieces of the given sizes. */
 #define TYPE_PIECE_STREAM (piece_stream_get_type ())
@@ -19,6 +20,7 @@ struct _PieceStream
   gsize       *pieces;
   guint        n_pieces;
   guint        next_piece;
+  guint        reads;
 };
 
 G_DEFINE_FINAL_TYPE (PieceStream, piece_stream, G_TYPE_INPUT_STREAM)
@@ -31,6 +33,7 @@ piece_stream_read (GInputStream *stream, void *buffer, gsize count,
   gsize left = g_bytes_get_size (self->data) - self->offset;
   gsize n = left;
 
+  self->reads++;
   if (self->next_piece < self->n_pieces)
     {
       n = MIN (left, self->pieces[self->next_piece]);
@@ -229,6 +232,51 @@ test_stop_from_callback (void)
   }
 }
 
+/* A CRC-valid frame of five million headers after a good one: the good one is handed out,
+ * then the flood is an error. */
+static void
+test_header_flood (void)
+{
+  g_autoptr(GBytes) good = multi_frame_stream ();
+  g_autoptr(GBytes) flood = scenario_header_flood_frame (5000000);
+  g_autoptr(GByteArray) both = g_byte_array_new ();
+  g_autoptr(GBytes) data = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *seen = NULL;
+
+  g_byte_array_append (both, g_bytes_get_data (good, NULL), 0x85);  /* its first frame */
+  g_byte_array_append (both, g_bytes_get_data (flood, NULL), g_bytes_get_size (flood));
+  data = g_byte_array_free_to_bytes (g_steal_pointer (&both));
+  stream = g_memory_input_stream_new_from_bytes (data);
+  seen = read_all (stream, NULL, 0, &error);
+  g_assert_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_HEADER_LIMIT);
+  g_assert_cmpstr (seen, ==, "initial-response|{\"conversationId\":\"\"}\n");
+}
+
+/* Once a frame's prelude has told its length, the reader asks for all the rest at once
+ * rather than chunk by chunk, decoding the frame again after each. */
+static void
+test_reads_what_the_frame_lacks (void)
+{
+  static const char * const headers[] = { ":event-type", "assistantResponseEvent", NULL };
+  gsize size = 4 * 1024 * 1024;
+  g_autofree guint8 *payload = g_malloc (size);
+  g_autoptr(GBytes) frame = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *seen = NULL;
+
+  memset (payload, 'p', size);
+  frame = amq_event_frame_encode (headers, payload, size);
+  stream = piece_stream_new (frame, NULL, 0);
+  seen = read_all (stream, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (seen), ==, strlen ("assistantResponseEvent|\n") + size);
+  /* the first chunk, the rest of the frame, the end */
+  g_assert_cmpuint (TEST_PIECE_STREAM (stream)->reads, ==, 3);
+}
+
 /* A pipe that never delivers: cancelling ends the read at once. */
 static void
 test_cancel (void)
@@ -259,5 +307,7 @@ main (int argc, char **argv)
   g_test_add_func ("/reader/corrupt-stops-reading", test_corrupt_stops_reading);
   g_test_add_func ("/reader/stop-from-callback", test_stop_from_callback);
   g_test_add_func ("/reader/cancel", test_cancel);
+  g_test_add_func ("/reader/header-flood", test_header_flood);
+  g_test_add_func ("/reader/reads-what-the-frame-lacks", test_reads_what_the_frame_lacks);
   return g_test_run ();
 }

@@ -1,7 +1,9 @@
-/* amq-event-stream-reader.c */
-#include "amq-event-stream-reader.h"
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-event-stream-reader.c: reads straight into one buffer and decodes a frame only once
+ * the buffer holds all of it */
+#include "config.h"
 
-#include <string.h>
+#include "amq-event-stream-reader.h"
 
 #define READ_CHUNK (16 * 1024)
 
@@ -10,6 +12,8 @@ struct _AmqEventStreamReader
   GObject        parent_instance;
   GInputStream  *stream;
   GByteArray    *buffer;      /* unconsumed bytes; frames start at offset 0 */
+  gsize          read_offset; /* where the read in flight writes into the buffer */
+  gsize          needed;      /* bytes the first frame needs before decoding can progress */
   AmqFrameFunc   frame_func;
   gpointer       frame_data;
   GTask         *task;
@@ -57,6 +61,7 @@ drain_frames (AmqEventStreamReader *self)
             }
           break;
         case AMQ_FRAME_DECODE_NEED_MORE:
+          self->needed = needed;
           keep_going = FALSE;
           break;
         case AMQ_FRAME_DECODE_ERROR:
@@ -75,16 +80,16 @@ on_read (GObject      *source,
          gpointer      user_data)
 {
   g_autoptr(AmqEventStreamReader) self = user_data;
-  g_autoptr(GBytes) bytes = NULL;
   GError *error = NULL;
+  gssize got = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  if (bytes == NULL)
+  g_byte_array_set_size (self->buffer, self->read_offset + MAX (got, 0));
+  if (got < 0)
     {
       finish (self, error);
       return;
     }
-  if (g_bytes_get_size (bytes) == 0)
+  if (got == 0)
     {
       if (self->buffer->len > 0)
         finish (self, g_error_new (AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_TRUNCATED,
@@ -94,16 +99,22 @@ on_read (GObject      *source,
         finish (self, NULL);
       return;
     }
-  g_byte_array_append (self->buffer, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  if (drain_frames (self))
+  /* a frame still short of its length is not decoded again */
+  if (self->buffer->len < self->needed || drain_frames (self))
     read_more (self);
 }
 
+/* Reads into the buffer's tail: at least a chunk, or all that the pending frame still lacks. */
 static void
 read_more (AmqEventStreamReader *self)
 {
-  g_input_stream_read_bytes_async (self->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (self->task), on_read, g_object_ref (self));
+  gsize have = self->buffer->len;
+  gsize want = MAX (READ_CHUNK, self->needed > have ? self->needed - have : 0);
+
+  self->read_offset = have;
+  g_byte_array_set_size (self->buffer, have + want);
+  g_input_stream_read_async (self->stream, self->buffer->data + have, want, G_PRIORITY_DEFAULT,
+                             g_task_get_cancellable (self->task), on_read, g_object_ref (self));
 }
 
 void
