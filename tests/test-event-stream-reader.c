@@ -199,22 +199,30 @@ test_truncated_everywhere (void)
     }
 }
 
+/* Reads @data, which starts with the multi-frame stream's first frame (0x85 bytes) and
+ * goes wrong after it: that frame comes out, then the error @code. */
+static void
+assert_first_frame_then_error (GBytes *data,
+                               int     code)
+{
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *seen = read_all (stream, NULL, 0, &error);
+
+  g_assert_error (error, AMQ_FRAME_ERROR, code);
+  g_assert_cmpstr (seen, ==, "initial-response|{\"conversationId\":\"\"}\n");
+}
+
 static void
 test_corrupt_stops_reading (void)
 {
   g_autoptr(GBytes) data = multi_frame_stream ();
   g_autofree guint8 *copy = g_memdup2 (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
   g_autoptr(GBytes) corrupt = NULL;
-  g_autoptr(GInputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *seen = NULL;
 
   copy[0x85 + 20] ^= 1;  /* inside the second frame's headers */
   corrupt = g_bytes_new (copy, g_bytes_get_size (data));
-  stream = g_memory_input_stream_new_from_bytes (corrupt);
-  seen = read_all (stream, NULL, 0, &error);
-  g_assert_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_MESSAGE_CRC);
-  g_assert_cmpstr (seen, ==, "initial-response|{\"conversationId\":\"\"}\n");
+  assert_first_frame_then_error (corrupt, AMQ_FRAME_ERROR_MESSAGE_CRC);
 }
 
 static void
@@ -241,17 +249,11 @@ test_header_flood (void)
   g_autoptr(GBytes) flood = scenario_header_flood_frame (5000000);
   g_autoptr(GByteArray) both = g_byte_array_new ();
   g_autoptr(GBytes) data = NULL;
-  g_autoptr(GInputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *seen = NULL;
 
   g_byte_array_append (both, g_bytes_get_data (good, NULL), 0x85);  /* its first frame */
   g_byte_array_append (both, g_bytes_get_data (flood, NULL), g_bytes_get_size (flood));
   data = g_byte_array_free_to_bytes (g_steal_pointer (&both));
-  stream = g_memory_input_stream_new_from_bytes (data);
-  seen = read_all (stream, NULL, 0, &error);
-  g_assert_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_HEADER_LIMIT);
-  g_assert_cmpstr (seen, ==, "initial-response|{\"conversationId\":\"\"}\n");
+  assert_first_frame_then_error (data, AMQ_FRAME_ERROR_HEADER_LIMIT);
 }
 
 /* Once a frame's prelude has told its length, the reader asks for all the rest at once
