@@ -5,14 +5,20 @@
 
 #include "amq-event-stream-reader.h"
 
+#include <string.h>
+
 #define READ_CHUNK (16 * 1024)
 
 struct _AmqEventStreamReader
 {
   GObject        parent_instance;
   GInputStream  *stream;
-  GByteArray    *buffer;      /* unconsumed bytes; frames start at offset 0 */
-  gsize          read_offset; /* where the read in flight writes into the buffer */
+  /* A plain buffer, not a GByteArray: reads go straight into its spare room, which a
+   * GByteArray would have to grow and shrink around each read (and under G_DEBUG=gc-friendly
+   * zero, up to 16 MB a read). */
+  guint8        *buffer;      /* unconsumed bytes from offset 0, then room for the next read */
+  gsize          length;      /* unconsumed bytes */
+  gsize          size;        /* allocated bytes */
   gsize          needed;      /* bytes the first frame needs before decoding can progress */
   AmqFrameFunc   frame_func;
   gpointer       frame_data;
@@ -22,6 +28,15 @@ struct _AmqEventStreamReader
 G_DEFINE_FINAL_TYPE (AmqEventStreamReader, amq_event_stream_reader, G_TYPE_OBJECT)
 
 static void read_more (AmqEventStreamReader *self);
+
+/* Drops the first @consumed bytes: the frames handed out. */
+static void
+consume (AmqEventStreamReader *self,
+         gsize                 consumed)
+{
+  memmove (self->buffer, self->buffer + consumed, self->length - consumed);
+  self->length -= consumed;
+}
 
 static void
 finish (AmqEventStreamReader *self,
@@ -48,14 +63,14 @@ drain_frames (AmqEventStreamReader *self)
       GError *error = NULL;
       gsize needed = 0;
 
-      switch (amq_event_frame_decode (self->buffer->data + offset, self->buffer->len - offset,
+      switch (amq_event_frame_decode (self->buffer + offset, self->length - offset,
                                       &frame, &needed, &error))
         {
         case AMQ_FRAME_DECODE_OK:
           offset += needed;
           if (!self->frame_func (frame, self->frame_data))
             {
-              g_byte_array_remove_range (self->buffer, 0, offset);
+              consume (self, offset);
               finish (self, NULL);
               return FALSE;
             }
@@ -70,7 +85,7 @@ drain_frames (AmqEventStreamReader *self)
           return FALSE;
         }
     }
-  g_byte_array_remove_range (self->buffer, 0, offset);
+  consume (self, offset);
   return TRUE;
 }
 
@@ -83,7 +98,6 @@ on_read (GObject      *source,
   GError *error = NULL;
   gssize got = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
-  g_byte_array_set_size (self->buffer, self->read_offset + MAX (got, 0));
   if (got < 0)
     {
       finish (self, error);
@@ -91,16 +105,17 @@ on_read (GObject      *source,
     }
   if (got == 0)
     {
-      if (self->buffer->len > 0)
+      if (self->length > 0)
         finish (self, g_error_new (AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_TRUNCATED,
-                                   "event stream ended inside a frame (%u bytes pending)",
-                                   self->buffer->len));
+                                   "event stream ended inside a frame (%" G_GSIZE_FORMAT " bytes pending)",
+                                   self->length));
       else
         finish (self, NULL);
       return;
     }
+  self->length += got;
   /* a frame still short of its length is not decoded again */
-  if (self->buffer->len < self->needed || drain_frames (self))
+  if (self->length < self->needed || drain_frames (self))
     read_more (self);
 }
 
@@ -108,12 +123,15 @@ on_read (GObject      *source,
 static void
 read_more (AmqEventStreamReader *self)
 {
-  gsize have = self->buffer->len;
-  gsize want = MAX (READ_CHUNK, self->needed > have ? self->needed - have : 0);
+  gsize want = MAX (READ_CHUNK, self->needed > self->length ? self->needed - self->length : 0);
 
-  self->read_offset = have;
-  g_byte_array_set_size (self->buffer, have + want);
-  g_input_stream_read_async (self->stream, self->buffer->data + have, want, G_PRIORITY_DEFAULT,
+  if (self->length + want > self->size)
+    {
+      /* doubling, so that a leftover growing by a few bytes does not reallocate each time */
+      self->size = MAX (self->length + want, 2 * self->size);
+      self->buffer = g_realloc (self->buffer, self->size);
+    }
+  g_input_stream_read_async (self->stream, self->buffer + self->length, want, G_PRIORITY_DEFAULT,
                              g_task_get_cancellable (self->task), on_read, g_object_ref (self));
 }
 
@@ -150,7 +168,7 @@ amq_event_stream_reader_finalize (GObject *object)
   AmqEventStreamReader *self = AMQ_EVENT_STREAM_READER (object);
 
   g_clear_object (&self->stream);
-  g_byte_array_unref (self->buffer);
+  g_free (self->buffer);
   G_OBJECT_CLASS (amq_event_stream_reader_parent_class)->finalize (object);
 }
 
@@ -163,7 +181,6 @@ amq_event_stream_reader_class_init (AmqEventStreamReaderClass *klass)
 static void
 amq_event_stream_reader_init (AmqEventStreamReader *self)
 {
-  self->buffer = g_byte_array_new ();
 }
 
 AmqEventStreamReader *
