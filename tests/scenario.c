@@ -1,7 +1,8 @@
 /* scenario.c
  *
  * A scenario file: {"frames": [[EVENT, PAYLOAD], ...], "end": "clean|truncate|bad_crc|giant_length|header_flood",
- * "http_status": N, "http_body": {...}, "gap_ms": N, "thinking": bool, "stop_sequences": [...]}.
+ * "http_status": N, "http_body": {...}, "gap_ms": N, "thinking": bool, "stop_sequences": [...],
+ * "one_chunk": bool}.
  * EVENT is an :event-type, "exception:TYPE" (payload is the JSON body) or "error:CODE"
  * (payload is the message string). */
 #include "scenario.h"
@@ -144,6 +145,7 @@ scenario_load (const char *name,
   scenario->gap_ms = json_object_get_int_member_with_default (root, "gap_ms", 0);
   scenario->stall_ms = json_object_get_int_member_with_default (root, "stall_ms", 0);
   scenario->thinking = json_object_get_boolean_member_with_default (root, "thinking", FALSE);
+  scenario->one_chunk = json_object_get_boolean_member_with_default (root, "one_chunk", FALSE);
   scenario->reset = g_strcmp0 (json_object_get_string_member_with_default (root, "end", NULL), "reset") == 0;
   if (json_object_has_member (root, "stop_sequences"))
     {
