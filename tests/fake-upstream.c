@@ -300,7 +300,10 @@ handle_generate (SoupServerMessage *msg)
     {
       g_autoptr(GBytes) all = scenario_body (scenario);
 
-      append_in_pieces (soup_server_message_get_response_body (msg), all);
+      if (scenario->one_chunk)
+        soup_message_body_append_bytes (soup_server_message_get_response_body (msg), all);
+      else
+        append_in_pieces (soup_server_message_get_response_body (msg), all);
       soup_message_body_complete (soup_server_message_get_response_body (msg));
       s->done = TRUE;
       soup_server_message_unpause (msg);

@@ -1,7 +1,8 @@
 /* scenario.c
  *
- * A scenario file: {"frames": [[EVENT, PAYLOAD], ...], "end": "clean|truncate|bad_crc|giant_length",
- * "http_status": N, "http_body": {...}, "gap_ms": N, "thinking": bool, "stop_sequences": [...]}.
+ * A scenario file: {"frames": [[EVENT, PAYLOAD], ...], "end": "clean|truncate|bad_crc|giant_length|header_flood",
+ * "http_status": N, "http_body": {...}, "gap_ms": N, "thinking": bool, "stop_sequences": [...],
+ * "one_chunk": bool}.
  * EVENT is an :event-type, "exception:TYPE" (payload is the JSON body) or "error:CODE"
  * (payload is the message string). */
 #include "scenario.h"
@@ -50,6 +51,30 @@ encode_event (const char *event, JsonNode *payload)
 }
 
 static void
+put_u32 (guint8 *p, guint32 v)
+{
+  p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+
+GBytes *
+scenario_header_flood_frame (guint n_headers)
+{
+  static const guint8 header[3] = { 1, 'a', AMQ_HEADER_TRUE };  /* name "a", no value */
+  gsize headers_length = sizeof header * (gsize) n_headers;
+  gsize total = AMQ_FRAME_MIN_LENGTH + headers_length;
+  guint8 *frame = g_malloc (total);
+
+  g_assert (total <= AMQ_FRAME_MAX_LENGTH);
+  put_u32 (frame, total);
+  put_u32 (frame + 4, headers_length);
+  put_u32 (frame + 8, crc32 (0L, frame, 8));
+  for (guint i = 0; i < n_headers; i++)
+    memcpy (frame + AMQ_FRAME_PRELUDE_LENGTH + i * sizeof header, header, sizeof header);
+  put_u32 (frame + total - 4, crc32 (0L, frame, total - 4));
+  return g_bytes_new_take (frame, total);
+}
+
+static void
 apply_ending (Scenario *scenario, const char *end)
 {
   GBytes *last;
@@ -69,6 +94,12 @@ apply_ending (Scenario *scenario, const char *end)
 
       copy[len - 1] ^= 0xff;
       g_ptr_array_index (scenario->frames, scenario->frames->len - 1) = g_bytes_new_take (copy, len);
+    }
+  else if (g_str_equal (end, "header_flood"))
+    {
+      /* CRC-valid, 15 MB of 5,000,000 headers: refused at once, with nothing allocated */
+      g_ptr_array_add (scenario->frames, scenario_header_flood_frame (5000000));
+      return;
     }
   else if (g_str_equal (end, "giant_length"))
     {
@@ -116,6 +147,7 @@ scenario_load (const char *name,
   scenario->gap_ms = json_object_get_int_member_with_default (root, "gap_ms", 0);
   scenario->stall_ms = json_object_get_int_member_with_default (root, "stall_ms", 0);
   scenario->thinking = json_object_get_boolean_member_with_default (root, "thinking", FALSE);
+  scenario->one_chunk = json_object_get_boolean_member_with_default (root, "one_chunk", FALSE);
   scenario->reset = g_strcmp0 (json_object_get_string_member_with_default (root, "end", NULL), "reset") == 0;
   if (json_object_has_member (root, "stop_sequences"))
     {

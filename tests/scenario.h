@@ -17,6 +17,7 @@ typedef struct {
   guint      gap_ms;          /* pause before each frame */
   guint      stall_ms;        /* pause before the headers */
   gboolean   reset;           /* the connection dies after the frames, mid-body */
+  gboolean   one_chunk;       /* the body in one chunk, not in pieces of up to 512 bytes */
   gboolean   thinking;
   GStrv      stop_sequences;
 } Scenario;
@@ -26,6 +27,8 @@ Scenario *scenario_load        (const char *name,
 Scenario *scenario_new_large   (guint       n_frames,
                                 gsize       text_length);
 GBytes   *scenario_body        (const Scenario *scenario);
+/* A CRC-valid frame of @n_headers three-byte headers and no payload. */
+GBytes   *scenario_header_flood_frame (guint  n_headers);
 void      scenario_free        (Scenario *scenario);
 char     *scenario_data_dir    (void);
 /* Runs @scenario's frames through a reader and a translator into @sink, as the server does. */

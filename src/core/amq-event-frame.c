@@ -1,4 +1,7 @@
-/* amq-event-frame.c: strict event-stream frame codec (checks in the order of PROTOCOL.md §3) */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-event-frame.c: strict event-stream frame codec: lengths, both CRCs, then the headers */
+#include "config.h"
+
 #include "amq-event-frame.h"
 
 #include <string.h>
@@ -53,77 +56,156 @@ header_value_size (AmqHeaderType type)
     }
 }
 
-static gboolean
-parse_headers (const guint8    *p,
-               const guint8    *end,
-               GArray          *headers,
-               GError         **error)
+static gint64
+integer_value (AmqHeaderType type,
+               const guint8 *p)
 {
+  switch (type)
+    {
+    case AMQ_HEADER_TRUE:      return 1;
+    case AMQ_HEADER_BYTE:      return (gint8) p[0];
+    case AMQ_HEADER_SHORT:     return (gint16) ((p[0] << 8) | p[1]);
+    case AMQ_HEADER_INT:       return (gint32) read_u32 (p);
+    case AMQ_HEADER_LONG:
+    case AMQ_HEADER_TIMESTAMP: return (gint64) read_u64 (p);
+    case AMQ_HEADER_FALSE:
+    case AMQ_HEADER_BYTES:
+    case AMQ_HEADER_STRING:
+    case AMQ_HEADER_UUID:
+    default:                   return 0;
+    }
+}
+
+/* A header as it lies in the frame: its name is not NUL-terminated there. */
+typedef struct {
+  const guint8  *name;
+  guint          name_length;
+  AmqHeaderType  type;
+  const guint8  *value;
+  gsize          value_length;
+} WireHeader;
+
+/* Reads header number @index at *@cursor (before @end) and moves *@cursor past it. Error
+ * messages name the header by its number: its name is upstream bytes, maybe not text. */
+static gboolean
+read_header (const guint8 **cursor,
+             const guint8  *end,
+             guint          index,
+             WireHeader    *header,
+             GError       **error)
+{
+  const guint8 *p = *cursor;
+  gssize size;
+
+  header->name_length = *p++;
+  header->name = p;
+  if (header->name_length == 0 || (gsize) (end - p) < header->name_length + 1u)
+    {
+      g_set_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_BAD_HEADER,
+                   "name of header %u runs past the header block", index);
+      return FALSE;
+    }
+  p += header->name_length;
+  if (*p > AMQ_HEADER_UUID)
+    {
+      g_set_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_HEADER_TYPE,
+                   "unknown type %u of header %u", *p, index);
+      return FALSE;
+    }
+  header->type = (AmqHeaderType) *p++;
+  size = header_value_size (header->type);
+  if (size < 0 && end - p >= 2)
+    {
+      size = (p[0] << 8) | p[1];
+      p += 2;
+      if (size > AMQ_FRAME_MAX_HEADER_VALUE)
+        {
+          g_set_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_HEADER_LIMIT,
+                       "value of header %u is %" G_GSSIZE_FORMAT " bytes, over the limit of %u",
+                       index, size, AMQ_FRAME_MAX_HEADER_VALUE);
+          return FALSE;
+        }
+    }
+  if (size < 0 || end - p < size)
+    {
+      g_set_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_BAD_HEADER,
+                   "value of header %u runs past the header block", index);
+      return FALSE;
+    }
+  header->value = p;
+  header->value_length = size;
+  *cursor = p + size;
+  return TRUE;
+}
+
+/* Checks every header without allocating, stopping at the first one over the limits, and
+ * counts the headers and the bytes their NUL-terminated names need. */
+static gboolean
+scan_headers (const guint8  *p,
+              const guint8  *end,
+              guint         *n_headers,
+              gsize         *names_size,
+              GError       **error)
+{
+  WireHeader header;
+
+  *n_headers = 0;
+  *names_size = 0;
   while (p < end)
     {
-      AmqEventHeader h = { 0 };
-      guint name_len = *p++;
-      gssize size;
-
-      if (name_len == 0 || (gsize) (end - p) < name_len + 1u)
+      if (*n_headers == AMQ_FRAME_MAX_HEADERS)
         {
-          g_set_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_BAD_HEADER,
-                       "header name runs past the header block");
+          g_set_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_HEADER_LIMIT,
+                       "event-stream frame has more than %u headers", AMQ_FRAME_MAX_HEADERS);
           return FALSE;
         }
-      h.name = g_strndup ((const char *) p, name_len);
-      p += name_len;
-      if (*p > AMQ_HEADER_UUID)
-        {
-          g_set_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_HEADER_TYPE,
-                       "unknown header type %u for header '%s'", *p, h.name);
-          g_free (h.name);
-          return FALSE;
-        }
-      h.type = (AmqHeaderType) *p++;
-      size = header_value_size (h.type);
-      if (size < 0)
-        {
-          if (end - p < 2)
-            goto overrun;
-          size = (p[0] << 8) | p[1];
-          p += 2;
-        }
-      if (end - p < size)
-        goto overrun;
-      h.data = p;
-      h.length = size;
-      switch (h.type)
-        {
-        case AMQ_HEADER_TRUE:      h.integer = 1; break;
-        case AMQ_HEADER_FALSE:     h.integer = 0; break;
-        case AMQ_HEADER_BYTE:      h.integer = (gint8) p[0]; break;
-        case AMQ_HEADER_SHORT:     h.integer = (gint16) ((p[0] << 8) | p[1]); break;
-        case AMQ_HEADER_INT:       h.integer = (gint32) read_u32 (p); break;
-        case AMQ_HEADER_LONG:
-        case AMQ_HEADER_TIMESTAMP: h.integer = (gint64) read_u64 (p); break;
-        case AMQ_HEADER_BYTES:
-        case AMQ_HEADER_STRING:
-        case AMQ_HEADER_UUID:
-        default:                   break;
-        }
-      p += size;
-      g_array_append_val (headers, h);
-      continue;
-
-    overrun:
-      g_set_error (error, AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_BAD_HEADER,
-                   "value of header '%s' runs past the header block", h.name);
-      g_free (h.name);
-      return FALSE;
+      if (!read_header (&p, end, *n_headers, &header, error))
+        return FALSE;
+      *names_size += header.name_length + 1u;
+      (*n_headers)++;
     }
   return TRUE;
 }
 
-static void
-clear_header (gpointer header)
+/* One block: the frame, its header array, its header block and payload, the names. */
+static AmqEventFrame *
+frame_new (const guint8 *data,
+           gsize         total,
+           gsize         headers_length,
+           guint         n_headers,
+           gsize         names_size)
 {
-  g_free (((AmqEventHeader *) header)->name);
+  gsize body_length = total - AMQ_FRAME_MIN_LENGTH;
+  AmqEventFrame *frame = g_malloc (sizeof *frame + n_headers * sizeof (AmqEventHeader) + body_length + names_size);
+  guint8 *body;
+  char *names;
+  const guint8 *cursor;
+
+  frame->headers = (AmqEventHeader *) (void *) (frame + 1);
+  frame->n_headers = n_headers;
+  body = (guint8 *) (frame->headers + n_headers);
+  memcpy (body, data + AMQ_FRAME_PRELUDE_LENGTH, body_length);
+  names = (char *) body + body_length;
+  cursor = body;
+  for (guint i = 0; i < n_headers; i++)
+    {
+      AmqEventHeader *h = &frame->headers[i];
+      WireHeader wire;
+      gboolean valid = read_header (&cursor, body + headers_length, i, &wire, NULL);
+
+      g_assert (valid);  /* scan_headers has checked them */
+      memcpy (names, wire.name, wire.name_length);
+      names[wire.name_length] = '\0';
+      h->name = names;
+      names += wire.name_length + 1;
+      h->type = wire.type;
+      h->integer = integer_value (wire.type, wire.value);
+      h->data = wire.value;
+      h->length = wire.value_length;
+    }
+  frame->payload = body + headers_length;
+  frame->payload_length = body_length - headers_length;
+  return frame;
 }
 
 AmqFrameDecodeResult
@@ -134,8 +216,11 @@ amq_event_frame_decode (const guint8   *data,
                         GError        **error)
 {
   guint32 total, headers_length, prelude_crc, message_crc;
-  g_autoptr(GArray) headers = NULL;
-  AmqEventFrame *result;
+  guint n_headers;
+  gsize names_size;
+
+  g_return_val_if_fail (data != NULL || length == 0, AMQ_FRAME_DECODE_ERROR);
+  g_return_val_if_fail (frame != NULL && needed != NULL, AMQ_FRAME_DECODE_ERROR);
 
   *frame = NULL;
   if (length < AMQ_FRAME_PRELUDE_LENGTH)
@@ -168,11 +253,7 @@ amq_event_frame_decode (const guint8   *data,
   if (length < total)
     return AMQ_FRAME_DECODE_NEED_MORE;
 
-  headers = g_array_new (FALSE, FALSE, sizeof (AmqEventHeader));
-  g_array_set_clear_func (headers, clear_header);
-  if (!parse_headers (data + AMQ_FRAME_PRELUDE_LENGTH,
-                      data + AMQ_FRAME_PRELUDE_LENGTH + headers_length, headers, error))
-    return AMQ_FRAME_DECODE_ERROR;
+  /* the whole frame is intact before any of its lengths inside is believed */
   message_crc = read_u32 (data + total - 4);
   if (crc32_of (data, total - 4) != message_crc)
     {
@@ -180,21 +261,10 @@ amq_event_frame_decode (const guint8   *data,
                    "event-stream message CRC mismatch");
       return AMQ_FRAME_DECODE_ERROR;
     }
-
-  /* Re-point header values into our own copy of the frame. */
-  result = g_new0 (AmqEventFrame, 1);
-  result->raw = g_bytes_new (data, total);
-  {
-    const guint8 *base = g_bytes_get_data (result->raw, NULL);
-
-    result->n_headers = headers->len;
-    result->headers = (AmqEventHeader *) (void *) g_array_free (g_steal_pointer (&headers), FALSE);
-    for (guint i = 0; i < result->n_headers; i++)
-      result->headers[i].data = base + (result->headers[i].data - data);
-    result->payload = base + AMQ_FRAME_PRELUDE_LENGTH + headers_length;
-    result->payload_length = total - headers_length - AMQ_FRAME_MIN_LENGTH;
-  }
-  *frame = result;
+  if (!scan_headers (data + AMQ_FRAME_PRELUDE_LENGTH, data + AMQ_FRAME_PRELUDE_LENGTH + headers_length,
+                     &n_headers, &names_size, error))
+    return AMQ_FRAME_DECODE_ERROR;
+  *frame = frame_new (data, total, headers_length, n_headers, names_size);
   return AMQ_FRAME_DECODE_OK;
 }
 
@@ -202,6 +272,8 @@ const AmqEventHeader *
 amq_event_frame_get_header (const AmqEventFrame *frame,
                             const char          *name)
 {
+  g_return_val_if_fail (frame != NULL && name != NULL, NULL);
+
   for (guint i = 0; i < frame->n_headers; i++)
     if (strcmp (frame->headers[i].name, name) == 0)
       return &frame->headers[i];
@@ -233,13 +305,7 @@ amq_event_frame_has_string (const AmqEventFrame *frame,
 void
 amq_event_frame_free (AmqEventFrame *frame)
 {
-  if (frame == NULL)
-    return;
-  for (guint i = 0; i < frame->n_headers; i++)
-    g_free (frame->headers[i].name);
-  g_free (frame->headers);
-  g_bytes_unref (frame->raw);
-  g_free (frame);
+  g_free (frame);  /* one block, see frame_new () */
 }
 
 GBytes *

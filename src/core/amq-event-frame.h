@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-event-frame.h: one decoded application/vnd.amazon.eventstream frame */
 #pragma once
 
@@ -15,6 +16,7 @@ typedef enum {
   AMQ_FRAME_ERROR_BAD_HEADER,
   AMQ_FRAME_ERROR_HEADER_TYPE,
   AMQ_FRAME_ERROR_TRUNCATED,
+  AMQ_FRAME_ERROR_HEADER_LIMIT,
 } AmqFrameError;
 
 typedef enum {
@@ -33,17 +35,20 @@ typedef enum {
 #define AMQ_FRAME_MIN_LENGTH 16
 #define AMQ_FRAME_MAX_LENGTH (16 * 1024 * 1024)
 #define AMQ_FRAME_PRELUDE_LENGTH 12
+/* aws-c-event-stream's limits: a frame over them is refused before anything is allocated */
+#define AMQ_FRAME_MAX_HEADERS 1024
+#define AMQ_FRAME_MAX_HEADER_VALUE 32767
 
 typedef struct {
-  char          *name;
+  const char    *name;      /* NUL-terminated, inside the frame's allocation */
   AmqHeaderType  type;
   gint64         integer;   /* bool (0/1), byte, short, int, long, timestamp (ms) */
   const guint8  *data;      /* bytes, string (not NUL-terminated), uuid: inside the frame */
   gsize          length;
 } AmqEventHeader;
 
+/* One allocation holds the frame, its headers, a copy of its bytes and the header names. */
 typedef struct {
-  GBytes         *raw;      /* the whole frame */
   AmqEventHeader *headers;
   guint           n_headers;
   const guint8   *payload;
@@ -59,7 +64,9 @@ typedef enum {
 GQuark                amq_frame_error_quark        (void);
 
 /* Decodes the frame at the start of @data. NEED_MORE sets @needed to the byte count that
- * would let decoding progress; OK sets @frame and @needed to the frame's length. */
+ * would let decoding progress; OK sets @frame and @needed to the frame's length. Both CRCs
+ * are checked before any header is read; more than AMQ_FRAME_MAX_HEADERS headers or a value
+ * over AMQ_FRAME_MAX_HEADER_VALUE bytes is AMQ_FRAME_ERROR_HEADER_LIMIT. */
 AmqFrameDecodeResult  amq_event_frame_decode       (const guint8   *data,
                                                     gsize           length,
                                                     AmqEventFrame **frame,

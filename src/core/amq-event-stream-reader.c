@@ -1,4 +1,8 @@
-/* amq-event-stream-reader.c */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-event-stream-reader.c: reads straight into one buffer and decodes a frame only once
+ * the buffer holds all of it */
+#include "config.h"
+
 #include "amq-event-stream-reader.h"
 
 #include <string.h>
@@ -9,7 +13,13 @@ struct _AmqEventStreamReader
 {
   GObject        parent_instance;
   GInputStream  *stream;
-  GByteArray    *buffer;      /* unconsumed bytes; frames start at offset 0 */
+  /* A plain buffer, not a GByteArray: reads go straight into its spare room, which a
+   * GByteArray would have to grow and shrink around each read (and under G_DEBUG=gc-friendly
+   * zero, up to 16 MB a read). */
+  guint8        *buffer;      /* unconsumed bytes from offset 0, then room for the next read */
+  gsize          length;      /* unconsumed bytes */
+  gsize          size;        /* allocated bytes */
+  gsize          needed;      /* bytes the first frame needs before decoding can progress */
   AmqFrameFunc   frame_func;
   gpointer       frame_data;
   GTask         *task;
@@ -18,6 +28,15 @@ struct _AmqEventStreamReader
 G_DEFINE_FINAL_TYPE (AmqEventStreamReader, amq_event_stream_reader, G_TYPE_OBJECT)
 
 static void read_more (AmqEventStreamReader *self);
+
+/* Drops the first @consumed bytes: the frames handed out. */
+static void
+consume (AmqEventStreamReader *self,
+         gsize                 consumed)
+{
+  memmove (self->buffer, self->buffer + consumed, self->length - consumed);
+  self->length -= consumed;
+}
 
 static void
 finish (AmqEventStreamReader *self,
@@ -44,19 +63,20 @@ drain_frames (AmqEventStreamReader *self)
       GError *error = NULL;
       gsize needed = 0;
 
-      switch (amq_event_frame_decode (self->buffer->data + offset, self->buffer->len - offset,
+      switch (amq_event_frame_decode (self->buffer + offset, self->length - offset,
                                       &frame, &needed, &error))
         {
         case AMQ_FRAME_DECODE_OK:
           offset += needed;
           if (!self->frame_func (frame, self->frame_data))
             {
-              g_byte_array_remove_range (self->buffer, 0, offset);
+              consume (self, offset);
               finish (self, NULL);
               return FALSE;
             }
           break;
         case AMQ_FRAME_DECODE_NEED_MORE:
+          self->needed = needed;
           keep_going = FALSE;
           break;
         case AMQ_FRAME_DECODE_ERROR:
@@ -65,7 +85,7 @@ drain_frames (AmqEventStreamReader *self)
           return FALSE;
         }
     }
-  g_byte_array_remove_range (self->buffer, 0, offset);
+  consume (self, offset);
   return TRUE;
 }
 
@@ -75,35 +95,44 @@ on_read (GObject      *source,
          gpointer      user_data)
 {
   g_autoptr(AmqEventStreamReader) self = user_data;
-  g_autoptr(GBytes) bytes = NULL;
   GError *error = NULL;
+  gssize got = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  if (bytes == NULL)
+  if (got < 0)
     {
       finish (self, error);
       return;
     }
-  if (g_bytes_get_size (bytes) == 0)
+  if (got == 0)
     {
-      if (self->buffer->len > 0)
+      if (self->length > 0)
         finish (self, g_error_new (AMQ_FRAME_ERROR, AMQ_FRAME_ERROR_TRUNCATED,
-                                   "event stream ended inside a frame (%u bytes pending)",
-                                   self->buffer->len));
+                                   "event stream ended inside a frame (%" G_GSIZE_FORMAT " bytes pending)",
+                                   self->length));
       else
         finish (self, NULL);
       return;
     }
-  g_byte_array_append (self->buffer, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  if (drain_frames (self))
+  self->length += got;
+  /* a frame still short of its length is not decoded again */
+  if (self->length < self->needed || drain_frames (self))
     read_more (self);
 }
 
+/* Reads into the buffer's tail: at least a chunk, or all that the pending frame still lacks. */
 static void
 read_more (AmqEventStreamReader *self)
 {
-  g_input_stream_read_bytes_async (self->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (self->task), on_read, g_object_ref (self));
+  gsize want = MAX (READ_CHUNK, self->needed > self->length ? self->needed - self->length : 0);
+
+  if (self->length + want > self->size)
+    {
+      /* doubling, so that a leftover growing by a few bytes does not reallocate each time */
+      self->size = MAX (self->length + want, 2 * self->size);
+      self->buffer = g_realloc (self->buffer, self->size);
+    }
+  g_input_stream_read_async (self->stream, self->buffer + self->length, want, G_PRIORITY_DEFAULT,
+                             g_task_get_cancellable (self->task), on_read, g_object_ref (self));
 }
 
 void
@@ -139,7 +168,7 @@ amq_event_stream_reader_finalize (GObject *object)
   AmqEventStreamReader *self = AMQ_EVENT_STREAM_READER (object);
 
   g_clear_object (&self->stream);
-  g_byte_array_unref (self->buffer);
+  g_free (self->buffer);
   G_OBJECT_CLASS (amq_event_stream_reader_parent_class)->finalize (object);
 }
 
@@ -152,7 +181,6 @@ amq_event_stream_reader_class_init (AmqEventStreamReaderClass *klass)
 static void
 amq_event_stream_reader_init (AmqEventStreamReader *self)
 {
-  self->buffer = g_byte_array_new ();
 }
 
 AmqEventStreamReader *

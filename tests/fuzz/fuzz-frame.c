@@ -25,11 +25,13 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
           break;
         }
       g_assert (needed >= AMQ_FRAME_MIN_LENGTH && needed <= size - offset);
+      g_assert (frame->n_headers <= AMQ_FRAME_MAX_HEADERS);
       for (guint i = 0; i < frame->n_headers; i++)
         {
           g_autofree char *value = amq_event_frame_dup_string (frame, frame->headers[i].name);
 
           g_assert (value == NULL || frame->headers[i].type == AMQ_HEADER_STRING);
+          g_assert (frame->headers[i].length <= AMQ_FRAME_MAX_HEADER_VALUE);
         }
       offset += needed;
     }
