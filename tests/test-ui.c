@@ -263,6 +263,70 @@ test_token_status_follows_refresh (void)
   use_refresh_token ("rt-ok");
 }
 
+typedef struct { GListModel *model; guint want; } Exactly;
+
+static gboolean
+has_exactly (gpointer data)
+{
+  Exactly *e = data;
+
+  return g_list_model_get_n_items (e->model) == e->want;
+}
+
+static guint
+count_matching (GListModel *log, const char *model_used, gboolean errors)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (log); i++)
+    {
+      g_autoptr(AmqRequestRecord) record = g_list_model_get_item (log, i);
+
+      if (errors ? amq_request_record_is_error (record)
+                 : g_strcmp0 (amq_request_record_get_model_used (record), model_used) == 0)
+        n++;
+    }
+  return n;
+}
+
+/* The search (case-folded, over model, path, id, status and error) and "errors only" narrow
+ * the view over the log; the log itself keeps everything. Runs after a request that answered
+ * 401. */
+static void
+test_search_filters_log (void)
+{
+  AmqWindow *window = main_window ();
+  GtkColumnView *view = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GListModel *shown = G_LIST_MODEL (gtk_column_view_get_model (view));
+  GListModel *log = G_LIST_MODEL (amq_server_get_request_log (amq_application_get_server (app)));
+  GtkEditable *search = GTK_EDITABLE (find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY, NULL));
+  GtkToggleButton *errors_only = GTK_TOGGLE_BUTTON (find_widget (GTK_WIDGET (window), GTK_TYPE_TOGGLE_BUTTON,
+                                                                 _("_Errors only")));
+  Exactly all, haiku, errors, none = { shown, 0 };
+
+  g_assert_cmpuint (request ("/v1/messages", "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":64,"
+                             "\"messages\":[{\"role\":\"user\",\"content\":\"SCENARIO:text\"}]}"), ==, 200);
+  all = (Exactly) { shown, g_list_model_get_n_items (log) };
+  haiku = (Exactly) { shown, count_matching (log, "claude-haiku-4.5", FALSE) };
+  errors = (Exactly) { shown, count_matching (log, NULL, TRUE) };
+  g_assert_cmpuint (haiku.want, >, 0);
+  g_assert_cmpuint (haiku.want, <, all.want);
+  g_assert_cmpuint (errors.want, >, 0);
+  g_assert_cmpuint (errors.want, <, all.want);
+  g_assert_true (wait_until (has_exactly, &all, 5000));
+  gtk_editable_set_text (search, "HAIKU");  /* the search ignores case */
+  g_assert_true (wait_until (has_exactly, &haiku, 5000));
+  gtk_editable_set_text (search, "no such request");
+  g_assert_true (wait_until (has_exactly, &none, 5000));
+  gtk_editable_set_text (search, "");
+  g_assert_true (wait_until (has_exactly, &all, 5000));
+  gtk_toggle_button_set_active (errors_only, TRUE);
+  g_assert_true (has_exactly (&errors));
+  gtk_toggle_button_set_active (errors_only, FALSE);
+  g_assert_true (has_exactly (&all));
+  g_assert_cmpuint (g_list_model_get_n_items (log), ==, all.want);
+}
+
 static void
 test_proxy_switch_stops_and_starts (void)
 {
@@ -402,6 +466,42 @@ test_chinese_translation (void)
 
 /* ---- set-up ---- */
 
+static void
+on_stored (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_assert_true (amq_credentials_store_finish (result, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static const char seeded_refresh_token[] = "rt-ok";
+
+static gboolean
+app_read_keyring (gpointer data)
+{
+  return g_strcmp0 (amq_application_get_credentials (app)->refresh_token, seeded_refresh_token) == 0;
+}
+
+/* The keyring outlives a run: start from a known item and let the app read it before any
+ * test, or its lookup could land later and replace the credentials a test has set. */
+static void
+seed_keyring (void)
+{
+  g_autoptr(AmqCredentialSet) set = amq_credential_set_new ();
+  gboolean stored = FALSE;
+
+  set->refresh_token = g_strdup (seeded_refresh_token);
+  set->client_id = g_strdup ("ui-client");
+  set->client_secret = g_strdup ("ui-secret");
+  amq_credentials_store_async (set, NULL, on_stored, &stored);
+  g_assert_true (wait_until (flag_set, &stored, 10000));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -433,17 +533,20 @@ main (int argc, char **argv)
   g_setenv ("AMAZONQ_TOKEN_ENDPOINT", token_endpoint, TRUE);
   g_setenv ("PORT", "0", TRUE);
   adw_init ();
+  seed_keyring ();
 
   app = amq_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
   g_application_activate (G_APPLICATION (app));
+  g_assert_true (wait_until (app_read_keyring, NULL, 10000));
   g_unsetenv ("PORT");
 
   g_test_add_func ("/ui/templates-build", test_templates_build);
   g_test_add_func ("/ui/fits-360-px", test_fits_360_px);
   g_test_add_func ("/ui/requests-appear-in-log", test_requests_appear_in_log);
   g_test_add_func ("/ui/token-status-follows-refresh", test_token_status_follows_refresh);
+  g_test_add_func ("/ui/search-filters-log", test_search_filters_log);
   g_test_add_func ("/ui/proxy-switch-stops-and-starts", test_proxy_switch_stops_and_starts);
   g_test_add_func ("/ui/credentials-dialog-saves-to-keyring", test_credentials_dialog_saves_to_keyring);
   g_test_add_func ("/ui/device-login", test_device_login);

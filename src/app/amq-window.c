@@ -168,6 +168,7 @@ filter_record (gpointer item, gpointer user_data)
   AmqWindow *self = user_data;
   AmqRequestRecord *record = item;
   const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *fields = NULL;
   g_autofree char *haystack = NULL;
   g_autofree char *needle = NULL;
 
@@ -175,12 +176,13 @@ filter_record (gpointer item, gpointer user_data)
     return FALSE;
   if (search == NULL || *search == '\0')
     return TRUE;
-  haystack = g_utf8_casefold (g_strdup_printf ("%s %s %s %s %u %s", amq_request_record_get_path (record),
-                                               amq_request_record_get_model_asked (record) ?: "",
-                                               amq_request_record_get_model_used (record) ?: "",
-                                               amq_request_record_get_request_id (record),
-                                               amq_request_record_get_status (record),
-                                               amq_request_record_get_error (record) ?: ""), -1);
+  fields = g_strdup_printf ("%s %s %s %s %u %s", amq_request_record_get_path (record),
+                            amq_request_record_get_model_asked (record) ?: "",
+                            amq_request_record_get_model_used (record) ?: "",
+                            amq_request_record_get_request_id (record),
+                            amq_request_record_get_status (record),
+                            amq_request_record_get_error (record) ?: "");
+  haystack = g_utf8_casefold (fields, -1);
   needle = g_utf8_casefold (search, -1);
   return strstr (haystack, needle) != NULL;
 }
