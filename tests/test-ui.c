@@ -327,6 +327,22 @@ test_search_filters_log (void)
   g_assert_cmpuint (g_list_model_get_n_items (log), ==, all.want);
 }
 
+/* The token state is a registered enum: its property is typed, its values have names. */
+static void
+test_token_state_is_registered_enum (void)
+{
+  AmqTokenManager *tokens = amq_application_get_tokens (app);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (tokens), "state");
+  g_autoptr(GEnumClass) states = g_type_class_ref (AMQ_TYPE_TOKEN_STATE);
+  AmqTokenState state;
+
+  g_assert_true (G_IS_PARAM_SPEC_ENUM (pspec));
+  g_assert_true (G_PARAM_SPEC_VALUE_TYPE (pspec) == AMQ_TYPE_TOKEN_STATE);
+  g_object_get (tokens, "state", &state, NULL);
+  g_assert_cmpint (state, ==, amq_token_manager_get_state (tokens));
+  g_assert_cmpstr (g_enum_get_value (states, AMQ_TOKEN_STATE_SIGN_IN_NEEDED)->value_nick, ==, "sign-in-needed");
+}
+
 static void
 test_proxy_switch_stops_and_starts (void)
 {
@@ -547,6 +563,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/requests-appear-in-log", test_requests_appear_in_log);
   g_test_add_func ("/ui/token-status-follows-refresh", test_token_status_follows_refresh);
   g_test_add_func ("/ui/search-filters-log", test_search_filters_log);
+  g_test_add_func ("/ui/token-state-is-registered-enum", test_token_state_is_registered_enum);
   g_test_add_func ("/ui/proxy-switch-stops-and-starts", test_proxy_switch_stops_and_starts);
   g_test_add_func ("/ui/credentials-dialog-saves-to-keyring", test_credentials_dialog_saves_to_keyring);
   g_test_add_func ("/ui/device-login", test_device_login);

@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "amq-enums.h"
+
 G_BEGIN_DECLS
 
 #define AMQ_DEFAULT_TOKEN_ENDPOINT "https://oidc.us-east-1.amazonaws.com/token"
