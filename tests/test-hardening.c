@@ -406,7 +406,7 @@ test_upstream_faults_table (void)
 
 /* The server's peak resident memory so far, in KB (VmHWM). */
 static guint64
-peak_resident_kb (Proc *server)
+peak_resident_kb (TestProc *server)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (server->process));
   g_autofree char *status = NULL;
@@ -420,7 +420,7 @@ peak_resident_kb (Proc *server)
 
 /* The server's processor time so far, user and system, in ms. */
 static guint64
-cpu_time_ms (Proc *server)
+cpu_time_ms (TestProc *server)
 {
   g_autofree char *path = g_strdup_printf ("/proc/%s/stat", g_subprocess_get_identifier (server->process));
   g_autofree char *stat = NULL;
@@ -438,20 +438,20 @@ cpu_time_ms (Proc *server)
 static void
 test_header_flood_refused (void)
 {
-  Proc server = start_server (fake.url, "rt-ok", NULL);
+  TestProc server = start_server (fake.url, "rt-ok", NULL);
   guint64 before;
 
   {
-    g_autofree char *body = body_for ("text", TRUE);
-    g_auto(Reply) warm = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
+    g_autofree char *body = test_messages_body ("text", TRUE);
+    g_auto(TestReply) warm = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
     g_assert_cmpuint (warm.status, ==, 200);
   }
   before = peak_resident_kb (&server);
   for (guint stream = 0; stream < 2; stream++)
     {
-      g_autofree char *body = body_for ("header_flood", stream);
+      g_autofree char *body = test_messages_body ("header_flood", stream);
       guint64 cpu = cpu_time_ms (&server);
-      g_auto(Reply) r = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
+      g_auto(TestReply) r = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
       guint64 peak = peak_resident_kb (&server);
 
       cpu = cpu_time_ms (&server) - cpu;
@@ -478,7 +478,7 @@ test_header_flood_refused (void)
         g_assert_cmpuint (peak, <, before + 64 * 1024);
       assert_healthy (&server);
     }
-  g_free (stop_server (&server));
+  test_proc_stop (&server, NULL);
 }
 
 /* A whole verbose session: no secret appears in anything the server says. */

@@ -35,30 +35,89 @@ wait_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
   return TRUE;
 }
 
+/* The first widget under @root, depth first, that @matches. */
 static GtkWidget *
-find_widget (GtkWidget *root, GType type, const char *title)
+find_descendant (GtkWidget *root, gboolean (*matches) (GtkWidget *, gconstpointer), gconstpointer data)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    {
-      const char *t = NULL;
-
-      if (title == NULL)
-        return root;
-      if (ADW_IS_PREFERENCES_ROW (root))
-        t = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root));
-      else if (GTK_IS_BUTTON (root))
-        t = gtk_button_get_label (GTK_BUTTON (root));
-      if (t != NULL && g_str_equal (t, title))
-        return root;
-    }
+  if (matches (root, data))
+    return root;
   for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_widget (child, type, title);
+      GtkWidget *found = find_descendant (child, matches, data);
 
       if (found != NULL)
         return found;
     }
   return NULL;
+}
+
+typedef struct { GType type; const char *title; } Titled;
+
+static gboolean
+is_titled (GtkWidget *widget, gconstpointer data)
+{
+  const Titled *want = data;
+  const char *title = NULL;
+
+  if (!G_TYPE_CHECK_INSTANCE_TYPE (widget, want->type))
+    return FALSE;
+  if (want->title == NULL)
+    return TRUE;
+  if (ADW_IS_PREFERENCES_ROW (widget))
+    title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget));
+  else if (GTK_IS_BUTTON (widget))
+    title = gtk_button_get_label (GTK_BUTTON (widget));
+  return g_strcmp0 (title, want->title) == 0;
+}
+
+/* A widget of @type, with @title (a row's title, a button's label) unless that is NULL. */
+static GtkWidget *
+find_widget (GtkWidget *root, GType type, const char *title)
+{
+  Titled want = { type, title };
+
+  return find_descendant (root, is_titled, &want);
+}
+
+static gboolean
+drives_action (GtkWidget *widget, gconstpointer action_name)
+{
+  return GTK_IS_ACTIONABLE (widget) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0;
+}
+
+static gboolean
+shows_text (GtkWidget *widget, gconstpointer text)
+{
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
+}
+
+/* The widget that drives @action_name (a button, the header bar switch). */
+static GtkWidget *
+find_actionable (GtkWidget *root, const char *action_name)
+{
+  return find_descendant (root, drives_action, action_name);
+}
+
+static GtkWidget *
+find_label (GtkWidget *root, const char *text)
+{
+  return find_descendant (root, shows_text, text);
+}
+
+typedef struct { GtkWidget *root; const char *text; } Label;
+
+static gboolean
+label_shown (gpointer data)
+{
+  Label *l = data;
+
+  return find_label (l->root, l->text) != NULL;
+}
+
+static gboolean
+label_gone (gpointer data)
+{
+  return !label_shown (data);
 }
 
 static AmqWindow *
@@ -263,6 +322,233 @@ test_token_status_follows_refresh (void)
   use_refresh_token ("rt-ok");
 }
 
+typedef struct { GListModel *model; guint want; } Exactly;
+
+static gboolean
+has_exactly (gpointer data)
+{
+  Exactly *e = data;
+
+  return g_list_model_get_n_items (e->model) == e->want;
+}
+
+static guint
+count_matching (GListModel *log, const char *model_used, gboolean errors)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (log); i++)
+    {
+      g_autoptr(AmqRequestRecord) record = g_list_model_get_item (log, i);
+
+      if (errors ? amq_request_record_is_error (record)
+                 : g_strcmp0 (amq_request_record_get_model_used (record), model_used) == 0)
+        n++;
+    }
+  return n;
+}
+
+/* The search (case-folded, over model, path, id, status and error) and "errors only" narrow
+ * the view over the log; the log itself keeps everything. Runs after a request that answered
+ * 401. */
+static void
+test_search_filters_log (void)
+{
+  AmqWindow *window = main_window ();
+  GtkColumnView *view = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GListModel *shown = G_LIST_MODEL (gtk_column_view_get_model (view));
+  GListModel *log = G_LIST_MODEL (amq_server_get_request_log (amq_application_get_server (app)));
+  GtkEditable *search = GTK_EDITABLE (find_widget (GTK_WIDGET (window), GTK_TYPE_SEARCH_ENTRY, NULL));
+  GtkToggleButton *errors_only = GTK_TOGGLE_BUTTON (find_widget (GTK_WIDGET (window), GTK_TYPE_TOGGLE_BUTTON,
+                                                                 _("_Errors only")));
+  Exactly all, haiku, errors, none = { shown, 0 };
+
+  g_assert_cmpuint (request ("/v1/messages", "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":64,"
+                             "\"messages\":[{\"role\":\"user\",\"content\":\"SCENARIO:text\"}]}"), ==, 200);
+  all = (Exactly) { shown, g_list_model_get_n_items (log) };
+  haiku = (Exactly) { shown, count_matching (log, "claude-haiku-4.5", FALSE) };
+  errors = (Exactly) { shown, count_matching (log, NULL, TRUE) };
+  g_assert_cmpuint (haiku.want, >, 0);
+  g_assert_cmpuint (haiku.want, <, all.want);
+  g_assert_cmpuint (errors.want, >, 0);
+  g_assert_cmpuint (errors.want, <, all.want);
+  g_assert_true (wait_until (has_exactly, &all, 5000));
+  gtk_editable_set_text (search, "HAIKU");  /* the search ignores case */
+  g_assert_true (wait_until (has_exactly, &haiku, 5000));
+  gtk_editable_set_text (search, "no such request");
+  g_assert_true (wait_until (has_exactly, &none, 5000));
+  gtk_editable_set_text (search, "");
+  g_assert_true (wait_until (has_exactly, &all, 5000));
+  gtk_toggle_button_set_active (errors_only, TRUE);
+  g_assert_true (has_exactly (&errors));
+  gtk_toggle_button_set_active (errors_only, FALSE);
+  g_assert_true (has_exactly (&all));
+  g_assert_cmpuint (g_list_model_get_n_items (log), ==, all.want);
+}
+
+/* The token state is a registered enum: its property is typed, its values have names. */
+static void
+test_token_state_is_registered_enum (void)
+{
+  AmqTokenManager *tokens = amq_application_get_tokens (app);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (tokens), "state");
+  g_autoptr(GEnumClass) states = g_type_class_ref (AMQ_TYPE_TOKEN_STATE);
+  AmqTokenState state;
+
+  g_assert_true (G_IS_PARAM_SPEC_ENUM (pspec));
+  g_assert_true (G_PARAM_SPEC_VALUE_TYPE (pspec) == AMQ_TYPE_TOKEN_STATE);
+  g_object_get (tokens, "state", &state, NULL);
+  g_assert_cmpint (state, ==, amq_token_manager_get_state (tokens));
+  g_assert_cmpstr (g_enum_get_value (states, AMQ_TOKEN_STATE_SIGN_IN_NEEDED)->value_nick, ==, "sign-in-needed");
+}
+
+/* The window observes the server itself: a stop or start it did not ask for shows too. */
+static void
+test_window_follows_server (void)
+{
+  AmqWindow *window = main_window ();
+  AmqServer *server = amq_application_get_server (app);
+  guint port = amq_server_get_port (server);
+  g_autofree char *url = g_strdup (amq_server_get_url (server));
+  GtkWidget *copy_url = find_actionable (GTK_WIDGET (window), "win.copy-url");
+
+  g_assert_nonnull (copy_url);
+  g_assert_true (gtk_widget_get_sensitive (copy_url));
+  amq_server_stop (server);
+  g_assert_true (g_str_has_prefix (row_subtitle (GTK_WIDGET (window), _("Local API")), "Stopped"));
+  g_assert_false (gtk_widget_get_sensitive (copy_url));
+  g_assert_true (amq_server_start (server, "127.0.0.1", port, NULL));
+  g_assert_cmpstr (row_subtitle (GTK_WIDGET (window), _("Local API")), ==, url);
+  g_assert_true (gtk_widget_get_sensitive (copy_url));
+}
+
+/* A port that is taken: the window says why nothing listens, and a free port recovers. */
+static void
+test_busy_port_shows_why (void)
+{
+  AmqWindow *window = main_window ();
+  GSettings *settings = amq_application_get_settings (app);
+  g_autoptr(GSocketListener) squatter = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint busy = g_socket_listener_add_any_inet_port (squatter, NULL, &error);
+  guint free_port = test_free_port ();
+  g_autofree char *why = g_strdup_printf ("Cannot listen on 127.0.0.1:%u", busy);
+  g_autofree char *url = NULL;
+
+  g_assert_no_error (error);
+  g_settings_set_uint (settings, "port", busy);
+  g_assert_false (amq_server_get_listening (amq_application_get_server (app)));
+  g_assert_true (g_str_has_prefix (row_subtitle (GTK_WIDGET (window), _("Local API")), why));
+  g_settings_set_uint (settings, "port", free_port);
+  url = g_strdup_printf ("http://127.0.0.1:%u", free_port);
+  g_assert_cmpstr (row_subtitle (GTK_WIDGET (window), _("Local API")), ==, url);
+}
+
+/* app.proxy-enabled is the setting: writing either one moves the other, the server and the
+ * window's switch. */
+static void
+test_proxy_action_is_the_setting (void)
+{
+  GSettings *settings = amq_application_get_settings (app);
+  GtkWidget *proxy_switch = find_actionable (GTK_WIDGET (main_window ()), "app.proxy-enabled");
+  g_autoptr(GVariant) off = NULL;
+
+  g_assert_true (GTK_IS_SWITCH (proxy_switch));
+  g_settings_set_boolean (settings, "proxy-enabled", FALSE);
+  off = g_action_group_get_action_state (G_ACTION_GROUP (app), "proxy-enabled");
+  g_assert_false (g_variant_get_boolean (off));
+  g_assert_false (amq_server_get_listening (amq_application_get_server (app)));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (proxy_switch)));
+  g_action_group_change_action_state (G_ACTION_GROUP (app), "proxy-enabled", g_variant_new_boolean (TRUE));
+  g_assert_true (g_settings_get_boolean (settings, "proxy-enabled"));
+  g_assert_true (amq_server_get_listening (amq_application_get_server (app)));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (proxy_switch)));
+}
+
+typedef struct { char *text; gboolean done; } Clip;
+
+static void
+on_clipboard_text (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Clip *clip = data;
+
+  clip->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  clip->done = TRUE;
+}
+
+static gboolean
+clip_done (gpointer data)
+{
+  return ((Clip *) data)->done;
+}
+
+/* Activates a window action and returns what it put on the clipboard. */
+static char *
+copied_by (AmqWindow *window, const char *action)
+{
+  Clip clip = { NULL, FALSE };
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), action, NULL));
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (window)), NULL, on_clipboard_text, &clip);
+  g_assert_true (wait_until (clip_done, &clip, 5000));
+  return clip.text;
+}
+
+static void
+test_copy_actions (void)
+{
+  AmqWindow *window = main_window ();
+  const char *url = amq_server_get_url (amq_application_get_server (app));
+  GtkColumnView *view = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (view));
+  g_autofree char *copied_url = copied_by (window, "win.copy-url");
+  g_autofree char *copied_export = copied_by (window, "win.copy-export");
+  g_autofree char *export_line = g_strdup_printf ("export ANTHROPIC_BASE_URL=%s ANTHROPIC_AUTH_TOKEN=amq2api", url);
+  g_autofree char *curl_start = g_strdup_printf ("curl %s/v1/messages ", url);
+  g_autofree char *copied_curl = NULL;
+
+  g_assert_cmpstr (copied_url, ==, url);
+  g_assert_cmpstr (copied_export, ==, export_line);
+  g_assert_true (g_list_model_get_n_items (G_LIST_MODEL (selection)) > 0);
+  gtk_single_selection_set_selected (selection, 0);
+  g_assert_nonnull (find_actionable (GTK_WIDGET (window), "win.copy-curl"));
+  copied_curl = copied_by (window, "win.copy-curl");
+  g_assert_true (g_str_has_prefix (copied_curl, curl_start));
+  gtk_single_selection_set_selected (selection, GTK_INVALID_LIST_POSITION);
+}
+
+/* Each cell shows its column of the record and follows it from running to finished. */
+static void
+test_log_columns_follow_record (void)
+{
+  AmqWindow *window = main_window ();
+  GtkColumnView *view = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GListModel *columns = gtk_column_view_get_columns (view);
+  const char *titles[] = { _("Time"), _("Model asked → used"), _("Mode"), _("Status"), _("Duration"),
+                           _("First token"), _("Tokens in / out") };
+  g_autoptr(AmqRequestRecord) record = amq_request_record_new ("req_ui_columns", "POST", "/v1/messages");
+  Label running = { GTK_WIDGET (view), _("running") };
+  Label models = { GTK_WIDGET (view), "claude-ui-columns → claude-sonnet-4.5" };
+  Label status = { GTK_WIDGET (view), "529" };
+  Label tokens = { GTK_WIDGET (view), "4242 / 77" };
+
+  g_assert_cmpuint (g_list_model_get_n_items (columns), ==, G_N_ELEMENTS (titles));
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      g_assert_cmpstr (gtk_column_view_column_get_title (column), ==, titles[i]);
+    }
+  amq_request_log_add (amq_server_get_request_log (amq_application_get_server (app)), record);
+  g_assert_true (wait_until (label_shown, &running, 5000));
+  amq_request_record_set_models (record, "claude-ui-columns", "claude-sonnet-4.5", TRUE);
+  g_assert_true (wait_until (label_shown, &models, 5000));
+  amq_request_record_finish (record, 529, "overloaded", 0, 4242, 77);
+  g_assert_true (wait_until (label_shown, &tokens, 5000));
+  g_assert_true (wait_until (label_gone, &running, 5000));
+  g_assert_true (gtk_widget_has_css_class (find_label (GTK_WIDGET (view), status.text), "error"));
+}
+
 static void
 test_proxy_switch_stops_and_starts (void)
 {
@@ -402,6 +688,42 @@ test_chinese_translation (void)
 
 /* ---- set-up ---- */
 
+static void
+on_stored (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_assert_true (amq_credentials_store_finish (result, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static const char seeded_refresh_token[] = "rt-ok";
+
+static gboolean
+app_read_keyring (gpointer data)
+{
+  return g_strcmp0 (amq_application_get_credentials (app)->refresh_token, seeded_refresh_token) == 0;
+}
+
+/* The keyring outlives a run: start from a known item and let the app read it before any
+ * test, or its lookup could land later and replace the credentials a test has set. */
+static void
+seed_keyring (void)
+{
+  g_autoptr(AmqCredentialSet) set = amq_credential_set_new ();
+  gboolean stored = FALSE;
+
+  set->refresh_token = g_strdup (seeded_refresh_token);
+  set->client_id = g_strdup ("ui-client");
+  set->client_secret = g_strdup ("ui-secret");
+  amq_credentials_store_async (set, NULL, on_stored, &stored);
+  g_assert_true (wait_until (flag_set, &stored, 10000));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -433,17 +755,26 @@ main (int argc, char **argv)
   g_setenv ("AMAZONQ_TOKEN_ENDPOINT", token_endpoint, TRUE);
   g_setenv ("PORT", "0", TRUE);
   adw_init ();
+  seed_keyring ();
 
   app = amq_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
   g_application_activate (G_APPLICATION (app));
+  g_assert_true (wait_until (app_read_keyring, NULL, 10000));
   g_unsetenv ("PORT");
 
   g_test_add_func ("/ui/templates-build", test_templates_build);
   g_test_add_func ("/ui/fits-360-px", test_fits_360_px);
   g_test_add_func ("/ui/requests-appear-in-log", test_requests_appear_in_log);
   g_test_add_func ("/ui/token-status-follows-refresh", test_token_status_follows_refresh);
+  g_test_add_func ("/ui/search-filters-log", test_search_filters_log);
+  g_test_add_func ("/ui/token-state-is-registered-enum", test_token_state_is_registered_enum);
+  g_test_add_func ("/ui/window-follows-server", test_window_follows_server);
+  g_test_add_func ("/ui/busy-port-shows-why", test_busy_port_shows_why);
+  g_test_add_func ("/ui/proxy-action-is-the-setting", test_proxy_action_is_the_setting);
+  g_test_add_func ("/ui/copy-actions", test_copy_actions);
+  g_test_add_func ("/ui/log-columns-follow-record", test_log_columns_follow_record);
   g_test_add_func ("/ui/proxy-switch-stops-and-starts", test_proxy_switch_stops_and_starts);
   g_test_add_func ("/ui/credentials-dialog-saves-to-keyring", test_credentials_dialog_saves_to_keyring);
   g_test_add_func ("/ui/device-login", test_device_login);

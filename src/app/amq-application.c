@@ -1,9 +1,10 @@
 /* amq-application.c
  *
  * The actions (app.proxy-enabled, app.show-window, app.credentials, app.preferences,
- * app.about, app.quit) are the one source of truth: the window switch, the tray menu and the
- * command line all go through them. While the proxy is enabled the app holds itself, so
- * closing the window leaves it serving. */
+ * app.about, app.quit) are what the window switch, the tray menu and the command line drive.
+ * app.proxy-enabled is the "proxy-enabled" setting itself; the server follows that setting,
+ * its port and its address. While the server listens the app holds itself, so closing the
+ * window leaves it serving. */
 #include "amq-application.h"
 
 #include <glib/gi18n.h>
@@ -27,12 +28,15 @@ struct _AmqApplication
   AmqTray          *tray;
   AmqEnvironment   *environment;  /* AMAZONQ_* variables override settings and the keyring */
   AmqAccount       *account;
-  char             *server_error;
+  char             *server_error;     /* why the server does not listen, or NULL */
   gboolean          holding;
   gboolean          background;
 };
 
 G_DEFINE_FINAL_TYPE (AmqApplication, amq_application, ADW_TYPE_APPLICATION)
+
+enum { PROP_0, PROP_SERVER_ERROR, N_PROPS };
+static GParamSpec *properties[N_PROPS];
 
 static const char *
 env (AmqApplication *self, const char *name)
@@ -57,15 +61,23 @@ amq_application_dup_token_endpoint (AmqApplication *self)
 }
 
 static void
-notify_server_changed (AmqApplication *self)
+set_server_error (AmqApplication *self, char *error)
 {
-  /* the window and the tray listen to this one signal for URL and listening state */
-  g_signal_emit_by_name (self, "server-changed");
+  if (g_strcmp0 (error, self->server_error) == 0)
+    {
+      g_free (error);
+      return;
+    }
+  g_free (self->server_error);
+  self->server_error = error;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_ERROR]);
 }
 
 static void
-set_holding (AmqApplication *self, gboolean hold)
+on_listening_changed (AmqApplication *self)
 {
+  gboolean hold = amq_server_get_listening (self->server);
+
   if (hold == self->holding)
     return;
   self->holding = hold;
@@ -80,27 +92,25 @@ start_server (AmqApplication *self)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *bind = g_settings_get_string (self->settings, "bind-address");
+  g_autofree char *why = NULL;
   guint port = g_settings_get_uint (self->settings, "port");
 
   if (env (self, "PORT"))
     port = (guint) g_ascii_strtoull (env (self, "PORT"), NULL, 10);
-  g_clear_pointer (&self->server_error, g_free);
   if (!amq_server_start (self->server, bind, port, &error))
     {
-      self->server_error = g_strdup_printf (_("Cannot listen on %s:%u: %s"), bind, port, error->message);
-      g_warning ("%s", self->server_error);
+      why = g_strdup_printf (_("Cannot listen on %s:%u: %s"), bind, port, error->message);
+      /* a taken port is the user's to fix: the window shows why, the log only notes it */
+      g_message ("%s", why);
     }
-  set_holding (self, amq_server_get_listening (self->server));
-  notify_server_changed (self);
+  set_server_error (self, g_steal_pointer (&why));
 }
 
 static void
 stop_server (AmqApplication *self)
 {
   amq_server_stop (self->server);
-  g_clear_pointer (&self->server_error, g_free);
-  set_holding (self, FALSE);
-  notify_server_changed (self);
+  set_server_error (self, NULL);
 }
 
 static void
@@ -205,21 +215,6 @@ on_credentials_loaded (GObject *source, GAsyncResult *result, gpointer user_data
 /* ---- actions ---- */
 
 static void
-change_proxy_enabled (GSimpleAction *action, GVariant *state, gpointer user_data)
-{
-  AmqApplication *self = user_data;
-  gboolean enabled = g_variant_get_boolean (state);
-
-  g_simple_action_set_state (action, state);
-  if (g_settings_get_boolean (self->settings, "proxy-enabled") != enabled)
-    g_settings_set_boolean (self->settings, "proxy-enabled", enabled);
-  if (enabled)
-    start_server (self);
-  else
-    stop_server (self);
-}
-
-static void
 activate_show_window (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   show_window (user_data);
@@ -277,7 +272,6 @@ activate_quit (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 }
 
 static const GActionEntry app_actions[] = {
-  { "proxy-enabled", NULL, NULL, "true", change_proxy_enabled },
   { "show-window", activate_show_window },
   { "credentials", activate_credentials },
   { "preferences", activate_preferences },
@@ -285,24 +279,40 @@ static const GActionEntry app_actions[] = {
   { "quit", activate_quit },
 };
 
-static void
-on_setting_changed (GSettings *settings, const char *key, AmqApplication *self)
-{
-  if (g_str_equal (key, "port") || g_str_equal (key, "bind-address"))
-    restart_server (self);
-  else if (g_str_equal (key, "proxy-enabled"))
-    {
-      gboolean enabled = g_settings_get_boolean (settings, key);
-      GVariant *state = g_action_group_get_action_state (G_ACTION_GROUP (self), "proxy-enabled");
+/* ---- settings ---- */
 
-      if (g_variant_get_boolean (state) != enabled)
-        g_action_group_change_action_state (G_ACTION_GROUP (self), "proxy-enabled", g_variant_new_boolean (enabled));
-      g_variant_unref (state);
-    }
-  else if (g_str_equal (key, "start-at-login"))
-    amq_autostart_set (g_settings_get_boolean (settings, key));
+static void
+on_proxy_enabled_changed (AmqApplication *self)
+{
+  if (g_settings_get_boolean (self->settings, "proxy-enabled"))
+    start_server (self);
   else
-    apply_settings (self);
+    stop_server (self);
+}
+
+static void
+on_start_at_login_changed (AmqApplication *self)
+{
+  amq_autostart_set (g_settings_get_boolean (self->settings, "start-at-login"));
+}
+
+static void
+follow_settings (AmqApplication *self)
+{
+  static const char * const engine_keys[] = { "default-model", "model-overrides", "api-endpoint", "token-endpoint" };
+  g_autoptr(GAction) proxy_enabled = g_settings_create_action (self->settings, "proxy-enabled");
+
+  g_action_map_add_action (G_ACTION_MAP (self), proxy_enabled);
+  g_signal_connect_swapped (self->settings, "changed::proxy-enabled", G_CALLBACK (on_proxy_enabled_changed), self);
+  g_signal_connect_swapped (self->settings, "changed::port", G_CALLBACK (restart_server), self);
+  g_signal_connect_swapped (self->settings, "changed::bind-address", G_CALLBACK (restart_server), self);
+  g_signal_connect_swapped (self->settings, "changed::start-at-login", G_CALLBACK (on_start_at_login_changed), self);
+  for (guint i = 0; i < G_N_ELEMENTS (engine_keys); i++)
+    {
+      g_autofree char *signal = g_strconcat ("changed::", engine_keys[i], NULL);
+
+      g_signal_connect_swapped (self->settings, signal, G_CALLBACK (apply_settings), self);
+    }
 }
 
 /* ---- GApplication ---- */
@@ -325,19 +335,18 @@ amq_application_startup (GApplication *app)
   /* a desktop app has no working directory of its own: the environment alone, no .env */
   self->environment = amq_environment_new (NULL);
   self->account = amq_account_new (self->tokens, NULL);
+  g_signal_connect_swapped (self->server, "notify::listening", G_CALLBACK (on_listening_changed), self);
   /* outside Flatpak the autostart file is the truth; the switch shows it */
   if (!amq_autostart_in_flatpak () &&
       g_settings_get_boolean (self->settings, "start-at-login") != amq_autostart_is_enabled ())
     g_settings_set_boolean (self->settings, "start-at-login", amq_autostart_is_enabled ());
-  g_signal_connect (self->settings, "changed", G_CALLBACK (on_setting_changed), self);
+  follow_settings (self);
 
   follow_credentials (self);
   amq_account_load_async (self->account, self->environment, NULL, NULL, on_credentials_loaded, g_object_ref (self));
 
   /* listening starts at once, also before any credentials exist */
-  g_action_group_change_action_state (G_ACTION_GROUP (self), "proxy-enabled",
-                                      g_variant_new_boolean (g_settings_get_boolean (self->settings, "proxy-enabled")));
-  if (g_settings_get_boolean (self->settings, "proxy-enabled") && !amq_server_get_listening (self->server))
+  if (g_settings_get_boolean (self->settings, "proxy-enabled"))
     start_server (self);
   self->tray = amq_tray_new (self);
 }
@@ -403,6 +412,18 @@ amq_application_shutdown (GApplication *app)
 }
 
 static void
+amq_application_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  AmqApplication *self = AMQ_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVER_ERROR: g_value_set_string (value, self->server_error); break;
+    default:                G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 amq_application_finalize (GObject *object)
 {
   AmqApplication *self = AMQ_APPLICATION (object);
@@ -423,13 +444,16 @@ amq_application_class_init (AmqApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->get_property = amq_application_get_property;
   G_OBJECT_CLASS (klass)->finalize = amq_application_finalize;
   app_class->startup = amq_application_startup;
   app_class->activate = amq_application_activate;
   app_class->handle_local_options = amq_application_handle_local_options;
   app_class->command_line = amq_application_command_line;
   app_class->shutdown = amq_application_shutdown;
-  g_signal_new ("server-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  properties[PROP_SERVER_ERROR] = g_param_spec_string ("server-error", NULL, NULL, NULL,
+                                                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (G_OBJECT_CLASS (klass), N_PROPS, properties);
 }
 
 static void

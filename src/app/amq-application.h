@@ -15,7 +15,7 @@ AmqApplication  *amq_application_new               (void);
 AmqServer       *amq_application_get_server        (AmqApplication *self);
 AmqTokenManager *amq_application_get_tokens        (AmqApplication *self);
 GSettings       *amq_application_get_settings      (AmqApplication *self);
-/* Why the proxy does not listen (port in use...), or NULL. */
+/* Why the proxy does not listen (port in use...), or NULL: the "server-error" property. */
 const char      *amq_application_get_server_error  (AmqApplication *self);
 /* The token endpoint in use (settings, environment or the default). */
 char            *amq_application_dup_token_endpoint (AmqApplication *self);

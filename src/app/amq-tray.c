@@ -231,7 +231,7 @@ on_item_noop (StatusNotifierItem *item, GDBusMethodInvocation *invocation)
   return TRUE;
 }
 
-/* Icon, tooltip, status and menu follow the server and the token. */
+/* Icon, tooltip, status and menu follow the server, the proxy setting and the token. */
 static void
 update (AmqTray *self)
 {
@@ -371,7 +371,9 @@ amq_tray_new (AmqApplication *application)
       g_warning ("cannot export the tray item: %s", error->message);
       return self;
     }
-  g_signal_connect_object (application, "server-changed", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+  /* the server has a URL exactly while it listens: one notification covers both */
+  g_signal_connect_object (amq_application_get_server (application), "notify::url", G_CALLBACK (update),
+                           self, G_CONNECT_SWAPPED);
   g_signal_connect_object (amq_application_get_tokens (application), "notify::state", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "action-state-changed::proxy-enabled", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
   update (self);

@@ -1,8 +1,8 @@
 /* amq-window.c
  *
- * The window only observes: the server's URL through the application's "server-changed",
- * the token manager's properties, and the core's request log (a GListModel). Closing it
- * hides it; the application keeps serving while the proxy is enabled. */
+ * The window only observes: the server's "url", the application's "server-error", the token
+ * manager's properties, and the core's request log (a GListModel) whose columns the .ui
+ * declares. Closing it hides it; the application keeps serving while the proxy is enabled. */
 #include "amq-window.h"
 
 #include <glib/gi18n.h>
@@ -27,7 +27,6 @@ struct _AmqWindow
   GtkColumnView     *log_view;
   GtkBox            *detail_box;
   GtkLabel          *detail_label;
-  GtkButton         *copy_url_button;
 
   AmqApplication    *application;
   AmqRequestLog     *log;
@@ -37,15 +36,9 @@ struct _AmqWindow
 
 G_DEFINE_FINAL_TYPE (AmqWindow, amq_window, ADW_TYPE_APPLICATION_WINDOW)
 
-typedef enum {
-  COLUMN_TIME,
-  COLUMN_MODEL,
-  COLUMN_STREAM,
-  COLUMN_STATUS,
-  COLUMN_DURATION,
-  COLUMN_FIRST_TOKEN,
-  COLUMN_TOKENS,
-} Column;
+/* ---- log cells: closures of the column templates in amq-window.ui ----
+ * Each takes the template's object (unused), the row's record (NULL while the row is
+ * unbound) and the record property it follows, so the cell changes when that does. */
 
 static char *
 format_ms (gint64 ms)
@@ -58,109 +51,78 @@ format_ms (gint64 ms)
 }
 
 static char *
-cell_text (AmqRequestRecord *record, Column column)
+cell_time (gpointer unused, AmqRequestRecord *record)
 {
-  gboolean finished = amq_request_record_get_finished (record);
-
-  switch (column)
-    {
-    case COLUMN_TIME:
-      return g_date_time_format (amq_request_record_get_time (record), "%H:%M:%S");
-    case COLUMN_MODEL:
-      if (amq_request_record_get_model_asked (record) == NULL)
-        return g_strdup (amq_request_record_get_path (record));
-      return g_strdup_printf ("%s → %s", amq_request_record_get_model_asked (record),
-                              amq_request_record_get_model_used (record));
-    case COLUMN_STREAM:
-      return g_strdup (amq_request_record_get_model_asked (record) == NULL ? "" :
-                       amq_request_record_get_stream (record) ? _("stream") : _("json"));
-    case COLUMN_STATUS:
-      if (!finished)
-        return g_strdup (_("running"));
-      if (amq_request_record_get_error (record) != NULL && amq_request_record_get_status (record) < 400)
-        return g_strdup_printf ("%u %s", amq_request_record_get_status (record), _("failed"));
-      return g_strdup_printf ("%u", amq_request_record_get_status (record));
-    case COLUMN_DURATION:
-      return finished ? format_ms (amq_request_record_get_duration_ms (record)) : g_strdup ("…");
-    case COLUMN_FIRST_TOKEN:
-      return finished ? format_ms (amq_request_record_get_first_token_ms (record)) : g_strdup ("…");
-    case COLUMN_TOKENS:
-    default:
-      if (!finished || amq_request_record_get_model_asked (record) == NULL)
-        return g_strdup ("");
-      return g_strdup_printf ("%" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT,
-                              amq_request_record_get_input_tokens (record),
-                              amq_request_record_get_output_tokens (record));
-    }
+  return record ? g_date_time_format (amq_request_record_get_time (record), "%H:%M:%S") : NULL;
 }
 
-static void
-update_cell (GtkLabel *label)
+static char *
+cell_models (gpointer unused, AmqRequestRecord *record, const char *model_used)
 {
-  AmqRequestRecord *record = g_object_get_data (G_OBJECT (label), "record");
-  Column column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (label), "column"));
-  g_autofree char *text = NULL;
-
   if (record == NULL)
-    return;
-  text = cell_text (record, column);
-  gtk_label_set_text (label, text);
-  if (column == COLUMN_STATUS)
-    {
-      if (amq_request_record_is_error (record))
-        gtk_widget_add_css_class (GTK_WIDGET (label), "error");
-      else
-        gtk_widget_remove_css_class (GTK_WIDGET (label), "error");
-    }
+    return NULL;
+  if (amq_request_record_get_model_asked (record) == NULL)
+    return g_strdup (amq_request_record_get_path (record));
+  return g_strdup_printf ("%s → %s", amq_request_record_get_model_asked (record), model_used);
 }
 
-static void
-setup_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer column)
+static char *
+cell_mode (gpointer unused, AmqRequestRecord *record, const char *model_used)
 {
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  g_object_set_data (G_OBJECT (label), "column", column);
-  gtk_list_item_set_child (item, label);
+  if (record == NULL || amq_request_record_get_model_asked (record) == NULL)
+    return NULL;
+  return g_strdup (amq_request_record_get_stream (record) ? _("stream") : _("json"));
 }
 
-static void
-bind_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer column)
+static char *
+cell_status (gpointer unused, AmqRequestRecord *record, gboolean finished)
 {
-  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
-  AmqRequestRecord *record = gtk_list_item_get_item (item);
-
-  g_object_set_data (G_OBJECT (label), "record", record);
-  update_cell (label);
-  g_signal_connect_object (record, "notify::finished", G_CALLBACK (update_cell), label, G_CONNECT_SWAPPED);
+  if (record == NULL)
+    return NULL;
+  if (!finished)
+    return g_strdup (_("running"));
+  if (amq_request_record_get_error (record) != NULL && amq_request_record_get_status (record) < 400)
+    return g_strdup_printf ("%u %s", amq_request_record_get_status (record), _("failed"));
+  return g_strdup_printf ("%u", amq_request_record_get_status (record));
 }
 
-static void
-unbind_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer column)
+static GStrv
+cell_status_classes (gpointer unused, AmqRequestRecord *record, gboolean finished)
 {
-  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
-  AmqRequestRecord *record = gtk_list_item_get_item (item);
+  g_autoptr(GStrvBuilder) classes = g_strv_builder_new ();
 
-  g_signal_handlers_disconnect_by_func (record, update_cell, label);
-  g_object_set_data (G_OBJECT (label), "record", NULL);
+  if (record != NULL && amq_request_record_is_error (record))
+    g_strv_builder_add (classes, "error");
+  return g_strv_builder_end (classes);
 }
 
-static void
-add_column (AmqWindow *self, const char *title, Column column, gboolean expand)
+static char *
+cell_duration (gpointer unused, AmqRequestRecord *record, gboolean finished)
 {
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  GtkColumnViewColumn *view_column;
-
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), GINT_TO_POINTER (column));
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), GINT_TO_POINTER (column));
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell), GINT_TO_POINTER (column));
-  view_column = gtk_column_view_column_new (title, factory);
-  gtk_column_view_column_set_expand (view_column, expand);
-  gtk_column_view_column_set_resizable (view_column, TRUE);
-  gtk_column_view_append_column (self->log_view, view_column);
-  g_object_unref (view_column);
+  if (record == NULL)
+    return NULL;
+  return finished ? format_ms (amq_request_record_get_duration_ms (record)) : g_strdup ("…");
 }
+
+static char *
+cell_first_token (gpointer unused, AmqRequestRecord *record, gboolean finished)
+{
+  if (record == NULL)
+    return NULL;
+  return finished ? format_ms (amq_request_record_get_first_token_ms (record)) : g_strdup ("…");
+}
+
+static char *
+cell_tokens (gpointer unused, AmqRequestRecord *record, gboolean finished)
+{
+  if (record == NULL || !finished || amq_request_record_get_model_asked (record) == NULL)
+    return NULL;
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT,
+                          amq_request_record_get_input_tokens (record),
+                          amq_request_record_get_output_tokens (record));
+}
+
+/* ---- the log's filter ---- */
 
 static gboolean
 filter_record (gpointer item, gpointer user_data)
@@ -168,6 +130,7 @@ filter_record (gpointer item, gpointer user_data)
   AmqWindow *self = user_data;
   AmqRequestRecord *record = item;
   const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *fields = NULL;
   g_autofree char *haystack = NULL;
   g_autofree char *needle = NULL;
 
@@ -175,12 +138,13 @@ filter_record (gpointer item, gpointer user_data)
     return FALSE;
   if (search == NULL || *search == '\0')
     return TRUE;
-  haystack = g_utf8_casefold (g_strdup_printf ("%s %s %s %s %u %s", amq_request_record_get_path (record),
-                                               amq_request_record_get_model_asked (record) ?: "",
-                                               amq_request_record_get_model_used (record) ?: "",
-                                               amq_request_record_get_request_id (record),
-                                               amq_request_record_get_status (record),
-                                               amq_request_record_get_error (record) ?: ""), -1);
+  fields = g_strdup_printf ("%s %s %s %s %u %s", amq_request_record_get_path (record),
+                            amq_request_record_get_model_asked (record) ?: "",
+                            amq_request_record_get_model_used (record) ?: "",
+                            amq_request_record_get_request_id (record),
+                            amq_request_record_get_status (record),
+                            amq_request_record_get_error (record) ?: "");
+  haystack = g_utf8_casefold (fields, -1);
   needle = g_utf8_casefold (search, -1);
   return strstr (haystack, needle) != NULL;
 }
@@ -201,6 +165,8 @@ on_log_changed (AmqWindow *self)
     on_filter_changed (self);
 }
 
+/* ---- win.* actions ---- */
+
 static void
 copy_text (AmqWindow *self, const char *text, const char *what)
 {
@@ -208,25 +174,16 @@ copy_text (AmqWindow *self, const char *text, const char *what)
   adw_toast_overlay_add_toast (self->toasts, adw_toast_new (what));
 }
 
-static void
-on_copy_url (AmqWindow *self)
+static const char *
+server_url (AmqWindow *self)
 {
-  const char *url = amq_server_get_url (amq_application_get_server (self->application));
-
-  if (url != NULL)
-    copy_text (self, url, _("URL copied"));
+  return amq_server_get_url (amq_application_get_server (self->application));
 }
 
-static void
-on_copy_export (AmqWindow *self)
+static char *
+export_line (const char *url)
 {
-  const char *url = amq_server_get_url (amq_application_get_server (self->application));
-  g_autofree char *line = NULL;
-
-  if (url == NULL)
-    return;
-  line = g_strdup_printf ("export ANTHROPIC_BASE_URL=%s ANTHROPIC_AUTH_TOKEN=amq2api", url);
-  copy_text (self, line, _("Export line copied"));
+  return g_strdup_printf ("export ANTHROPIC_BASE_URL=%s ANTHROPIC_AUTH_TOKEN=amq2api", url);
 }
 
 static AmqRequestRecord *
@@ -235,23 +192,52 @@ selected_record (AmqWindow *self)
   return gtk_single_selection_get_selected_item (self->selection);
 }
 
+/* The actions are enabled only while they have something to copy. */
 static void
-on_copy_curl (AmqWindow *self)
+update_actions (AmqWindow *self)
 {
+  gboolean serving = server_url (self) != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-url", serving);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-export", serving);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-curl", serving && selected_record (self) != NULL);
+}
+
+static void
+copy_url (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  AmqWindow *self = AMQ_WINDOW (widget);
+
+  copy_text (self, server_url (self), _("URL copied"));
+}
+
+static void
+copy_export (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  AmqWindow *self = AMQ_WINDOW (widget);
+  g_autofree char *line = export_line (server_url (self));
+
+  copy_text (self, line, _("Export line copied"));
+}
+
+static void
+copy_curl (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  AmqWindow *self = AMQ_WINDOW (widget);
   AmqRequestRecord *record = selected_record (self);
-  const char *url = amq_server_get_url (amq_application_get_server (self->application));
   g_autofree char *curl = NULL;
 
-  if (record == NULL || url == NULL)
-    return;
+  g_assert (record != NULL);  /* the action is enabled only with a selected row */
   /* the body is not kept (it is the user's conversation): a template to fill in */
   curl = g_strdup_printf ("curl %s%s -H 'content-type: application/json' -H 'x-api-key: $AMQ2API_API_KEY' "
                           "-d '{\"model\":\"%s\",\"max_tokens\":1024,\"stream\":%s,\"messages\":[{\"role\":\"user\",\"content\":\"…\"}]}'",
-                          url, amq_request_record_get_path (record),
+                          server_url (self), amq_request_record_get_path (record),
                           amq_request_record_get_model_asked (record) ?: "claude-sonnet-4-5",
                           amq_request_record_get_stream (record) ? "true" : "false");
   copy_text (self, curl, _("curl command copied"));
 }
+
+/* ---- what the window shows ---- */
 
 static void
 update_detail (AmqWindow *self)
@@ -261,6 +247,7 @@ update_detail (AmqWindow *self)
   g_autofree char *time = NULL;
 
   gtk_widget_set_visible (GTK_WIDGET (self->detail_box), record != NULL);
+  update_actions (self);
   if (record == NULL)
     return;
   time = g_date_time_format (amq_request_record_get_time (record), "%Y-%m-%d %H:%M:%S");
@@ -309,18 +296,17 @@ update_counters (AmqWindow *self)
 static void
 update_server (AmqWindow *self)
 {
-  AmqServer *server = amq_application_get_server (self->application);
-  const char *url = amq_server_get_url (server);
+  const char *url = server_url (self);
   const char *error = amq_application_get_server_error (self->application);
-  g_autofree char *export_line = NULL;
+  g_autofree char *line = NULL;
   g_autofree char *empty = NULL;
 
   if (url != NULL)
     {
-      export_line = g_strdup_printf ("export ANTHROPIC_BASE_URL=%s ANTHROPIC_AUTH_TOKEN=amq2api", url);
+      line = export_line (url);
       adw_action_row_set_subtitle (self->url_row, url);
-      adw_action_row_set_subtitle (self->export_row, export_line);
-      empty = g_strdup_printf (_("Point Claude Code at Amq2Api and its requests appear here:\n%s"), export_line);
+      adw_action_row_set_subtitle (self->export_row, line);
+      empty = g_strdup_printf (_("Point Claude Code at Amq2Api and its requests appear here:\n%s"), line);
     }
   else
     {
@@ -328,8 +314,8 @@ update_server (AmqWindow *self)
       adw_action_row_set_subtitle (self->export_row, _("Not serving"));
       empty = g_strdup (_("The proxy is stopped. Turn it on with the switch in the header bar."));
     }
-  gtk_widget_set_sensitive (GTK_WIDGET (self->copy_url_button), url != NULL);
   adw_status_page_set_description (self->empty_page, empty);
+  update_actions (self);
 }
 
 static void
@@ -385,11 +371,20 @@ amq_window_class_init (AmqWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, log_view);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, detail_box);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, detail_label);
-  gtk_widget_class_bind_template_child (widget_class, AmqWindow, copy_url_button);
-  gtk_widget_class_bind_template_callback (widget_class, on_copy_url);
-  gtk_widget_class_bind_template_callback (widget_class, on_copy_export);
-  gtk_widget_class_bind_template_callback (widget_class, on_copy_curl);
   gtk_widget_class_bind_template_callback (widget_class, on_filter_changed);
+  gtk_widget_class_bind_template_callback (widget_class, cell_time);
+  gtk_widget_class_bind_template_callback (widget_class, cell_models);
+  gtk_widget_class_bind_template_callback (widget_class, cell_mode);
+  gtk_widget_class_bind_template_callback (widget_class, cell_status);
+  gtk_widget_class_bind_template_callback (widget_class, cell_status_classes);
+  gtk_widget_class_bind_template_callback (widget_class, cell_duration);
+  gtk_widget_class_bind_template_callback (widget_class, cell_first_token);
+  gtk_widget_class_bind_template_callback (widget_class, cell_tokens);
+  gtk_widget_class_install_action (widget_class, "win.copy-url", NULL, copy_url);
+  gtk_widget_class_install_action (widget_class, "win.copy-export", NULL, copy_export);
+  gtk_widget_class_install_action (widget_class, "win.copy-curl", NULL, copy_curl);
+  /* the column templates name the record type in their expressions */
+  g_type_ensure (AMQ_TYPE_REQUEST_RECORD);
 }
 
 static void
@@ -413,18 +408,14 @@ amq_window_new (AmqApplication *application)
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_column_view_set_model (self->log_view, GTK_SELECTION_MODEL (self->selection));
   g_object_unref (self->selection);
-  add_column (self, _("Time"), COLUMN_TIME, FALSE);
-  add_column (self, _("Model asked → used"), COLUMN_MODEL, TRUE);
-  add_column (self, _("Mode"), COLUMN_STREAM, FALSE);
-  add_column (self, _("Status"), COLUMN_STATUS, FALSE);
-  add_column (self, _("Duration"), COLUMN_DURATION, FALSE);
-  add_column (self, _("First token"), COLUMN_FIRST_TOKEN, FALSE);
-  add_column (self, _("Tokens in / out"), COLUMN_TOKENS, FALSE);
 
   g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (update_detail), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->log, "notify::total", G_CALLBACK (update_counters), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->log, "notify::total", G_CALLBACK (on_log_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (application, "server-changed", G_CALLBACK (update_server), self, G_CONNECT_SWAPPED);
+  /* the URL changes with the listening state, the error when a start fails */
+  g_signal_connect_object (amq_application_get_server (application), "notify::url", G_CALLBACK (update_server),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (application, "notify::server-error", G_CALLBACK (update_server), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (amq_application_get_tokens (application), "notify", G_CALLBACK (update_token), self, G_CONNECT_SWAPPED);
   update_server (self);
   update_token (self);

@@ -487,7 +487,7 @@ amq_token_manager_get_property (GObject *object, guint prop_id, GValue *value, G
 
   switch (prop_id)
     {
-    case PROP_STATE:      g_value_set_int (value, self->state); break;
+    case PROP_STATE:      g_value_set_enum (value, self->state); break;
     case PROP_EXPIRES_AT: g_value_set_int64 (value, amq_token_manager_get_expires_at (self)); break;
     case PROP_LAST_ERROR: g_value_set_string (value, self->last_error); break;
     default:              G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -528,8 +528,8 @@ amq_token_manager_class_init (AmqTokenManagerClass *klass)
   object_class->get_property = amq_token_manager_get_property;
   object_class->dispose = amq_token_manager_dispose;
   object_class->finalize = amq_token_manager_finalize;
-  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, 0, AMQ_TOKEN_STATE_NOT_SAVED, 0,
-                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, AMQ_TYPE_TOKEN_STATE, AMQ_TOKEN_STATE_NO_CREDENTIALS,
+                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_EXPIRES_AT] = g_param_spec_int64 ("expires-at", NULL, NULL, 0, G_MAXINT64, 0,
                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_LAST_ERROR] = g_param_spec_string ("last-error", NULL, NULL, NULL,

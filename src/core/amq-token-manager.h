@@ -4,6 +4,7 @@
 
 #include <gio/gio.h>
 
+#include "amq-enums.h"
 #include "amq-token-refresh.h"
 #include "amq-token-store.h"
 
