@@ -119,17 +119,18 @@ is_own_name (AmqAccessPolicy *self, const char *name)
   return self->listening_name != NULL && g_str_equal (name, self->listening_name);
 }
 
-/* @port -1: any port will do (a target's host, whose port is not checked). */
+/* @port: the Host header's, -1 when it names none; @any_port: the port is not in question (a
+ * target's host) */
 static gboolean
-authority_allowed (AmqAccessPolicy *self, const char *name, gint port)
+authority_allowed (AmqAccessPolicy *self, const char *name, gint port, gboolean any_port)
 {
-  if (is_own_name (self, name) && (port == -1 || port == (gint) self->port))
+  if (is_own_name (self, name) && (any_port || port == -1 || port == (gint) self->port))
     return TRUE;
   for (guint i = 0; i < self->allowed_hosts->len; i++)
     {
       Authority *allowed = &g_array_index (self->allowed_hosts, Authority, i);
 
-      if (g_str_equal (name, allowed->name) && (allowed->port == -1 || port == -1 || port == allowed->port))
+      if (g_str_equal (name, allowed->name) && (any_port || allowed->port == -1 || port == allowed->port))
         return TRUE;
     }
   return FALSE;
@@ -141,11 +142,9 @@ host_header_allowed (AmqAccessPolicy *self, const char *host)
   Authority authority = { 0 };
   gboolean allowed;
 
-  /* "Host: 127.0.0.1:8080" names the port; a bare name means the scheme's default, which a
-   * client that dialled this port did not mean to leave out */
   if (!parse_authority (host, &authority))
     return FALSE;
-  allowed = authority_allowed (self, authority.name, authority.port);
+  allowed = authority_allowed (self, authority.name, authority.port, FALSE);
   authority_clear (&authority);
   return allowed;
 }
@@ -219,7 +218,7 @@ amq_access_policy_check (AmqAccessPolicy *self, const char *method, GUri *uri, S
   if (host != NULL && !host_header_allowed (self, host))
     return refuse_host (host, error);
   target = target_host (uri);
-  if (target == NULL || !authority_allowed (self, target, -1))
+  if (target == NULL || !authority_allowed (self, target, -1, TRUE))
     return refuse_host (target ? target : "", error);
   if (origin != NULL && !origin_allowed (self, origin))
     {
@@ -292,11 +291,13 @@ amq_access_policy_set_allowed_hosts (AmqAccessPolicy *self, const char * const *
 static char *
 normalize_origin (const char *text, GError **error)
 {
-  g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_SCHEME_NORMALIZE, NULL);
-  const char *scheme = uri ? g_uri_get_scheme (uri) : NULL;
+  g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *scheme = uri ? g_ascii_strdown (g_uri_get_scheme (uri), -1) : NULL;
+  gboolean secure = g_strcmp0 (scheme, "https") == 0;
   g_autofree char *host = NULL;
+  gint port;
 
-  if (uri == NULL || (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0) ||
+  if (uri == NULL || (!secure && g_strcmp0 (scheme, "http") != 0) ||
       g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' || g_uri_get_userinfo (uri) != NULL ||
       g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL ||
       (*g_uri_get_path (uri) != '\0' && !g_str_equal (g_uri_get_path (uri), "/")))
@@ -307,9 +308,10 @@ normalize_origin (const char *text, GError **error)
       return NULL;
     }
   host = target_host (uri);
-  if (g_uri_get_port (uri) == -1)
+  port = g_uri_get_port (uri);
+  if (port == -1 || port == (secure ? 443 : 80))
     return g_strdup_printf ("%s://%s", scheme, host);
-  return g_strdup_printf ("%s://%s:%d", scheme, host, g_uri_get_port (uri));
+  return g_strdup_printf ("%s://%s:%d", scheme, host, port);
 }
 
 gboolean

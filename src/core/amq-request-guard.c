@@ -121,6 +121,8 @@ static gboolean
 on_timer (gpointer user_data)
 {
   Guarded *guarded = user_data;
+  /* taking the connection drops libsoup's hold on the message, which owns @guarded */
+  g_autoptr(SoupServerMessage) msg = g_object_ref (guarded->msg);
   gint64 idle_ms = (g_get_monotonic_time () - guarded->last_read_us) / 1000;
   gint64 limit_ms = guarded->guard->body_timeout * (gint64) 1000;
   g_autoptr(GError) error = NULL;
@@ -129,9 +131,10 @@ on_timer (gpointer user_data)
   if (!guarded->in_body)
     {
       /* no request yet, nothing to answer: a client that sent nothing may only be idle */
-      g_autoptr(GIOStream) stream = soup_server_message_steal_connection (guarded->msg);
+      g_autoptr(GIOStream) stream = NULL;
 
       g_info ("closed a connection that sent no request headers in %u s", guarded->guard->header_timeout);
+      stream = soup_server_message_steal_connection (msg);
       if (stream != NULL)
         g_io_stream_close (stream, NULL, NULL);
       return G_SOURCE_REMOVE;
