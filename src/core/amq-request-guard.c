@@ -150,6 +150,14 @@ on_timer (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static GError *
+too_large (AmqRequestGuard *self)
+{
+  return g_error_new (AMQ_ERROR, AMQ_ERROR_REQUEST_TOO_LARGE,
+                      "Request exceeds the maximum allowed number of bytes (%zu MiB)",
+                      self->max_body_bytes / (1024 * 1024));
+}
+
 /* Content-Length must be a plain number within the limit; chunked bodies are counted later. */
 static gboolean
 body_length_acceptable (AmqRequestGuard *self, SoupMessageHeaders *headers, GError **error)
@@ -177,9 +185,7 @@ body_length_acceptable (AmqRequestGuard *self, SoupMessageHeaders *headers, GErr
     }
   if (value > self->max_body_bytes)
     {
-      g_set_error (error, AMQ_ERROR, AMQ_ERROR_REQUEST_TOO_LARGE,
-                   "Request exceeds the maximum allowed number of bytes (%zu MiB)",
-                   self->max_body_bytes / (1024 * 1024));
+      *error = too_large (self);
       return FALSE;
     }
   return TRUE;
@@ -193,6 +199,12 @@ on_got_headers (SoupServerMessage *msg, gpointer user_data)
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autoptr(GError) error = NULL;
 
+  /* libsoup refused it already (a path climbing out with "..", say): its answer stands */
+  if (soup_server_message_get_status (msg) != 0)
+    {
+      stop_timer (guarded);
+      return;
+    }
   /* the request parsed: its answer is the handler's, not the prepared one */
   soup_message_body_truncate (soup_server_message_get_response_body (msg));
   soup_message_headers_remove (soup_server_message_get_response_headers (msg), "Content-Type");
@@ -223,9 +235,8 @@ on_got_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
   guarded->last_read_us = g_get_monotonic_time ();
   if (guarded->received > guarded->guard->max_body_bytes)
     {
-      g_autoptr(GError) error = g_error_new (AMQ_ERROR, AMQ_ERROR_REQUEST_TOO_LARGE,
-                                             "Request exceeds the maximum allowed number of bytes (%zu MiB)",
-                                             guarded->guard->max_body_bytes / (1024 * 1024));
+      g_autoptr(GError) error = too_large (guarded->guard);
+
       refuse (guarded, error);
     }
 }
