@@ -51,13 +51,30 @@ child_setup (gpointer unused)
     }
 }
 
+/* libsoup 3.2 leaks the request target of a request whose Content-Length it cannot read
+ * (soup-server-io.c, parse_headers; fixed in later versions): not the server's leak */
+static char *lsan_suppressions;
+
+static void
+write_lsan_suppressions (void)
+{
+  g_autoptr(GError) error = NULL;
+  int fd = g_file_open_tmp ("amq2api-lsan-XXXXXX.supp", &lsan_suppressions, &error);
+
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (lsan_suppressions, "leak:soup_headers_parse_request\n", -1, NULL));
+}
+
 static GSubprocessLauncher *
 server_launcher (void)
 {
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autofree char *token = g_strconcat (fake_url, "/token", NULL);
+  g_autofree char *lsan = g_strdup_printf ("suppressions=%s", lsan_suppressions);
 
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "LSAN_OPTIONS", lsan, TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", "rt-ok", TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "client-id", TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "client-secret", TRUE);
@@ -123,11 +140,13 @@ stop_server (Server *server)
   g_subprocess_send_signal (server->process, SIGTERM);
   output = test_read_remaining_output (server->process);
   g_subprocess_wait (server->process, NULL, NULL);
-  g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
-  g_clear_object (&server->process);
   g_assert_true (g_file_get_contents (server->log_path, &log, NULL, NULL));
   g_unlink (server->log_path);
   g_clear_pointer (&server->log_path, g_free);
+  if (!g_subprocess_get_successful (server->process))
+    g_test_message ("the server failed: %s", log);
+  g_assert_true (g_subprocess_get_successful (server->process));
+  g_clear_object (&server->process);
   return g_strconcat (output, log, NULL);
 }
 
@@ -1009,6 +1028,7 @@ main (int argc, char **argv)
       setrlimit (RLIMIT_NOFILE, &limit);
     }
   fake = test_start_fake_upstream (&fake_url);
+  write_lsan_suppressions ();
 
   g_test_add_func ("/trust-boundary/policy-table", test_policy_table);
   g_test_add_func ("/trust-boundary/policy-entries", test_policy_entries);
@@ -1026,5 +1046,7 @@ main (int argc, char **argv)
   g_subprocess_send_signal (fake, SIGTERM);
   g_object_unref (fake);
   g_free (fake_url);
+  g_unlink (lsan_suppressions);
+  g_free (lsan_suppressions);
   return status;
 }
