@@ -465,10 +465,10 @@ static void
 test_policy_entries (void)
 {
   static const char * const bad_hosts[] = { "*", "http://proxy.example", "proxy.example/path", "a b", "x:99999", "[::1", "" };
-  static const char * const bad_origins[] = { "*", "null", "https://app.example/path", "ftp://app.example",
-                                              "https://app.example?q", "app.example", "https://user@app.example" };
+  static const char * const bad_origins[] = { "*", "null", "https://app.example/path", "https://app.example?q",
+                                              "app.example", "https://user@app.example", "file:///home" };
   const char *good_hosts[] = { "proxy.example", "192.168.1.5:8080", "[fd00::5]", NULL };
-  const char *good_origins[] = { "https://app.example", "http://localhost:3000", NULL };
+  const char *good_origins[] = { "https://app.example", "http://localhost:3000", "chrome-extension://abcdef", NULL };
   g_autoptr(AmqAccessPolicy) policy = amq_access_policy_new ();
   g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
   g_autoptr(GUri) uri = g_uri_parse ("http://127.0.0.1:8080/", G_URI_FLAGS_NONE, NULL);
@@ -498,6 +498,9 @@ test_policy_entries (void)
   g_assert_true (amq_access_policy_check (policy, "GET", uri, headers, NULL));
   soup_message_headers_replace (headers, "Host", "ok.example");
   g_assert_false (amq_access_policy_check (policy, "GET", uri, headers, NULL));
+  soup_message_headers_replace (headers, "Host", "localhost");
+  soup_message_headers_replace (headers, "Origin", "chrome-extension://abcdef");
+  g_assert_true (amq_access_policy_check (policy, "GET", uri, headers, NULL));
   /* the listening address names the server, bracketed */
   soup_message_headers_replace (headers, "Host", "[::1]:8080");
   g_assert_true (amq_access_policy_check (policy, "GET", uri, headers, NULL));

@@ -293,13 +293,12 @@ normalize_origin (const char *text, GError **error)
 {
   g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
   g_autofree char *scheme = uri ? g_ascii_strdown (g_uri_get_scheme (uri), -1) : NULL;
-  gboolean secure = g_strcmp0 (scheme, "https") == 0;
   g_autofree char *host = NULL;
   gint port;
 
-  if (uri == NULL || (!secure && g_strcmp0 (scheme, "http") != 0) ||
-      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' || g_uri_get_userinfo (uri) != NULL ||
-      g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL ||
+  /* other schemes too: an extension or a desktop app's pages (chrome-extension://id) */
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL ||
       (*g_uri_get_path (uri) != '\0' && !g_str_equal (g_uri_get_path (uri), "/")))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -309,7 +308,8 @@ normalize_origin (const char *text, GError **error)
     }
   host = target_host (uri);
   port = g_uri_get_port (uri);
-  if (port == -1 || port == (secure ? 443 : 80))
+  /* a browser leaves the scheme's default port out */
+  if (port == -1 || (g_str_equal (scheme, "https") && port == 443) || (g_str_equal (scheme, "http") && port == 80))
     return g_strdup_printf ("%s://%s", scheme, host);
   return g_strdup_printf ("%s://%s:%d", scheme, host, port);
 }
