@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "amq-access-policy.h"
 #include "amq-account.h"
 #include "amq-device-login.h"
 #include "amq-endpoint.h"
@@ -21,6 +23,11 @@ typedef struct {
   gint      port;
   gint      ping_interval;
   gint      idle_timeout;
+  gint      header_timeout;
+  gint      body_timeout;
+  gint      max_connections;
+  char    **allowed_hosts;
+  char    **allowed_origins;
   char     *bind;
   char     *api_endpoint;
   char     *token_endpoint;
@@ -174,6 +181,11 @@ parse_options (int *argc, char ***argv, Options *options, GError **error)
     { "api-key", 0, 0, G_OPTION_ARG_STRING, &options->api_key, "Key clients must send (required off loopback)", "KEY" },
     { "ping-interval", 0, 0, G_OPTION_ARG_INT, &options->ping_interval, "Seconds of silence before a stream ping (default 10)", "SECONDS" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &options->idle_timeout, "Seconds to wait on a silent Amazon Q (default 120)", "SECONDS" },
+    { "allow-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_hosts, "Also answer requests for this Host name (repeatable; a reverse proxy's name)", "NAME[:PORT]" },
+    { "allow-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allowed_origins, "Let web pages of this exact origin call the server (repeatable)", "ORIGIN" },
+    { "header-timeout", 0, 0, G_OPTION_ARG_INT, &options->header_timeout, "Seconds a client may take to send its request headers (default 10)", "SECONDS" },
+    { "body-timeout", 0, 0, G_OPTION_ARG_INT, &options->body_timeout, "Seconds a request body may stay silent (default 30)", "SECONDS" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &options->max_connections, "Client connections held at once (default 4096)", "N" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose, "Log every request", NULL },
     { NULL }
   };
@@ -183,7 +195,8 @@ parse_options (int *argc, char ***argv, Options *options, GError **error)
   g_option_context_set_description (context,
     "Environment: AMAZONQ_REFRESH_TOKEN, AMAZONQ_CLIENT_ID, AMAZONQ_CLIENT_SECRET, AMAZONQ_PROFILE_ARN,\n"
     "PORT, AMAZONQ_API_ENDPOINT, AMAZONQ_TOKEN_ENDPOINT, AMAZONQ_SOCIAL_TOKEN_ENDPOINT, AMAZONQ_DEFAULT_MODEL,\n"
-    "AMAZONQ_MODEL_MAP, AMQ2API_API_KEY; also read from a .env file in the working directory.\n"
+    "AMAZONQ_MODEL_MAP, AMQ2API_API_KEY, AMQ2API_ALLOWED_HOSTS, AMQ2API_ALLOWED_ORIGINS (comma-separated\n"
+    "lists); also read from a .env file in the working directory.\n"
     "Without credentials there, the sign-in kept by the Amq2Api app or by --login, else that of a\n"
     "signed-in Kiro CLI, Amazon Q CLI or Kiro IDE.");
   return g_option_context_parse (context, argc, argv, error);
@@ -214,6 +227,10 @@ complete_options (Options *options, AmqEnvironment *environment, GError **error)
     options->bind = g_strdup ("127.0.0.1");
   if (options->api_key == NULL)
     options->api_key = g_strdup (amq_environment_get (environment, "AMQ2API_API_KEY"));
+  if (options->allowed_hosts == NULL)
+    options->allowed_hosts = amq_access_policy_split_list (amq_environment_get (environment, "AMQ2API_ALLOWED_HOSTS"));
+  if (options->allowed_origins == NULL)
+    options->allowed_origins = amq_access_policy_split_list (amq_environment_get (environment, "AMQ2API_ALLOWED_ORIGINS"));
   return TRUE;
 }
 
@@ -244,6 +261,11 @@ build (App *app, GError **error)
   g_signal_connect_swapped (app->account, "notify::saving", G_CALLBACK (quit_when_saved), app);
   app->server = amq_server_new (app->tokens, app->upstream, models);
   amq_server_set_api_key (app->server, options->api_key);
+  if (!amq_server_set_allowed_hosts (app->server, (const char * const *) options->allowed_hosts, error) ||
+      !amq_server_set_allowed_origins (app->server, (const char * const *) options->allowed_origins, error))
+    return FALSE;
+  amq_server_set_request_timeouts (app->server, MAX (options->header_timeout, 0), MAX (options->body_timeout, 0));
+  amq_server_set_max_connections (app->server, MAX (options->max_connections, 0));
   if (options->ping_interval >= 0)
     amq_server_set_ping_interval (app->server, options->ping_interval);
   return TRUE;
@@ -343,6 +365,8 @@ options_clear (Options *options)
   g_free (options->token_endpoint);
   g_free (options->social_token_endpoint);
   g_free (options->api_key);
+  g_strfreev (options->allowed_hosts);
+  g_strfreev (options->allowed_origins);
 }
 
 int

@@ -169,7 +169,7 @@ test_slow_and_idle_clients (void)
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GPtrArray) idle = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GSocketConnection) slow = g_socket_client_connect_to_host (client, "127.0.0.1", server.port, NULL, NULL);
-  const char *trickle = "POST /v1/messages HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  const char *trickle = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
   g_autofree char *body = test_messages_body ("text", TRUE);
 
   g_assert_nonnull (slow);
@@ -237,7 +237,7 @@ open_streams (TestProc *server, const char *scenario, guint n, const char *until
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   GPtrArray *calls = g_ptr_array_new_with_free_func (g_object_unref);
   g_autofree char *body = test_messages_body (scenario, TRUE);
-  g_autofree char *request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+  g_autofree char *request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                                               "Content-Length: %zu\r\n\r\n%s", strlen (body), body);
 
   /* all sent before any is read, so they run at once */

@@ -403,7 +403,7 @@ test_disconnect_cancels_upstream (void)
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1", server.port, NULL, NULL);
   g_autofree char *body = test_messages_body ("slow", TRUE);
-  g_autofree char *request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+  g_autofree char *request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                                               "Content-Length: %zu\r\n\r\n%s", strlen (body), body);
   gint64 closed = fake_stat ("closed_early");
   gint64 closed_at;

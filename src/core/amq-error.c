@@ -30,7 +30,9 @@ amq_error_http_status (const GError *error)
     case AMQ_ERROR_PERMISSION:         return 403;
     case AMQ_ERROR_NOT_FOUND:          return 404;
     case AMQ_ERROR_METHOD_NOT_ALLOWED: return 405;
+    case AMQ_ERROR_REQUEST_TIMEOUT:    return 408;
     case AMQ_ERROR_REQUEST_TOO_LARGE:  return 413;
+    case AMQ_ERROR_UNSUPPORTED_MEDIA_TYPE: return 415;
     case AMQ_ERROR_RATE_LIMIT:         return 429;
     case AMQ_ERROR_API:                return 500;
     case AMQ_ERROR_UPSTREAM:           return 502;
@@ -46,12 +48,14 @@ amq_error_anthropic_type (const GError *error)
   switch (effective_code (error))
     {
     case AMQ_ERROR_INVALID_REQUEST:
-    case AMQ_ERROR_METHOD_NOT_ALLOWED: return "invalid_request_error";
+    case AMQ_ERROR_METHOD_NOT_ALLOWED:
+    case AMQ_ERROR_UNSUPPORTED_MEDIA_TYPE: return "invalid_request_error";
     case AMQ_ERROR_AUTHENTICATION:     return "authentication_error";
     case AMQ_ERROR_PERMISSION:         return "permission_error";
     case AMQ_ERROR_NOT_FOUND:          return "not_found_error";
     case AMQ_ERROR_REQUEST_TOO_LARGE:  return "request_too_large";
     case AMQ_ERROR_RATE_LIMIT:         return "rate_limit_error";
+    case AMQ_ERROR_REQUEST_TIMEOUT:
     case AMQ_ERROR_TIMEOUT:            return "timeout_error";
     case AMQ_ERROR_OVERLOADED:         return "overloaded_error";
     case AMQ_ERROR_API:
@@ -110,7 +114,9 @@ amq_error_openai_type (const GError *error)
     case AMQ_ERROR_PERMISSION:
     case AMQ_ERROR_NOT_FOUND:
     case AMQ_ERROR_METHOD_NOT_ALLOWED:
-    case AMQ_ERROR_REQUEST_TOO_LARGE:  return "invalid_request_error";
+    case AMQ_ERROR_REQUEST_TOO_LARGE:
+    case AMQ_ERROR_REQUEST_TIMEOUT:
+    case AMQ_ERROR_UNSUPPORTED_MEDIA_TYPE: return "invalid_request_error";
     case AMQ_ERROR_RATE_LIMIT:         return "requests";
     case AMQ_ERROR_API:
     case AMQ_ERROR_UPSTREAM:
@@ -137,6 +143,8 @@ amq_error_openai_code (const GError *error)
     case AMQ_ERROR_NOT_FOUND:
     case AMQ_ERROR_METHOD_NOT_ALLOWED:
     case AMQ_ERROR_REQUEST_TOO_LARGE:
+    case AMQ_ERROR_REQUEST_TIMEOUT:
+    case AMQ_ERROR_UNSUPPORTED_MEDIA_TYPE:
     case AMQ_ERROR_API:
     case AMQ_ERROR_UPSTREAM:
     case AMQ_ERROR_TIMEOUT:

@@ -19,6 +19,9 @@ typedef enum {
   AMQ_ERROR_UPSTREAM,          /* 502 api_error: upstream failed or sent garbage */
   AMQ_ERROR_TIMEOUT,           /* 504 timeout_error */
   AMQ_ERROR_OVERLOADED,        /* 529 overloaded_error */
+  /* added later: the values above are in golden files */
+  AMQ_ERROR_REQUEST_TIMEOUT,   /* 408 timeout_error: the client stopped sending its request */
+  AMQ_ERROR_UNSUPPORTED_MEDIA_TYPE, /* 415 invalid_request_error */
 } AmqErrorCode;
 
 GQuark      amq_error_quark            (void);

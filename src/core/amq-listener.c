@@ -6,7 +6,13 @@
  * the server closed it (fixed in libsoup 3.3, GNOME libsoup commit d20c6601). Before 3.3 the
  * listener accepts connections itself and hands them over, which leaks neither; libsoup then
  * ends each such connection after one answer (it keeps a connection alive only for its own
- * listeners), so keep-alive is for libsoup 3.3 and later. */
+ * listeners), so keep-alive is for libsoup 3.3 and later.
+ *
+ * Accepting here also bounds what clients can hold: at most max_connections at once (more
+ * wait in the backlog), and when accept fails for want of descriptors the loop pauses instead
+ * of retrying at once (GSocketService retries at once and logs each failure: 100 % CPU and
+ * megabytes of warnings a second). libsoup's own listener stops accepting for good at the
+ * first failed accept. */
 #include "config.h"
 
 #include "amq-listener.h"
@@ -14,23 +20,37 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+/* connections taken per wake-up: a burst is accepted quickly, and still lets others run */
+#define ACCEPT_BATCH        32
+/* after a failed accept (no descriptor left), the next try; a connection closing comes sooner */
+#define ACCEPT_RETRY_MS     250
+#define WARNING_INTERVAL_US (60 * G_USEC_PER_SEC)
+
 struct _AmqListener
 {
   GObject         parent_instance;
   SoupServer     *soup;
   gboolean        own_accept;
-  GSocketService *service;   /* own_accept only */
-  GHashTable     *clients;   /* "address:port" -> ClientEntry, while libsoup holds it */
+  guint           max_connections;
+  /* own_accept only: */
+  GSocket        *socket;          /* listening, until stopped */
+  GSource        *accepting;       /* while accepting */
+  guint           retry;           /* while paused after a failed accept */
+  gint64          last_warning_us;
+  GHashTable     *connections;     /* every ClientEntry, while libsoup holds its connection */
+  GHashTable     *clients;         /* "address:port" -> the newest ClientEntry from there */
 };
 
 G_DEFINE_FINAL_TYPE (AmqListener, amq_listener, G_TYPE_OBJECT)
 
 /* A connection handed to libsoup, until it lets the connection go. */
 typedef struct {
-  AmqListener *listener;  /* NULL once the listener (or a newer connection from that port) took over */
+  AmqListener *listener;  /* NULL once the listener is gone */
   char        *key;
   GSocket     *socket;
 } ClientEntry;
+
+static void start_accepting (AmqListener *self);
 
 static char *
 address_key (GSocketAddress *address)
@@ -45,9 +65,17 @@ static void
 on_connection_gone (gpointer data, GObject *connection)
 {
   ClientEntry *entry = data;
+  AmqListener *self = entry->listener;
 
-  if (entry->listener != NULL)
-    g_hash_table_remove (entry->listener->clients, entry->key);
+  if (self != NULL)
+    {
+      g_hash_table_remove (self->connections, entry);
+      /* a newer connection from a reused client port may have taken the name */
+      if (g_hash_table_lookup (self->clients, entry->key) == entry)
+        g_hash_table_remove (self->clients, entry->key);
+      if (self->accepting == NULL && self->socket != NULL)
+        start_accepting (self);
+    }
   g_free (entry->key);
   g_free (entry);
 }
@@ -55,7 +83,7 @@ on_connection_gone (gpointer data, GObject *connection)
 static void
 forget_client (gpointer key, gpointer value, gpointer user_data)
 {
-  ((ClientEntry *) value)->listener = NULL;
+  ((ClientEntry *) key)->listener = NULL;
 }
 
 /* events are small writes: without this, Nagle holds each one until the client's delayed
@@ -66,32 +94,108 @@ set_no_delay (GSocket *socket)
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 }
 
-static gboolean
-on_incoming (GSocketService *service, GSocketConnection *connection, GObject *source, gpointer user_data)
+static void
+hand_over (AmqListener *self, GSocket *socket)
 {
-  AmqListener *self = user_data;
-  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-  GSocket *socket = g_socket_connection_get_socket (connection);
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (socket, NULL);
+  g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
   ClientEntry *entry;
 
   if (local == NULL || remote == NULL)
-    return TRUE;  /* gone already */
+    return;  /* gone already */
   set_no_delay (socket);
+  connection = g_socket_connection_factory_create_connection (socket);
   /* libsoup does not tell a message's socket for connections handed to it: remember it */
   entry = g_new0 (ClientEntry, 1);
   entry->listener = self;
   entry->key = address_key (remote);
   entry->socket = socket;
-  if (g_hash_table_contains (self->clients, entry->key))
-    forget_client (NULL, g_hash_table_lookup (self->clients, entry->key), NULL);
+  g_hash_table_add (self->connections, entry);
   /* replace, not insert: insert would keep the old entry's key, freed with that entry */
   g_hash_table_replace (self->clients, entry->key, entry);
   g_object_weak_ref (G_OBJECT (connection), on_connection_gone, entry);
   if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (connection), local, remote, &error))
     g_info ("a connection was dropped: %s", error->message);
-  return TRUE;
+}
+
+static void
+stop_accepting (AmqListener *self)
+{
+  if (self->accepting != NULL)
+    {
+      g_source_destroy (self->accepting);
+      g_clear_pointer (&self->accepting, g_source_unref);
+    }
+  g_clear_handle_id (&self->retry, g_source_remove);
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  AmqListener *self = user_data;
+
+  self->retry = 0;
+  start_accepting (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Out of descriptors (or another failure that would fail again at once): retrying at once
+ * would spin the main loop and log without end. Pause, say so once a minute. */
+static void
+pause_accepting (AmqListener *self, const GError *error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  stop_accepting (self);
+  if (self->last_warning_us == 0 || now - self->last_warning_us >= WARNING_INTERVAL_US)
+    {
+      g_warning ("cannot accept connections (%u open): %s; retrying quietly until it passes",
+                 g_hash_table_size (self->connections), error->message);
+      self->last_warning_us = now;
+    }
+  self->retry = g_timeout_add (ACCEPT_RETRY_MS, on_retry, self);
+}
+
+static gboolean
+on_acceptable (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  AmqListener *self = user_data;
+
+  for (guint i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) client = NULL;
+
+      /* at the cap, new clients wait in the backlog until a connection closes */
+      if (g_hash_table_size (self->connections) >= self->max_connections)
+        {
+          stop_accepting (self);
+          return G_SOURCE_REMOVE;
+        }
+      client = g_socket_accept (socket, NULL, &error);
+      if (client == NULL)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            return G_SOURCE_CONTINUE;
+          pause_accepting (self, error);
+          return G_SOURCE_REMOVE;
+        }
+      hand_over (self, client);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_accepting (AmqListener *self)
+{
+  g_assert (self->socket != NULL && self->accepting == NULL);
+
+  g_clear_handle_id (&self->retry, g_source_remove);
+  self->accepting = g_socket_create_source (self->socket, G_IO_IN, NULL);
+  g_source_set_callback (self->accepting, (GSourceFunc) (void (*) (void)) on_acceptable, self, NULL);
+  g_source_attach (self->accepting, g_main_context_get_thread_default ());
 }
 
 static void
@@ -108,30 +212,14 @@ amq_listener_listen (AmqListener *self, GSocket *socket, GError **error)
 {
   g_return_val_if_fail (AMQ_IS_LISTENER (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
-  g_return_val_if_fail (self->service == NULL, FALSE);
+  g_return_val_if_fail (self->socket == NULL, FALSE);
 
   if (!self->own_accept)
     return soup_server_listen_socket (self->soup, socket, 0, error);
-  self->service = g_socket_service_new ();
-  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
-  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self->service), socket, NULL, error))
-    {
-      g_clear_object (&self->service);
-      return FALSE;
-    }
-  g_socket_service_start (self->service);
+  g_socket_set_blocking (socket, FALSE);
+  self->socket = g_object_ref (socket);
+  start_accepting (self);
   return TRUE;
-}
-
-static void
-stop_accepting (AmqListener *self)
-{
-  if (self->service == NULL)
-    return;
-  g_socket_service_stop (self->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-  g_signal_handlers_disconnect_by_data (self->service, self);
-  g_clear_object (&self->service);
 }
 
 void
@@ -140,7 +228,20 @@ amq_listener_stop (AmqListener *self)
   g_return_if_fail (AMQ_IS_LISTENER (self));
 
   stop_accepting (self);
+  if (self->socket != NULL)
+    {
+      g_socket_close (self->socket, NULL);
+      g_clear_object (&self->socket);
+    }
   soup_server_disconnect (self->soup);
+}
+
+void
+amq_listener_set_max_connections (AmqListener *self, guint max_connections)
+{
+  g_return_if_fail (AMQ_IS_LISTENER (self));
+
+  self->max_connections = max_connections ? max_connections : AMQ_DEFAULT_MAX_CONNECTIONS;
 }
 
 GSocket *
@@ -173,8 +274,10 @@ amq_listener_finalize (GObject *object)
   AmqListener *self = AMQ_LISTENER (object);
 
   stop_accepting (self);
+  g_clear_object (&self->socket);
   g_signal_handlers_disconnect_by_data (self->soup, self);
-  g_hash_table_foreach (self->clients, forget_client, NULL);
+  g_hash_table_foreach (self->connections, forget_client, NULL);
+  g_hash_table_unref (self->connections);
   g_hash_table_unref (self->clients);
   g_clear_object (&self->soup);
   G_OBJECT_CLASS (amq_listener_parent_class)->finalize (object);
@@ -189,6 +292,8 @@ amq_listener_class_init (AmqListenerClass *klass)
 static void
 amq_listener_init (AmqListener *self)
 {
+  self->max_connections = AMQ_DEFAULT_MAX_CONNECTIONS;
+  self->connections = g_hash_table_new (NULL, NULL);
   self->clients = g_hash_table_new (g_str_hash, g_str_equal);
 }
 

@@ -12,6 +12,9 @@ typedef enum {
   AMQ_ACCEPT_LIBSOUP,  /* libsoup's listener: keep-alive */
 } AmqAcceptMode;
 
+/* connections at once; more wait in the listening backlog (own accept only) */
+#define AMQ_DEFAULT_MAX_CONNECTIONS 4096
+
 #define AMQ_TYPE_LISTENER (amq_listener_get_type ())
 G_DECLARE_FINAL_TYPE (AmqListener, amq_listener, AMQ, LISTENER, GObject)
 
@@ -21,6 +24,9 @@ AmqListener *amq_listener_new               (SoupServer        *soup,
 gboolean     amq_listener_listen            (AmqListener       *self,
                                              GSocket           *socket,
                                              GError           **error);
+/* Connections held at once when accepting here; 0 for the default. */
+void         amq_listener_set_max_connections (AmqListener       *self,
+                                               guint              max_connections);
 /* Stops accepting and drops every connection. */
 void         amq_listener_stop              (AmqListener       *self);
 /* The socket @message arrived on, NULL once its connection is gone. */

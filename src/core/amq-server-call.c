@@ -357,6 +357,17 @@ on_client_closed (gpointer user_data)
     return;
   g_info ("request %s: the client went away", call->request_id);
   on_client_gone (call->msg, call);
+  /* a client that only half-closed still reads: an error, not an empty 500 (and no server
+   * error in the counts: the client chose this) */
+  if (soup_server_message_get_status (call->msg) == 0)
+    {
+      g_autoptr(GError) error = g_error_new_literal (AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST,
+                                                     "The client closed its side of the connection "
+                                                     "before the answer: the request was cancelled");
+      g_autofree char *json = amq_error_to_json (error, call->request_id);
+
+      amq_server_respond_json (call->msg, amq_error_http_status (error), json);
+    }
   /* a paused answer with nothing more to write would keep its connection forever: end it,
    * so libsoup writes to the dead socket, fails and lets the connection go */
   soup_message_body_complete (soup_server_message_get_response_body (call->msg));

@@ -2,10 +2,12 @@
 /* amq-server-private.h: what the files of AmqServer share (amq-server*.c) */
 #pragma once
 
+#include "amq-access-policy.h"
 #include "amq-converter.h"
 #include "amq-listener.h"
 #include "amq-messages-request.h"
 #include "amq-model-catalog.h"
+#include "amq-request-guard.h"
 #include "amq-server.h"
 
 G_BEGIN_DECLS
@@ -15,6 +17,8 @@ struct _AmqServer
   GObject          parent_instance;
   SoupServer      *soup;
   AmqListener     *listener;      /* while listening */
+  AmqAccessPolicy *policy;
+  AmqRequestGuard *guard;
   AmqTokenManager *tokens;
   AmqUpstream     *upstream;
   AmqModelMap     *models;
@@ -25,6 +29,7 @@ struct _AmqServer
   char            *address;
   char            *url;           /* while listening */
   guint            port;
+  guint            max_connections;
   guint            ping_interval;
   gint64           started_at;
   guint64          requests_served;

@@ -127,13 +127,6 @@ post_body (SoupServerMessage *msg, const char *path, GError **error)
       *error = method_not_allowed (msg, path);
       return NULL;
     }
-  if (body->length > AMQ_MAX_BODY_BYTES)
-    {
-      g_set_error (error, AMQ_ERROR, AMQ_ERROR_REQUEST_TOO_LARGE,
-                   "Request exceeds the maximum allowed number of bytes (%d MiB)",
-                   AMQ_MAX_BODY_BYTES / (1024 * 1024));
-      return NULL;
-    }
   return soup_message_body_flatten (body);
 }
 

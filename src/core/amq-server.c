@@ -3,7 +3,8 @@
  *
  * The local Anthropic Messages API: the object, its settings and its listening state. The
  * routes are in amq-server-routes.c, the generation call in amq-server-call.c, health and
- * models in amq-server-info.c, accepting connections in AmqListener. */
+ * models in amq-server-info.c, accepting connections in AmqListener; what a request must
+ * be before its body is read is AmqRequestGuard's, after AmqAccessPolicy. */
 #include "config.h"
 
 #include <string.h>
@@ -78,12 +79,15 @@ amq_server_start (AmqServer *self, const char *address, guint port, GError **err
   if (socket == NULL || (bound = g_socket_get_local_address (socket, error)) == NULL)
     return FALSE;
   listener = amq_listener_new (self->soup, AMQ_ACCEPT_AUTO);
+  amq_listener_set_max_connections (listener, self->max_connections);
   if (!amq_listener_listen (listener, socket, error))
     return FALSE;
   self->listener = g_steal_pointer (&listener);
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   g_free (self->address);
   self->address = g_inet_address_to_string (inet);
+  amq_access_policy_set_listening (self->policy, self->address, self->port);
+  amq_request_guard_set_listener (self->guard, self->listener);
   self->url = url_for (inet, self->port);
   self->listening = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
@@ -99,6 +103,7 @@ amq_server_stop (AmqServer *self)
   if (!self->listening)
     return;
   amq_listener_stop (self->listener);
+  amq_request_guard_set_listener (self->guard, NULL);
   g_clear_object (&self->listener);
   self->listening = FALSE;
   g_clear_pointer (&self->url, g_free);
@@ -165,6 +170,38 @@ amq_server_set_ping_interval (AmqServer *self, guint seconds)
   self->ping_interval = seconds;
 }
 
+gboolean
+amq_server_set_allowed_hosts (AmqServer *self, const char * const *hosts, GError **error)
+{
+  g_return_val_if_fail (AMQ_IS_SERVER (self), FALSE);
+
+  return amq_access_policy_set_allowed_hosts (self->policy, hosts, error);
+}
+
+gboolean
+amq_server_set_allowed_origins (AmqServer *self, const char * const *origins, GError **error)
+{
+  g_return_val_if_fail (AMQ_IS_SERVER (self), FALSE);
+
+  return amq_access_policy_set_allowed_origins (self->policy, origins, error);
+}
+
+void
+amq_server_set_request_timeouts (AmqServer *self, guint header_seconds, guint body_seconds)
+{
+  g_return_if_fail (AMQ_IS_SERVER (self));
+
+  amq_request_guard_set_timeouts (self->guard, header_seconds, body_seconds);
+}
+
+void
+amq_server_set_max_connections (AmqServer *self, guint max_connections)
+{
+  g_return_if_fail (AMQ_IS_SERVER (self));
+
+  self->max_connections = max_connections;
+}
+
 static void
 amq_server_finalize (GObject *object)
 {
@@ -173,6 +210,10 @@ amq_server_finalize (GObject *object)
   if (self->listener != NULL)
     amq_listener_stop (self->listener);
   g_clear_object (&self->listener);
+  /* requests still in flight hold the guard: it lets go of the listener now */
+  amq_request_guard_set_listener (self->guard, NULL);
+  g_clear_object (&self->guard);
+  g_clear_object (&self->policy);
   g_clear_object (&self->soup);
   g_clear_object (&self->tokens);
   g_clear_object (&self->upstream);
@@ -226,6 +267,8 @@ amq_server_init (AmqServer *self)
   self->ping_interval = AMQ_SSE_PING_INTERVAL;
   self->started_at = g_get_monotonic_time ();
   self->log = amq_request_log_new (AMQ_REQUEST_LOG_DEFAULT_LIMIT);
+  self->policy = amq_access_policy_new ();
+  self->guard = amq_request_guard_new (self->soup, self->policy, self->log, AMQ_MAX_BODY_BYTES);
   amq_server_add_routes (self);
 }
 

@@ -38,6 +38,23 @@ void             amq_server_set_profile_arn   (AmqServer   *self,
                                                const char  *profile_arn);
 void             amq_server_set_ping_interval (AmqServer   *self,
                                                guint        seconds);
+/* Host names (with :port or without) and exact origins accepted besides the loopback ones
+ * (AmqAccessPolicy); FALSE, with nothing changed, on an entry that is not one. */
+gboolean         amq_server_set_allowed_hosts (AmqServer          *self,
+                                               const char * const *hosts,
+                                               GError            **error);
+gboolean         amq_server_set_allowed_origins (AmqServer          *self,
+                                                 const char * const *origins,
+                                                 GError            **error);
+/* Seconds a client may take to send its request headers, and to go silent within a request
+ * body; 0 keeps a default (AmqRequestGuard). */
+void             amq_server_set_request_timeouts (AmqServer *self,
+                                                  guint      header_seconds,
+                                                  guint      body_seconds);
+/* Client connections held at once (libsoup 3.2, where the server accepts them itself); 0 for
+ * the default. Takes effect at the next start. */
+void             amq_server_set_max_connections (AmqServer *self,
+                                                 guint      max_connections);
 AmqRequestLog   *amq_server_get_request_log   (AmqServer   *self);
 
 G_END_DECLS

@@ -21,6 +21,8 @@ after(stopAll);
 async function count(text) {
   const reply = await fetch(`${server}/v1/messages/count_tokens`, {
     method: 'POST',
+    // fetch labels a string body text/plain, which the server refuses as a browser's would be
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: text }] }),
   });
   return (await reply.json()).input_tokens;
