@@ -1,22 +1,22 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-listener.c
  *
- * libsoup 3.2's own listener keeps a reference to every socket it accepts: a connection its
- * client closed while idle kept its descriptor, and each one leaked about 500 bytes even when
- * the server closed it (fixed in libsoup 3.3, GNOME libsoup commit d20c6601). Before 3.3 the
- * listener accepts connections itself and hands them over, which leaks neither; libsoup then
- * ends each such connection after one answer (it keeps a connection alive only for its own
- * listeners), so keep-alive is for libsoup 3.3 and later.
+ * Connections are accepted here, whatever libsoup's version, and handed over to libsoup. That
+ * bounds what clients can hold: at most max_connections at once (more wait in the backlog),
+ * and when accept fails for want of descriptors the loop pauses instead of retrying at once
+ * (GSocketService retries at once and logs each failure: 100 % CPU and megabytes of warnings a
+ * second; libsoup's own listener stops accepting for good at the first failed accept).
  *
- * Accepting here also bounds what clients can hold: at most max_connections at once (more
- * wait in the backlog), and when accept fails for want of descriptors the loop pauses instead
- * of retrying at once (GSocketService retries at once and logs each failure: 100 % CPU and
- * megabytes of warnings a second). libsoup's own listener stops accepting for good at the
- * first failed accept. */
+ * libsoup keeps a handed-over connection alive only while it has a listener of its own: for
+ * keep-alive, it gets one on a Unix socket whose name is removed at once, which nobody can
+ * reach. Keep-alive waits for libsoup 3.3: 3.2 never let go of an idle connection its client
+ * closed (GNOME libsoup commit d20c6601), a descriptor each. */
 #include "config.h"
 
 #include "amq-listener.h"
 
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -30,9 +30,8 @@ struct _AmqListener
 {
   GObject         parent_instance;
   SoupServer     *soup;
-  gboolean        own_accept;
+  gboolean        keep_alive;
   guint           max_connections;
-  /* own_accept only: */
   GSocket        *socket;          /* listening, until stopped */
   GSource        *accepting;       /* while accepting */
   guint           retry;           /* while paused after a failed accept */
@@ -198,13 +197,26 @@ start_accepting (AmqListener *self)
   g_source_attach (self->accepting, g_main_context_get_thread_default ());
 }
 
-static void
-on_request_started (SoupServer *soup, SoupServerMessage *message, gpointer user_data)
+/* A listener libsoup counts as its own, so that it keeps handed-over connections alive; its
+ * socket's name is gone before anyone could connect. */
+static gboolean
+add_keep_alive_anchor (AmqListener *self, GError **error)
 {
-  GSocket *socket = soup_server_message_get_socket (message);
+  g_autofree char *dir = g_dir_make_tmp ("amq2api-XXXXXX", error);
+  g_autofree char *path = NULL;
+  g_autoptr(GSocket) anchor = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  gboolean listening;
 
-  if (socket != NULL)
-    set_no_delay (socket);
+  if (dir == NULL)
+    return FALSE;
+  path = g_build_filename (dir, "anchor", NULL);
+  address = g_unix_socket_address_new (path);
+  anchor = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  listening = anchor != NULL && g_socket_bind (anchor, address, FALSE, error) && g_socket_listen (anchor, error);
+  g_unlink (path);
+  g_rmdir (dir);
+  return listening && soup_server_listen_socket (self->soup, anchor, 0, error);
 }
 
 gboolean
@@ -214,8 +226,8 @@ amq_listener_listen (AmqListener *self, GSocket *socket, GError **error)
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
   g_return_val_if_fail (self->socket == NULL, FALSE);
 
-  if (!self->own_accept)
-    return soup_server_listen_socket (self->soup, socket, 0, error);
+  if (self->keep_alive && !add_keep_alive_anchor (self, error))
+    return FALSE;
   g_socket_set_blocking (socket, FALSE);
   self->socket = g_object_ref (socket);
   start_accepting (self);
@@ -253,8 +265,6 @@ amq_listener_get_client_socket (AmqListener *self, SoupServerMessage *message)
   g_return_val_if_fail (AMQ_IS_LISTENER (self), NULL);
   g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (message), NULL);
 
-  if (!self->own_accept)
-    return soup_server_message_get_socket (message);
   key = address_key (soup_server_message_get_remote_address (message));
   entry = g_hash_table_lookup (self->clients, key);
   return entry ? entry->socket : NULL;
@@ -265,7 +275,7 @@ amq_listener_get_keeps_alive (AmqListener *self)
 {
   g_return_val_if_fail (AMQ_IS_LISTENER (self), FALSE);
 
-  return !self->own_accept;
+  return self->keep_alive;
 }
 
 static void
@@ -298,7 +308,7 @@ amq_listener_init (AmqListener *self)
 }
 
 static gboolean
-libsoup_listener_is_sound (void)
+libsoup_releases_idle_connections (void)
 {
   return soup_get_major_version () > 3 || (soup_get_major_version () == 3 && soup_get_minor_version () >= 3);
 }
@@ -312,8 +322,6 @@ amq_listener_new (SoupServer *soup, AmqAcceptMode mode)
 
   self = g_object_new (AMQ_TYPE_LISTENER, NULL);
   self->soup = g_object_ref (soup);
-  self->own_accept = mode == AMQ_ACCEPT_OWN || (mode == AMQ_ACCEPT_AUTO && !libsoup_listener_is_sound ());
-  if (!self->own_accept)
-    g_signal_connect (soup, "request-started", G_CALLBACK (on_request_started), self);
+  self->keep_alive = mode == AMQ_ACCEPT_KEEP_ALIVE || (mode == AMQ_ACCEPT_AUTO && libsoup_releases_idle_connections ());
   return self;
 }

@@ -7,12 +7,12 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  AMQ_ACCEPT_AUTO,     /* libsoup's own listener where it does not leak (3.3+), else ours */
-  AMQ_ACCEPT_OWN,      /* accept here and hand each connection over: one answer per connection */
-  AMQ_ACCEPT_LIBSOUP,  /* libsoup's listener: keep-alive */
+  AMQ_ACCEPT_AUTO,        /* keep-alive where libsoup releases idle connections (3.3+) */
+  AMQ_ACCEPT_ONE_ANSWER,  /* each connection ends after one answer */
+  AMQ_ACCEPT_KEEP_ALIVE,  /* connections stay open between answers */
 } AmqAcceptMode;
 
-/* connections at once; more wait in the listening backlog (own accept only) */
+/* connections at once; more wait in the listening backlog */
 #define AMQ_DEFAULT_MAX_CONNECTIONS 4096
 
 #define AMQ_TYPE_LISTENER (amq_listener_get_type ())
@@ -24,7 +24,7 @@ AmqListener *amq_listener_new               (SoupServer        *soup,
 gboolean     amq_listener_listen            (AmqListener       *self,
                                              GSocket           *socket,
                                              GError           **error);
-/* Connections held at once when accepting here; 0 for the default. */
+/* Connections held at once; 0 for the default. */
 void         amq_listener_set_max_connections (AmqListener       *self,
                                                guint              max_connections);
 /* Stops accepting and drops every connection. */
