@@ -51,8 +51,7 @@ gboolean         amq_server_set_allowed_origins (AmqServer          *self,
 void             amq_server_set_request_timeouts (AmqServer *self,
                                                   guint      header_seconds,
                                                   guint      body_seconds);
-/* Client connections held at once (libsoup 3.2, where the server accepts them itself); 0 for
- * the default. Takes effect at the next start. */
+/* Client connections held at once; 0 for the default. Takes effect at the next start. */
 void             amq_server_set_max_connections (AmqServer *self,
                                                  guint      max_connections);
 AmqRequestLog   *amq_server_get_request_log   (AmqServer   *self);
