@@ -90,6 +90,8 @@ test_quota_reset (void)
   AmqAwsFault throttled = { .http_status = 429, .type = "ThrottlingException", .message = "Slow down.",
                             .quota_reset = now + 3 * 86400 };
   AmqAwsFault told = quota;
+  AmqAwsFault stale = quota;
+  g_autoptr(GError) stale_error = NULL;
   g_autoptr(GError) error = amq_error_new_from_aws (&quota);
   g_autoptr(GError) not_quota = amq_error_new_from_aws (&throttled);
   g_autoptr(GError) upstream_said = NULL;
@@ -105,6 +107,11 @@ test_quota_reset (void)
   g_assert_cmpint (amq_error_get_retry_after (not_quota), ==, 0);
   /* the service's own Retry-After wins */
   g_assert_cmpint (amq_error_get_retry_after (upstream_said), ==, 60);
+  /* a reset date already past is no date at all */
+  stale.quota_reset = now - 60;
+  stale_error = amq_error_new_from_aws (&stale);
+  g_assert_null (strstr (stale_error->message, "until"));
+  g_assert_cmpint (amq_error_get_retry_after (stale_error), ==, 0);
 }
 
 static void

@@ -246,6 +246,25 @@ assert_usage (JsonObject *usage, gint64 input, gint64 cache_creation, gint64 cac
 
 typedef struct { const char *what; const char *body; gboolean bad_token; guint status; const char *answer; } Refusal;
 
+/* Each row sent to @target: the fake answers with the row's status and, when given, body. */
+static void
+assert_answers (const char *target, const Refusal *rows, guint n_rows)
+{
+  g_autofree char *token = fake_access_token ();
+
+  for (guint i = 0; i < n_rows; i++)
+    {
+      g_auto(Reply) reply = fake_call (target, rows[i].body, rows[i].bad_token ? "at-forged" : token);
+
+      g_test_message ("%s, %s: %u %.200s", target, rows[i].what, reply.status, reply.body);
+      g_assert_cmpuint (reply.status, ==, rows[i].status);
+      if (rows[i].answer != NULL)
+        g_assert_cmpstr (reply.body, ==, rows[i].answer);
+      else if (reply.status == 200 && g_str_has_suffix (target, "ListAvailableModels"))
+        g_assert_nonnull (strstr (reply.body, "\"models\":["));
+    }
+}
+
 static void
 test_fake_refuses_what_the_service_refuses (void)
 {
@@ -271,16 +290,7 @@ test_fake_refuses_what_the_service_refuses (void)
                                                 "{\"content\":\"%s\",\"modelId\":\"claude-sonnet-4.5\",\"origin\":\"KIRO_CLI\"}}},"
                                                 BUILDER_ID "}", padding);
 
-  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
-    {
-      g_auto(Reply) reply = fake_call ("AmazonCodeWhispererStreamingService.GenerateAssistantResponse", rows[i].body,
-                                       rows[i].bad_token ? "at-forged" : token);
-
-      g_test_message ("%s: %u %.200s", rows[i].what, reply.status, reply.body);
-      g_assert_cmpuint (reply.status, ==, rows[i].status);
-      if (rows[i].answer != NULL)
-        g_assert_cmpstr (reply.body, ==, rows[i].answer);
-    }
+  assert_answers ("AmazonCodeWhispererStreamingService.GenerateAssistantResponse", rows, G_N_ELEMENTS (rows));
   {
     g_auto(Reply) reply = fake_call ("AmazonCodeWhispererStreamingService.GenerateAssistantResponse", oversized, token);
 
@@ -308,18 +318,7 @@ test_fake_model_list_and_usage_limits_are_strict (void)
   };
   g_autofree char *token = fake_access_token ();
 
-  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
-    {
-      g_auto(Reply) reply = fake_call ("AmazonCodeWhispererService.ListAvailableModels", lists[i].body,
-                                       lists[i].bad_token ? "at-forged" : token);
-
-      g_test_message ("ListAvailableModels, %s: %u %.200s", lists[i].what, reply.status, reply.body);
-      g_assert_cmpuint (reply.status, ==, lists[i].status);
-      if (lists[i].answer != NULL)
-        g_assert_cmpstr (reply.body, ==, lists[i].answer);
-      if (reply.status == 200)
-        g_assert_nonnull (strstr (reply.body, "\"models\":["));
-    }
+  assert_answers ("AmazonCodeWhispererService.ListAvailableModels", lists, G_N_ELEMENTS (lists));
   for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
     {
       g_autofree char *url = g_strdup_printf ("%s/getUsageLimits?%s", fake_url, queries[i].query);

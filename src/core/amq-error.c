@@ -244,17 +244,24 @@ describe_quota (GString *out, const char *quota, gint64 reset)
 GError *
 amq_error_new_from_aws (const AmqAwsFault *fault)
 {
-  const char *text = fault->message != NULL && *fault->message != '\0' ? fault->message : "no message";
-  const Reason *reason = find_reason (fault->reason);
-  Meaning meaning = reason != NULL ? reason->meaning : MEANS_UNKNOWN;
+  const char *text;
+  const Reason *reason;
+  Meaning meaning;
   const char *quota = NULL;
-  g_autoptr(GString) message = g_string_new ("Amazon Q: ");
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 reset;
+  g_autoptr(GString) message = NULL;
   AmqErrorPrivate *priv;
   AmqErrorCode code;
   GError *error;
 
   g_return_val_if_fail (fault != NULL, NULL);
 
+  text = fault->message != NULL && *fault->message != '\0' ? fault->message : "no message";
+  reason = find_reason (fault->reason);
+  meaning = reason != NULL ? reason->meaning : MEANS_UNKNOWN;
+  /* a reset date already past says nothing about the next one */
+  reset = fault->quota_reset > now ? fault->quota_reset : 0;
   if (meaning == MEANS_PROMPT_TOO_LONG || contains_ci (text, "input is too long"))
     return amq_error_new_prompt_too_long (fault->input_tokens, fault->max_input_tokens);
   if (meaning == MEANS_QUOTA_USED_UP)
@@ -271,17 +278,18 @@ amq_error_new_from_aws (const AmqAwsFault *fault)
   else
     code = code_from_type (fault, text);
 
+  message = g_string_new ("Amazon Q: ");
   g_string_append (message, text);
   if (fault->reason != NULL && *fault->reason != '\0')
     g_string_append_printf (message, " (%s)", fault->reason);
   if (quota != NULL)
-    describe_quota (message, quota, fault->quota_reset);
+    describe_quota (message, quota, reset);
   error = g_error_new_literal (AMQ_ERROR, code, message->str);
   priv = amq_error_get_private (error);
   priv->account_suspended = meaning == MEANS_SUSPENDED;
-  priv->retry_after = fault->retry_after;
+  priv->retry_after = MAX (fault->retry_after, 0);
   /* a used-up quota is worth retrying once it has been reset, not before */
-  if (priv->retry_after <= 0 && quota != NULL && fault->quota_reset > 0)
-    priv->retry_after = MAX (fault->quota_reset - g_get_real_time () / G_USEC_PER_SEC, 1);
+  if (priv->retry_after == 0 && quota != NULL && reset > 0)
+    priv->retry_after = reset - now;
   return error;
 }
