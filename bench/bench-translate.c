@@ -76,7 +76,7 @@ measure (const char *name, guint n_frames, gboolean tools, guint repeats)
       amq_translator_begin (run.translator);
       amq_event_stream_reader_read_async (reader, on_frame, &run, NULL, on_done, &run);
       g_main_loop_run (run.loop);
-      amq_translator_finish (run.translator, NULL);
+      amq_translator_end (run.translator, NULL);
       seconds = (g_get_monotonic_time () - start) / 1e6;
       rate = n_frames / seconds;
       g_array_append_val (rates, rate);

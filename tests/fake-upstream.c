@@ -1,5 +1,13 @@
-/* fake-upstream.c: a fake Amazon Q (GenerateAssistantResponse + the OIDC /token endpoint)
- * for the integration tests, runnable by hand: fake-upstream [--port N].
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* fake-upstream.c: a fake Amazon Q (GenerateAssistantResponse, ListAvailableModels,
+ * getUsageLimits and the OIDC /token endpoint) for the integration tests, runnable by hand:
+ * fake-upstream [--port N].
+ *
+ * It is as strict as today's service (PROTOCOL.md §1.6), with its answers: a body that breaks
+ * a rule of tests/q-validator.c (user messages without origin KIRO_CLI, no agentTaskType
+ * "vibe" or agentContinuationId, no profileArn, past ~615 KB) is refused; so are model lists
+ * and usage queries without the origin and a profile ARN, and every call without a token it
+ * issued.
  *
  * The scenario comes from a marker "SCENARIO:name" anywhere in the request body
  * (tests/data/scenarios/name.json; "large" is generated); without one it answers "text".
@@ -7,6 +15,8 @@
  * rt-garbage (200 with a body that is not JSON), rt-hang (never answers), rt-slow (answers
  * after 300 ms), rt-rotate* (rotates the refresh token; as AWS does, the old one is refused
  * from then on); any other works. GET /stats tells what it saw. */
+#include "config.h"
+
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -34,6 +44,9 @@ static struct {
   guint       device_polls;
   guint       invalid_bodies;
   guint       model_lists;
+  guint       usage_queries;
+  guint       refused_calls;   /* model lists and usage queries refused */
+  gdouble     credits_used;    /* what the answered scenarios metered */
   char       *last_body;
   GHashTable *generate_ports;  /* client ports seen on GenerateAssistantResponse: its connections */
 } stats;
@@ -136,14 +149,51 @@ on_peer_closed (gpointer user_data)
   soup_server_message_unpause (s->msg);
 }
 
+#define FAKE_ORIGIN "KIRO_CLI"
+#define TOKEN_REFUSED "The bearer token included in the request is invalid."
+
+/* An awsJson error; without @type, the bare shape of the profile errors. */
 static void
 respond_aws_error (SoupServerMessage *msg, guint status, const char *type, const char *message)
 {
-  g_autofree char *json = g_strdup_printf ("{\"__type\":\"com.amazon.aws.codewhisperer#%s\",\"message\":\"%s\"}",
-                                           type, message);
+  g_autofree char *json = type != NULL
+    ? g_strdup_printf ("{\"__type\":\"com.amazon.aws.codewhisperer#%s\",\"message\":\"%s\"}", type, message)
+    : g_strdup_printf ("{\"message\":\"%s\",\"reason\":null}", message);
 
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_COPY, json, strlen (json));
+}
+
+/* What the service answers a call q-validator refused. */
+static void
+respond_refusal (SoupServerMessage *msg, QAnswer answer, const char *problem)
+{
+  g_printerr ("fake-upstream: refused: %s\n", problem);
+  switch (answer)
+    {
+    case Q_ANSWER_PROFILE_REQUIRED:
+      respond_aws_error (msg, 400, NULL, "profileArn is required for this request.");
+      break;
+    case Q_ANSWER_INVALID_PROFILE:
+      respond_aws_error (msg, 400, NULL, "Invalid profileArn.");
+      break;
+    case Q_ANSWER_IMPROPERLY_FORMED:
+    default:
+      respond_aws_error (msg, 400, "ValidationException", "Improperly formed request.");
+      break;
+    }
+}
+
+/* The bearer token, when it is one the fake issued and has not revoked. */
+static const char *
+valid_token (SoupServerMessage *msg)
+{
+  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
+  const char *token = auth && g_str_has_prefix (auth, "Bearer ") ? auth + 7 : "";
+
+  if (g_hash_table_contains (stats.revoked_tokens, token) || !g_hash_table_contains (stats.valid_tokens, token))
+    return NULL;
+  return token;
 }
 
 static char *
@@ -160,8 +210,18 @@ find_scenario_name (const char *body)
   return g_strndup (at, n);
 }
 
+static void
+add_frame (Scenario *scenario, const char *event_type, const char *json)
+{
+  const char *headers[] = { ":event-type", event_type, ":content-type", "application/json",
+                            ":message-type", "event", NULL };
+
+  g_ptr_array_add (scenario->frames, amq_event_frame_encode (headers, (const guint8 *) json, strlen (json)));
+}
+
 /* A two-step agent turn: ask to Read the file named by "FILE:/path" in the prompt; once the
- * request carries the tool's result, answer with what the file said. */
+ * request carries the tool's result, answer with what the file said. Each step ends with the
+ * usage, context and credits the service reports. */
 static Scenario *
 agent_read_scenario (const char *body)
 {
@@ -169,11 +229,6 @@ agent_read_scenario (const char *body)
   JsonObject *current = NULL;
   JsonArray *results = NULL;
   Scenario *scenario = scenario_new_large (0, 0);
-  const char *event[] = { ":event-type", "assistantResponseEvent", ":content-type", "application/json",
-                          ":message-type", "event", NULL };
-  const char *tool_event[] = { ":event-type", "toolUseEvent", ":content-type", "application/json",
-                               ":message-type", "event", NULL };
-  g_autofree char *json = NULL;
 
   if (json_parser_load_from_data (parser, body, -1, NULL))
     {
@@ -194,6 +249,7 @@ agent_read_scenario (const char *body)
       g_autofree char *answer = g_strdup_printf ("The file says: %s", text);
       g_autoptr(JsonBuilder) b = json_builder_new ();
       g_autoptr(JsonNode) node = NULL;
+      g_autofree char *json = NULL;
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "content");
@@ -201,31 +257,31 @@ agent_read_scenario (const char *body)
       json_builder_end_object (b);
       node = json_builder_get_root (b);
       json = json_to_string (node, FALSE);
-      g_ptr_array_add (scenario->frames, amq_event_frame_encode (event, (const guint8 *) json, strlen (json)));
+      add_frame (scenario, "assistantResponseEvent", json);
     }
   else
     {
       const char *at = strstr (body, "FILE:");
       g_autofree char *path = at ? g_strndup (at + 5, strcspn (at + 5, " \\\"")) : g_strdup ("/etc/hostname");
-      g_autofree char *input = g_strdup_printf ("{\\\"file_path\\\": \\\"%s\\\"}", path);
+      g_autofree char *json = g_strdup_printf ("{\"name\":\"Read\",\"toolUseId\":\"tooluse_agent1\","
+                                               "\"input\":\"{\\\"file_path\\\": \\\"%s\\\"}\"}", path);
 
-      json = g_strdup_printf ("{\"content\":\"I will read the file.\"}");
-      g_ptr_array_add (scenario->frames, amq_event_frame_encode (event, (const guint8 *) json, strlen (json)));
-      g_free (json);
-      json = g_strdup_printf ("{\"name\":\"Read\",\"toolUseId\":\"tooluse_agent1\",\"input\":\"%s\"}", input);
-      g_ptr_array_add (scenario->frames, amq_event_frame_encode (tool_event, (const guint8 *) json, strlen (json)));
-      g_free (json);
-      json = g_strdup ("{\"name\":\"Read\",\"toolUseId\":\"tooluse_agent1\",\"stop\":true}");
-      g_ptr_array_add (scenario->frames, amq_event_frame_encode (tool_event, (const guint8 *) json, strlen (json)));
+      add_frame (scenario, "assistantResponseEvent", "{\"content\":\"I will read the file.\"}");
+      add_frame (scenario, "toolUseEvent", json);
+      add_frame (scenario, "toolUseEvent", "{\"name\":\"Read\",\"toolUseId\":\"tooluse_agent1\",\"stop\":true}");
     }
+  add_frame (scenario, "meteringEvent", "{\"unit\":\"credit\",\"unitPlural\":\"credits\",\"usage\":0.21}");
+  add_frame (scenario, "contextUsageEvent", "{\"contextUsagePercentage\":6.5}");
+  add_frame (scenario, "metadataEvent", "{\"tokenUsage\":{\"uncachedInputTokens\":4100,\"outputTokens\":42,"
+                                        "\"totalTokens\":12142,\"cacheReadInputTokens\":8000,\"cacheWriteInputTokens\":0}}");
+  scenario->credits += 0.21;
   return scenario;
 }
 
 static void
 handle_generate (SoupServerMessage *msg)
 {
-  SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
-  const char *auth = soup_message_headers_get_one (req, "Authorization");
+  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
   const char *token = auth && g_str_has_prefix (auth, "Bearer ") ? auth + 7 : "";
   g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
@@ -239,21 +295,21 @@ handle_generate (SoupServerMessage *msg)
     G_INET_SOCKET_ADDRESS (soup_server_message_get_remote_address (msg)))));
   g_free (stats.last_body);
   stats.last_body = g_strdup (text);
-  if (g_hash_table_contains (stats.revoked_tokens, token) || !g_hash_table_contains (stats.valid_tokens, token))
+  if (valid_token (msg) == NULL)
     {
       stats.rejected_tokens++;
-      respond_aws_error (msg, 403, "AccessDeniedException", "The bearer token included in the request is invalid.");
+      respond_aws_error (msg, 403, "AccessDeniedException", TOKEN_REFUSED);
       return;
     }
   {
     /* answer like the real service when the body breaks its rules */
-    g_autofree char *problem = q_validate (text);
+    QAnswer answer;
+    g_autofree char *problem = q_validate (text, FAKE_ORIGIN, &answer);
 
     if (problem != NULL)
       {
-        g_printerr ("fake-upstream: rejected body: %s\n", problem);
         stats.invalid_bodies++;
-        respond_aws_error (msg, 400, "ValidationException", "Improperly formed request.");
+        respond_refusal (msg, answer, problem);
         return;
       }
   }
@@ -276,15 +332,22 @@ handle_generate (SoupServerMessage *msg)
     }
   if (scenario->http_status != 200)
     {
+      GHashTableIter headers;
+      gpointer header, value;
+
       soup_server_message_set_status (msg, scenario->http_status, NULL);
       if (scenario->http_error_type)
         soup_message_headers_replace (soup_server_message_get_response_headers (msg), "x-amzn-errortype",
                                       scenario->http_error_type);
+      g_hash_table_iter_init (&headers, scenario->http_headers);
+      while (g_hash_table_iter_next (&headers, &header, &value))
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg), header, value);
       soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_COPY,
                                         scenario->http_body, strlen (scenario->http_body));
       scenario_free (scenario);
       return;
     }
+  stats.credits_used += scenario->credits;
   soup_server_message_set_status (msg, 200, NULL);
   soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg), SOUP_ENCODING_CHUNKED);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Content-Type",
@@ -394,6 +457,91 @@ handle_token (SoupServerMessage *msg)
     }
 }
 
+/* POST {"origin": "KIRO_CLI", "profileArn": ...} */
+static void
+handle_list_models (SoupServerMessage *msg)
+{
+  const char *json =
+    "{\"models\":[{\"modelId\":\"claude-sonnet-4.5\",\"modelName\":\"Claude Sonnet 4.5\","
+    "\"tokenLimits\":{\"maxInputTokens\":200000,\"maxOutputTokens\":64000}},"
+    "{\"modelId\":\"claude-opus-4.5\",\"modelName\":\"Claude Opus 4.5\"},"
+    "{\"modelId\":\"claude-haiku-4.5\",\"modelName\":\"Claude Haiku 4.5\"},"
+    "{\"modelId\":\"claude-sonnet-4\",\"modelName\":\"Claude Sonnet 4\"},"
+    "{\"modelId\":\"claude-opus-4.6\",\"modelName\":\"Claude Opus 4.6 (from the fake upstream)\"}],"
+    "\"defaultModel\":{\"modelId\":\"claude-sonnet-4.5\"}}";
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *request = NULL;
+  g_autofree char *problem = NULL;
+  QAnswer answer = Q_ANSWER_IMPROPERLY_FORMED;
+
+  stats.model_lists++;
+  if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    request = json_node_get_object (json_parser_get_root (parser));
+  if (valid_token (msg) == NULL)
+    {
+      stats.refused_calls++;
+      respond_aws_error (msg, 403, "AccessDeniedException", TOKEN_REFUSED);
+      return;
+    }
+  problem = request == NULL ? g_strdup ("the body is not a JSON object")
+            : q_validate_caller (json_object_get_string_member_with_default (request, "origin", NULL),
+                                 json_object_get_string_member_with_default (request, "profileArn", NULL),
+                                 FAKE_ORIGIN, &answer);
+  if (problem != NULL)
+    {
+      stats.refused_calls++;
+      respond_refusal (msg, answer, problem);
+      return;
+    }
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_STATIC, json, strlen (json));
+}
+
+/* GET /getUsageLimits?origin=KIRO_CLI&resourceType=AGENTIC_REQUEST&profileArn=...: the credits
+ * used so far count what the fake metered. */
+static void
+handle_usage_limits (SoupServerMessage *msg, GHashTable *query)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) month = g_date_time_new_utc (g_date_time_get_year (now), g_date_time_get_month (now), 1, 0, 0, 0);
+  g_autoptr(GDateTime) reset = g_date_time_add_months (month, 1);
+  gint64 reset_at = g_date_time_to_unix (reset);
+  const char *origin = query ? g_hash_table_lookup (query, "origin") : NULL;
+  const char *profile = query ? g_hash_table_lookup (query, "profileArn") : NULL;
+  g_autofree char *problem = NULL;
+  g_autofree char *json = NULL;
+  QAnswer answer = Q_ANSWER_IMPROPERLY_FORMED;
+  gdouble used = 12.5 + stats.credits_used;
+
+  stats.usage_queries++;
+  if (valid_token (msg) == NULL)
+    {
+      stats.refused_calls++;
+      respond_aws_error (msg, 403, "AccessDeniedException", TOKEN_REFUSED);
+      return;
+    }
+  problem = g_strcmp0 (query ? g_hash_table_lookup (query, "resourceType") : NULL, "AGENTIC_REQUEST") != 0
+            ? g_strdup ("resourceType is not AGENTIC_REQUEST")
+            : q_validate_caller (origin, profile, FAKE_ORIGIN, &answer);
+  if (problem != NULL)
+    {
+      stats.refused_calls++;
+      respond_refusal (msg, answer, problem);
+      return;
+    }
+  json = g_strdup_printf (
+    "{\"nextDateReset\":%" G_GINT64_FORMAT ",\"daysUntilReset\":%d,"
+    "\"subscriptionInfo\":{\"subscriptionTitle\":\"KIRO FREE\",\"type\":\"Q_DEVELOPER_STANDALONE_FREE\"},"
+    "\"userInfo\":{\"email\":\"user@example.com\",\"userId\":\"d-9067642ac7.fake-user\"},"
+    "\"usageBreakdownList\":[{\"resourceType\":\"CREDIT\",\"currentUsage\":%d,\"currentUsageWithPrecision\":%.2f,"
+    "\"usageLimit\":50,\"usageLimitWithPrecision\":50.0,\"nextDateReset\":%" G_GINT64_FORMAT ",\"bonuses\":[]}]}",
+    reset_at, (int) (g_date_time_difference (reset, now) / G_TIME_SPAN_DAY), (int) used, used, reset_at);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_COPY, json, strlen (json));
+}
+
 static void
 handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
 {
@@ -421,8 +569,10 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
     {
       g_autofree char *json = g_strdup_printf (
         "{\"token_calls\":%u,\"requests\":%u,\"generate_connections\":%u,\"rejected_tokens\":%u,\"closed_early\":%u,\"invalid_bodies\":%u,\"model_lists\":%u,"
+        "\"usage_queries\":%u,\"refused_calls\":%u,\"credits_used\":%.4f,"
         "\"since_closed_early_ms\":%" G_GINT64_FORMAT ",\"last_refresh_token\":\"%s\"}",
         stats.token_calls, stats.requests, g_hash_table_size (stats.generate_ports), stats.rejected_tokens, stats.closed_early, stats.invalid_bodies, stats.model_lists,
+        stats.usage_queries, stats.refused_calls, stats.credits_used,
         stats.last_closed_early_us ? (g_get_monotonic_time () - stats.last_closed_early_us) / 1000 : -1,
         stats.last_refresh_token ? stats.last_refresh_token : "");
       soup_server_message_set_status (msg, 200, NULL);
@@ -437,20 +587,9 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
   else if (g_str_equal (path, "/") && g_strcmp0 (target, "AmazonCodeWhispererStreamingService.GenerateAssistantResponse") == 0)
     handle_generate (msg);
   else if (g_str_equal (path, "/") && g_strcmp0 (target, "AmazonCodeWhispererService.ListAvailableModels") == 0)
-    {
-      const char *json =
-        "{\"models\":[{\"modelId\":\"claude-sonnet-4.5\",\"modelName\":\"Claude Sonnet 4.5\","
-        "\"tokenLimits\":{\"maxInputTokens\":200000,\"maxOutputTokens\":64000}},"
-        "{\"modelId\":\"claude-opus-4.5\",\"modelName\":\"Claude Opus 4.5\"},"
-        "{\"modelId\":\"claude-haiku-4.5\",\"modelName\":\"Claude Haiku 4.5\"},"
-        "{\"modelId\":\"claude-sonnet-4\",\"modelName\":\"Claude Sonnet 4\"},"
-        "{\"modelId\":\"claude-opus-4.6\",\"modelName\":\"Claude Opus 4.6 (from the fake upstream)\"}],"
-        "\"defaultModel\":{\"modelId\":\"claude-sonnet-4.5\"}}";
-
-      stats.model_lists++;
-      soup_server_message_set_status (msg, 200, NULL);
-      soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_STATIC, json, strlen (json));
-    }
+    handle_list_models (msg);
+  else if (g_str_equal (path, "/getUsageLimits") && soup_server_message_get_method (msg) == SOUP_METHOD_GET)
+    handle_usage_limits (msg, query);
   else
     respond_aws_error (msg, 404, "UnknownOperationException", "unknown operation");
 }

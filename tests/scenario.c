@@ -1,10 +1,13 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* scenario.c
  *
  * A scenario file: {"frames": [[EVENT, PAYLOAD], ...], "end": "clean|truncate|bad_crc|giant_length|header_flood",
- * "http_status": N, "http_body": {...}, "gap_ms": N, "thinking": bool, "stop_sequences": [...],
- * "one_chunk": bool}.
+ * "http_status": N, "http_body": {...}, "http_headers": {NAME: VALUE}, "gap_ms": N,
+ * "thinking": bool, "stop_sequences": [...], "one_chunk": bool}.
  * EVENT is an :event-type, "exception:TYPE" (payload is the JSON body) or "error:CODE"
  * (payload is the message string). */
+#include "config.h"
+
 #include "scenario.h"
 
 #include <json-glib/json-glib.h>
@@ -144,6 +147,16 @@ scenario_load (const char *name,
                                                          : json_to_string (body, FALSE);
     }
   scenario->http_error_type = g_strdup (json_object_get_string_member_with_default (root, "http_error_type", NULL));
+  scenario->http_headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (json_object_has_member (root, "http_headers"))
+    {
+      JsonObject *headers = json_object_get_object_member (root, "http_headers");
+      g_autoptr(GList) names = json_object_get_members (headers);
+
+      for (GList *l = names; l != NULL; l = l->next)
+        g_hash_table_insert (scenario->http_headers, g_strdup (l->data),
+                             g_strdup (json_object_get_string_member (headers, l->data)));
+    }
   scenario->gap_ms = json_object_get_int_member_with_default (root, "gap_ms", 0);
   scenario->stall_ms = json_object_get_int_member_with_default (root, "stall_ms", 0);
   scenario->thinking = json_object_get_boolean_member_with_default (root, "thinking", FALSE);
@@ -167,6 +180,9 @@ scenario_load (const char *name,
         {
           JsonArray *pair = json_array_get_array_element (frames, i);
 
+          if (g_str_equal (json_array_get_string_element (pair, 0), "meteringEvent"))
+            scenario->credits += json_object_get_double_member_with_default (json_array_get_object_element (pair, 1),
+                                                                             "usage", 0);
           g_ptr_array_add (scenario->frames,
                            encode_event (json_array_get_string_element (pair, 0),
                                          json_array_get_element (pair, 1)));
@@ -189,6 +205,7 @@ scenario_new_large (guint n_frames,
 
   scenario->name = g_strdup ("large");
   scenario->http_status = 200;
+  scenario->http_headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   scenario->frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   for (guint i = 0; i < n_frames; i++)
     g_ptr_array_add (scenario->frames, g_bytes_ref (frame));
@@ -216,6 +233,7 @@ scenario_free (Scenario *scenario)
   g_clear_pointer (&scenario->frames, g_ptr_array_unref);
   g_free (scenario->http_body);
   g_free (scenario->http_error_type);
+  g_clear_pointer (&scenario->http_headers, g_hash_table_unref);
   g_strfreev (scenario->stop_sequences);
   g_free (scenario);
 }
@@ -263,7 +281,7 @@ scenario_translate (const Scenario *scenario,
   amq_translator_begin (translator);
   amq_event_stream_reader_read_async (reader, on_frame, &run, NULL, on_done, &run);
   g_main_loop_run (loop);
-  amq_translator_finish (translator, run.error);
+  amq_translator_end (translator, run.error);
   g_clear_error (&run.error);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* scenario.h: upstream responses described in tests/data/scenarios/NAME.json, shared by the
  * translator golden tests and the fake Amazon Q upstream. */
 #pragma once
@@ -14,6 +15,8 @@ typedef struct {
   guint      http_status;     /* 200 unless the scenario is an HTTP error */
   char      *http_body;       /* body of an HTTP error */
   char      *http_error_type; /* x-amzn-errortype header, or NULL */
+  GHashTable *http_headers;   /* more headers of an HTTP error: name -> value */
+  gdouble    credits;         /* what its meteringEvent frames charge */
   guint      gap_ms;          /* pause before each frame */
   guint      stall_ms;        /* pause before the headers */
   gboolean   reset;           /* the connection dies after the frames, mid-body */

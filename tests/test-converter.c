@@ -1,11 +1,18 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-converter.c: request parsing, model mapping and conversion to Amazon Q's body */
+#include "config.h"
+
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "amq-converter.h"
 #include "amq-error.h"
 #include "amq-model-map.h"
 #include "q-validator.h"
+
+/* What the server passes: Kiro's origin and a profile; no size limit unless a test sets one. */
+static const AmqConverterOptions kiro = { AMQ_DEFAULT_ORIGIN, AMQ_PROFILE_ARN_BUILDER_ID, 0 };
 
 static AmqMessagesRequest *
 parse_text (const char *json, AmqRequestKind kind, GError **error)
@@ -15,7 +22,7 @@ parse_text (const char *json, AmqRequestKind kind, GError **error)
   return amq_messages_request_parse (bytes, kind, error);
 }
 
-/* Random ids replaced so the golden files are stable. */
+/* Random ids replaced so the golden files are stable (q_validate checks they are UUIDs). */
 static char *
 normalised (const char *body)
 {
@@ -28,6 +35,7 @@ normalised (const char *body)
   g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
   state = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "conversationState");
   json_object_set_string_member (state, "conversationId", "CONVERSATION-ID");
+  json_object_set_string_member (state, "agentContinuationId", "CONTINUATION-ID");
   history = json_object_get_array_member (state, "history");
   for (guint i = 0; i < json_array_get_length (history); i++)
     {
@@ -64,9 +72,9 @@ test_golden (gconstpointer data)
   request = parse_text (text, AMQ_REQUEST_MESSAGES, &error);
   g_assert_no_error (error);
   upstream_model = amq_model_map_resolve (models, amq_messages_request_get_model (request));
-  conversion = amq_converter_convert (request, upstream_model, NULL, &error);
+  conversion = amq_converter_convert (request, upstream_model, &kiro, &error);
   g_assert_no_error (error);
-  problem = q_validate (conversion->body);
+  problem = q_validate (conversion->body, AMQ_DEFAULT_ORIGIN, NULL);
   g_assert_null (problem);
   actual = normalised (conversion->body);
   if (g_getenv ("AMQ_UPDATE_GOLDEN"))
@@ -156,13 +164,15 @@ test_overlong_message_trimmed (void)
   g_autofree char *chunk = g_strnfill (700000, 'b');
   g_autofree char *json = g_strdup_printf ("{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"é%s\"}]}", chunk);
   g_autoptr(AmqMessagesRequest) request = parse_text (json, AMQ_REQUEST_MESSAGES, NULL);
-  g_autoptr(AmqConversion) conversion = amq_converter_convert (request, "claude-sonnet-4.5", NULL, NULL);
+  g_autoptr(AmqConversion) conversion = amq_converter_convert (request, "claude-sonnet-4.5", &kiro, NULL);
+  g_autofree char *problem = NULL;
 
   g_assert_nonnull (conversion);
   g_assert_nonnull (strstr (conversion->body, "truncated by Amq2Api"));
   g_assert_true (g_utf8_validate (conversion->body, -1, NULL));
   g_assert_cmpuint (strlen (conversion->body), <, 620000);
-  g_assert_null (q_validate (conversion->body));
+  problem = q_validate (conversion->body, AMQ_DEFAULT_ORIGIN, NULL);
+  g_assert_null (problem);
 }
 
 typedef struct { const char *body; const char *message; guint status; } BadRow;
@@ -402,12 +412,137 @@ test_random_conversations (void)
           g_assert_nonnull (strstr (error->message, "at least one user or assistant message"));
           continue;
         }
-      conversion = amq_converter_convert (request, "claude-sonnet-4.5", NULL, &error);
+      conversion = amq_converter_convert (request, "claude-sonnet-4.5", &kiro, &error);
       g_assert_no_error (error);
-      problem = q_validate (conversion->body);
+      problem = q_validate (conversion->body, AMQ_DEFAULT_ORIGIN, NULL);
       if (problem != NULL)
         g_error ("seed %u: %s\nrequest: %s", seed, problem, json->str);
     }
+}
+
+static AmqConversion *
+convert_text (const char *json, const AmqConverterOptions *options, GError **error)
+{
+  g_autoptr(AmqMessagesRequest) request = parse_text (json, AMQ_REQUEST_MESSAGES, NULL);
+
+  g_assert_nonnull (request);
+  return amq_converter_convert (request, "claude-sonnet-4.5", options, error);
+}
+
+static const char *
+string_at (JsonObject *object, const char *path)
+{
+  g_auto(GStrv) names = g_strsplit (path, ".", -1);
+  guint i;
+
+  for (i = 0; names[i + 1] != NULL; i++)
+    object = json_object_get_object_member (object, names[i]);
+  return json_object_get_string_member_with_default (object, names[i], NULL);
+}
+
+/* Kiro's dialect: origin on every user message, agentTaskType, a fresh agentContinuationId,
+ * the profile; the origin is the caller's to choose. */
+static void
+test_dialect (void)
+{
+  const char *json = "{\"model\":\"m\",\"max_tokens\":1,\"system\":\"s\",\"messages\":["
+                     "{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"},"
+                     "{\"role\":\"user\",\"content\":\"c\"}]}";
+  static const AmqConverterOptions old_cli = { "CLI", "arn:aws:codewhisperer:eu-central-1:1:profile/P", 0 };
+  static const AmqConverterOptions no_profile = { NULL, NULL, 0 };
+  g_autoptr(AmqConversion) first = convert_text (json, &kiro, NULL);
+  g_autoptr(AmqConversion) second = convert_text (json, &kiro, NULL);
+  g_autoptr(AmqConversion) cli = convert_text (json, &old_cli, NULL);
+  g_autoptr(AmqConversion) bare = convert_text (json, &no_profile, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) second_parser = json_parser_new ();
+  g_autofree char *kiro_problem = q_validate (first->body, "KIRO_CLI", NULL);
+  g_autofree char *cli_problem = q_validate (cli->body, "CLI", NULL);
+  g_autofree char *cli_as_kiro = q_validate (cli->body, "KIRO_CLI", NULL);
+  g_autofree char *bare_problem = NULL;
+  JsonObject *root, *state;
+  JsonArray *history;
+  QAnswer answer = Q_ANSWER_IMPROPERLY_FORMED;
+
+  g_assert_true (json_parser_load_from_data (parser, first->body, -1, NULL));
+  g_assert_true (json_parser_load_from_data (second_parser, second->body, -1, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  state = json_object_get_object_member (root, "conversationState");
+  history = json_object_get_array_member (state, "history");
+  g_assert_cmpstr (string_at (root, "profileArn"), ==, AMQ_PROFILE_ARN_BUILDER_ID);
+  g_assert_cmpstr (string_at (state, "agentTaskType"), ==, "vibe");
+  g_assert_true (g_uuid_string_is_valid (string_at (state, "agentContinuationId")));
+  g_assert_cmpstr (string_at (state, "agentContinuationId"), !=,
+                   string_at (json_node_get_object (json_parser_get_root (second_parser)), "conversationState.agentContinuationId"));
+  g_assert_cmpstr (string_at (state, "currentMessage.userInputMessage.origin"), ==, "KIRO_CLI");
+  /* the system pair and the first user turn */
+  g_assert_cmpuint (json_array_get_length (history), ==, 4);
+  for (guint i = 0; i < 4; i += 2)
+    g_assert_cmpstr (string_at (json_array_get_object_element (history, i), "userInputMessage.origin"), ==, "KIRO_CLI");
+  g_assert_null (kiro_problem);
+  g_assert_null (cli_problem);
+  g_assert_nonnull (strstr (cli->body, "\"origin\":\"CLI\""));
+  g_assert_null (strstr (cli->body, "KIRO_CLI"));
+  g_assert_nonnull (cli_as_kiro);
+  g_assert_null (strstr (bare->body, "profileArn"));
+  bare_problem = q_validate (bare->body, "KIRO_CLI", &answer);
+  g_assert_nonnull (bare_problem);
+  g_assert_cmpint (answer, ==, Q_ANSWER_PROFILE_REQUIRED);
+}
+
+/* A body past the limit fails locally with the wording clients compact on, its numbers
+ * scaled so the client knows how much to drop; one at the limit goes. */
+static void
+test_size_guard (void)
+{
+  g_autofree char *chunk = g_strnfill (300000, 'x');
+  g_autofree char *json = g_strdup_printf ("{\"model\":\"m\",\"max_tokens\":1,\"messages\":["
+                                           "{\"role\":\"user\",\"content\":\"%s\"},{\"role\":\"assistant\",\"content\":\"ok\"},"
+                                           "{\"role\":\"user\",\"content\":\"%s\"}]}", chunk, chunk);
+  g_autoptr(AmqConversion) unlimited = convert_text (json, &kiro, NULL);
+  gsize size = strlen (unlimited->body);
+  AmqConverterOptions at_limit = kiro;
+  AmqConverterOptions below = kiro;
+  g_autoptr(AmqConversion) fits = NULL;
+  g_autoptr(AmqConversion) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autoptr(GRegex) wording = g_regex_new ("^prompt is too long: ([0-9]+) tokens > ([0-9]+) maximum \\(the request to "
+                                           "Amazon Q would be ([0-9]+) bytes; it takes at most 500000\\)$", 0, 0, NULL);
+  guint64 tokens, maximum;
+
+  g_assert_cmpuint (size, >, 600000);
+  at_limit.max_body_bytes = size;
+  fits = convert_text (json, &at_limit, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fits);
+  below.max_body_bytes = 500000;
+  refused = convert_text (json, &below, &error);
+  g_assert_null (refused);
+  g_assert_error (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST);
+  g_assert_cmpuint (amq_error_http_status (error), ==, 400);
+  g_assert_true (g_regex_match (wording, error->message, 0, &match));
+  {
+    g_autofree char *tokens_text = g_match_info_fetch (match, 1);
+    g_autofree char *maximum_text = g_match_info_fetch (match, 2);
+
+    tokens = g_ascii_strtoull (tokens_text, NULL, 10);
+    maximum = g_ascii_strtoull (maximum_text, NULL, 10);
+  }
+  g_assert_cmpuint (tokens, ==, unlimited->input_tokens);
+  g_assert_cmpuint (maximum, <, tokens);
+  /* the same ratio as the bytes, within rounding */
+  g_assert_cmpfloat (fabs ((double) maximum / tokens - 500000.0 / size), <, 0.001);
+}
+
+static void
+test_profile_defaults (void)
+{
+  g_assert_cmpstr (amq_profile_arn_default (AMQ_CREDENTIAL_BUILDER_ID), ==,
+                   "arn:aws:codewhisperer:us-east-1:638616132270:profile/AAAACCCCXXXX");
+  g_assert_cmpstr (amq_profile_arn_default (AMQ_CREDENTIAL_SOCIAL), ==,
+                   "arn:aws:codewhisperer:us-east-1:699475941385:profile/EHGA3GRVQMUK");
+  g_assert_null (amq_profile_arn_default (AMQ_CREDENTIAL_IDENTITY_CENTER));
 }
 
 int
@@ -434,6 +569,9 @@ main (int argc, char **argv)
   g_test_add_func ("/converter/overlong-message-trimmed", test_overlong_message_trimmed);
   g_test_add_func ("/converter/too-many-images", test_too_many_images);
   g_test_add_func ("/converter/random-conversations", test_random_conversations);
+  g_test_add_func ("/converter/dialect", test_dialect);
+  g_test_add_func ("/converter/size-guard", test_size_guard);
+  g_test_add_func ("/converter/profile-defaults", test_profile_defaults);
   g_test_add_func ("/request/bad-requests", test_bad_requests);
   g_test_add_func ("/request/hostile-bodies", test_hostile_bodies);
   g_test_add_func ("/request/tolerant", test_tolerant);

@@ -36,6 +36,16 @@ check (const Row *row)
   g_assert_cmpstr (json_object_get_string_member (error, "message"), ==, row->message);
 }
 
+static GError *
+aws (guint status, const char *type, const char *message, const char *reason, guint64 input_tokens,
+     guint64 max_input_tokens)
+{
+  AmqAwsFault fault = { .http_status = status, .type = type, .message = message, .reason = reason,
+                        .input_tokens = input_tokens, .max_input_tokens = max_input_tokens };
+
+  return amq_error_new_from_aws (&fault);
+}
+
 static void
 test_table (void)
 {
@@ -49,19 +59,20 @@ test_table (void)
       400, "invalid_request_error", "context_length_exceeded", NULL,
       "This model's maximum context length is 200000 tokens. However, your messages resulted in 210000 tokens. "
       "Please reduce the length of the messages." },
-    { amq_error_new_from_aws (400, "ValidationException", "Input is too long.", "CONTENT_LENGTH_EXCEEDS_THRESHOLD", 5, 100),
+    { aws (400, "ValidationException", "Input is too long.", "CONTENT_LENGTH_EXCEEDS_THRESHOLD", 5, 100),
       400, "invalid_request_error", "context_length_exceeded", NULL,
       "This model's maximum context length is 100 tokens. However, your messages resulted in 101 tokens. "
       "Please reduce the length of the messages." },
     { g_error_new (AMQ_ERROR, AMQ_ERROR_AUTHENTICATION, "invalid API key"),
       401, "invalid_request_error", "invalid_api_key", NULL, "invalid API key" },
-    { amq_error_new_from_aws (403, "AccessDeniedException", "suspended", "TEMPORARILY_SUSPENDED", 0, 0),
+    { aws (403, "AccessDeniedException", "suspended", "TEMPORARILY_SUSPENDED", 0, 0),
       403, "invalid_request_error", NULL, NULL, "Amazon Q: suspended (TEMPORARILY_SUSPENDED)" },
     { g_error_new (AMQ_ERROR, AMQ_ERROR_NOT_FOUND, "no route POST /v1/nothing"),
       404, "invalid_request_error", NULL, NULL, "no route POST /v1/nothing" },
-    { amq_error_new_from_aws (429, "ThrottlingException", "Too many requests", "DAILY_REQUEST_COUNT", 0, 0),
-      429, "requests", "rate_limit_exceeded", NULL, "Amazon Q: Too many requests (DAILY_REQUEST_COUNT)" },
-    { amq_error_new_from_aws (429, "ThrottlingException", "busy", "INSUFFICIENT_MODEL_CAPACITY", 0, 0),
+    { aws (429, "ThrottlingException", "Too many requests", "DAILY_REQUEST_COUNT", 0, 0),
+      429, "requests", "rate_limit_exceeded", NULL,
+      "Amazon Q: Too many requests (DAILY_REQUEST_COUNT): the daily request quota of this Amazon Q account is used up" },
+    { aws (429, "ThrottlingException", "busy", "INSUFFICIENT_MODEL_CAPACITY", 0, 0),
       529, "server_error", "server_is_overloaded", NULL, "Amazon Q: busy (INSUFFICIENT_MODEL_CAPACITY)" },
     { g_error_new (AMQ_ERROR, AMQ_ERROR_API, "broken"), 500, "server_error", NULL, NULL, "broken" },
     { g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "reset"), 502, "server_error", NULL, NULL, "reset" },

@@ -9,6 +9,7 @@
 #include "amq-error.h"
 #include "amq-openai-chat-request.h"
 #include "amq-openai-responses-request.h"
+#include "amq-dialect.h"
 #include "q-validator.h"
 
 typedef enum { CHAT, RESPONSES } Api;
@@ -58,11 +59,12 @@ static void
 assert_converts (AmqMessagesRequest *request)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(AmqConversion) conversion = amq_converter_convert (request, "claude-sonnet-4.5", NULL, &error);
+  const AmqConverterOptions kiro = { AMQ_DEFAULT_ORIGIN, AMQ_PROFILE_ARN_BUILDER_ID, 0 };
+  g_autoptr(AmqConversion) conversion = amq_converter_convert (request, "claude-sonnet-4.5", &kiro, &error);
   g_autofree char *problem = NULL;
 
   g_assert_no_error (error);
-  problem = q_validate (conversion->body);
+  problem = q_validate (conversion->body, AMQ_DEFAULT_ORIGIN, NULL);
   g_assert_cmpstr (problem, ==, NULL);
 }
 

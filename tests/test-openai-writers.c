@@ -461,7 +461,8 @@ feed_failure (AmqEventSink *sink, const char *id, gconstpointer data)
 static void
 test_failure (void)
 {
-  g_autoptr(GError) rate = amq_error_new_from_aws (0, "ThrottlingException", "slow down", NULL, 0, 0);
+  AmqAwsFault fault = { .type = "ThrottlingException", .message = "slow down" };
+  g_autoptr(GError) rate = amq_error_new_from_aws (&fault);
   g_autoptr(GError) overflow = amq_error_new_prompt_too_long (300000, 200000);
   const GError *errors[] = { rate, overflow };
   const char *codes[] = { "rate_limit_exceeded", "context_length_exceeded" };

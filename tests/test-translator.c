@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-translator.c: upstream byte stream -> reader -> translator -> SSE text and Message JSON,
  * compared with reviewed golden files (AMQ_UPDATE_GOLDEN=1 rewrites them). */
+#include "config.h"
+
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -89,6 +92,22 @@ test_sse_grammar (void)
     }
 }
 
+static void
+feed_payloads (AmqTranslator *translator, const char * const (*payloads)[2], guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      const char *headers[] = { ":event-type", payloads[i][0], ":message-type", "event", NULL };
+      g_autoptr(GBytes) bytes = amq_event_frame_encode (headers, (const guint8 *) payloads[i][1], strlen (payloads[i][1]));
+      g_autoptr(AmqEventFrame) frame = NULL;
+      gsize needed;
+
+      g_assert_cmpint (amq_event_frame_decode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                               &frame, &needed, NULL), ==, AMQ_FRAME_DECODE_OK);
+      g_assert_true (amq_translator_feed (translator, frame));
+    }
+}
+
 /* Found by fuzz-translator: blank payloads and members of the wrong type are ignored, not a
  * critical (the tests run with fatal criticals). */
 static void
@@ -111,22 +130,50 @@ test_odd_payloads (void)
 
   amq_translator_set_thinking (translator, TRUE);
   amq_translator_begin (translator);
-  for (guint i = 0; i < G_N_ELEMENTS (payloads); i++)
-    {
-      const char *headers[] = { ":event-type", payloads[i][0], ":message-type", "event", NULL };
-      g_autoptr(GBytes) bytes = amq_event_frame_encode (headers, (const guint8 *) payloads[i][1], strlen (payloads[i][1]));
-      g_autoptr(AmqEventFrame) frame = NULL;
-      gsize needed;
-
-      g_assert_cmpint (amq_event_frame_decode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                               &frame, &needed, NULL), ==, AMQ_FRAME_DECODE_OK);
-      g_assert_true (amq_translator_feed (translator, frame));
-    }
-  amq_translator_finish (translator, NULL);
+  feed_payloads (translator, payloads, G_N_ELEMENTS (payloads));
+  amq_translator_end (translator, NULL);
   g_assert_nonnull (strstr (amq_sse_writer_peek_text (writer), "\"text\":\"still fine\""));
   g_assert_null (strstr (amq_sse_writer_peek_text (writer), "trailing"));
   /* the broken tool input is dropped as cut off, never sent */
   g_assert_cmpstr (amq_translator_get_stop_reason (translator), ==, "max_tokens");
+}
+
+/* Credits add up over meteringEvents of the credit unit; the context percentage is kept and,
+ * without tokenUsage, gives the input count; the estimates stay where Amazon Q says nothing. */
+static void
+test_metering (void)
+{
+  static const char * const metered[][2] = {
+    { "assistantResponseEvent", "{\"content\":\"hi\"}" },
+    { "meteringEvent", "{\"unit\":\"credit\",\"unitPlural\":\"credits\",\"usage\":0.25}" },
+    { "meteringEvent", "{\"unit\":\"second\",\"usage\":9}" },
+    { "meteringEvent", "{\"unit\":\"credit\",\"usage\":1}" },
+    { "meteringEvent", "{\"unit\":\"credit\",\"usage\":\"lots\"}" },
+    { "contextUsageEvent", "{\"contextUsagePercentage\":25}" },
+    { "contextUsageEvent", "{\"contextUsagePercentage\":250}" },
+  };
+  g_autoptr(AmqSseWriter) writer = amq_sse_writer_new (NULL);
+  g_autoptr(AmqTranslator) translator = amq_translator_new (AMQ_EVENT_SINK (writer), "msg_m", "m");
+  g_autoptr(AmqSseWriter) quiet_writer = amq_sse_writer_new (NULL);
+  g_autoptr(AmqTranslator) quiet = amq_translator_new (AMQ_EVENT_SINK (quiet_writer), "msg_q", "m");
+
+  amq_translator_set_input_estimate (translator, 1000, 200000);
+  amq_translator_begin (translator);
+  feed_payloads (translator, metered, G_N_ELEMENTS (metered));
+  amq_translator_end (translator, NULL);
+  g_assert_cmpfloat_with_epsilon (amq_translator_get_credits (translator), 1.25, 1e-9);
+  g_assert_cmpfloat_with_epsilon (amq_translator_get_context_usage (translator), 25, 1e-9);
+  g_assert_cmpuint (amq_translator_get_usage (translator)->input_tokens, ==, 50000);
+  g_assert_nonnull (strstr (amq_sse_writer_peek_text (writer), "\"usage\":{\"input_tokens\":50000,"));
+
+  amq_translator_set_input_estimate (quiet, 1000, 200000);
+  amq_translator_begin (quiet);
+  feed_payloads (quiet, metered, 1);
+  amq_translator_end (quiet, NULL);
+  g_assert_cmpfloat (amq_translator_get_credits (quiet), ==, 0);
+  g_assert_cmpfloat (amq_translator_get_context_usage (quiet), ==, 0);
+  g_assert_cmpuint (amq_translator_get_usage (quiet)->input_tokens, ==, 1000);
+  g_assert_cmpuint (amq_translator_get_usage (quiet)->output_tokens, >, 0);
 }
 
 int
@@ -161,5 +208,6 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/translator/sse-grammar", test_sse_grammar);
   g_test_add_func ("/translator/odd-payloads", test_odd_payloads);
+  g_test_add_func ("/translator/metering", test_metering);
   return g_test_run ();
 }

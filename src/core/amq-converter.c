@@ -1,4 +1,7 @@
-/* amq-converter.c */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-converter.c: a validated Anthropic request -> Amazon Q GenerateAssistantResponse body */
+#include "config.h"
+
 #include "amq-converter.h"
 
 #include <string.h>
@@ -11,6 +14,13 @@
 
 #define SYSTEM_ACK "Understood. I will follow these instructions."
 #define PLACEHOLDER_TOOL_DESCRIPTION "A tool used earlier in this conversation."
+
+static void
+add_string_member (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value);
+}
 
 static gboolean
 is_name_char (char c)
@@ -159,7 +169,7 @@ add_env_state (JsonBuilder *b)
 }
 
 static void
-add_history_user (JsonBuilder *b, const char *text, AmqTurn *turn)
+add_history_user (JsonBuilder *b, const char *text, AmqTurn *turn, const char *origin)
 {
   g_autoptr(GString) content = g_string_new (text);
 
@@ -167,10 +177,8 @@ add_history_user (JsonBuilder *b, const char *text, AmqTurn *turn)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "userInputMessage");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "content");
-  json_builder_add_string_value (b, content->str);
-  json_builder_set_member_name (b, "origin");
-  json_builder_add_string_value (b, "CLI");
+  add_string_member (b, "content", content->str);
+  add_string_member (b, "origin", origin);
   if (turn != NULL)
     {
       add_images (b, turn->images);
@@ -222,16 +230,16 @@ add_history_assistant (JsonBuilder *b, const char *text, AmqTurn *turn)
   json_builder_end_object (b);
 }
 
-/* Declared tools plus placeholders for names the history uses; long descriptions cut, their
- * full text returned in @extra_prompt. */
-static void
+/* The tools array: declared tools plus placeholders for names the history uses; long
+ * descriptions cut, their full text added to @system. Returns the token units of the specs. */
+static guint64
 add_tools (JsonBuilder *b, AmqMessagesRequest *request, GPtrArray *turns,
-           GHashTable *tool_names, GString *extra_prompt, guint64 *units)
+           GHashTable *tool_names, GString *system)
 {
   JsonArray *tools = amq_messages_request_get_tools (request);
   g_autoptr(GHashTable) declared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint64 units = 0;
 
-  json_builder_set_member_name (b, "tools");
   json_builder_begin_array (b);
   for (guint i = 0; i < json_array_get_length (tools); i++)
     {
@@ -250,13 +258,13 @@ add_tools (JsonBuilder *b, AmqMessagesRequest *request, GPtrArray *turns,
         }
       if (cut->len > AMQ_MAX_TOOL_DESCRIPTION)
         {
-          g_string_append_printf (extra_prompt, "%s# Full description of the tool %s\n%s",
-                                  extra_prompt->len ? "\n\n" : "", upstream, description);
+          g_string_append_printf (system, "%s# Full description of the tool %s\n%s",
+                                  system->len ? "\n\n" : "", upstream, description);
           trim_text (cut, AMQ_MAX_TOOL_DESCRIPTION - 200, "description");
           g_string_append (cut, " (The full description is in the system instructions.)");
         }
-      *units += amq_token_units_of (cut->str, cut->len) + amq_token_units_of (schema_text, -1) +
-                amq_token_units_of (upstream, -1);
+      units += amq_token_units_of (cut->str, cut->len) + amq_token_units_of (schema_text, -1) +
+               amq_token_units_of (upstream, -1);
       add_tool_spec (b, upstream, cut->str, schema);
       g_hash_table_add (declared, g_strdup (upstream));
       g_hash_table_insert (tool_names, g_strdup (upstream), g_strdup (name));
@@ -279,6 +287,7 @@ add_tools (JsonBuilder *b, AmqMessagesRequest *request, GPtrArray *turns,
         }
     }
   json_builder_end_array (b);
+  return units;
 }
 
 static guint64
@@ -332,114 +341,126 @@ check_images (GPtrArray *turns, GError **error)
   return TRUE;
 }
 
-AmqConversion *
-amq_converter_convert (AmqMessagesRequest *request,
-                       const char         *upstream_model,
-                       const char         *profile_arn,
-                       GError            **error)
+/* The system text as a first pair, so it reaches the model on every turn, then every turn
+ * but the current one. Returns their token units. */
+static guint64
+add_history (JsonBuilder *b, const char *system, GPtrArray *turns, const char *origin)
 {
-  g_autoptr(GPtrArray) turns = amq_history_build (amq_messages_request_get_messages (request));
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(GString) extra_prompt = g_string_new (NULL);
-  g_autoptr(GString) system = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *conversation_id = g_uuid_string_random ();
-  g_autoptr(AmqConversion) conversion = g_new0 (AmqConversion, 1);
-  g_autoptr(GString) current_text = NULL;
-  AmqTurn *current;
   guint64 units = 0;
   guint first_turn = 0;
-
-  if (!check_images (turns, error))
-    return NULL;
-  conversion->upstream_model = g_strdup (upstream_model);
-  conversion->tool_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  current = g_ptr_array_index (turns, turns->len - 1);
 
   /* keep within the history limit: drop the oldest user/assistant pairs */
   if (turns->len - 1 > AMQ_MAX_HISTORY - 2)
     first_turn = (turns->len - 1) - (AMQ_MAX_HISTORY - 2);
   first_turn += first_turn % 2;
 
+  json_builder_set_member_name (b, "history");
+  json_builder_begin_array (b);
+  if (*system != '\0')
+    {
+      add_history_user (b, system, NULL, origin);
+      add_history_assistant (b, SYSTEM_ACK, NULL);
+    }
+  for (guint i = first_turn; i + 1 < turns->len; i++)
+    {
+      AmqTurn *turn = g_ptr_array_index (turns, i);
+
+      units += turn_units (turn);
+      if (turn->is_user)
+        add_history_user (b, turn->text->str, turn, origin);
+      else
+        add_history_assistant (b, turn->text->str, turn);
+    }
+  json_builder_end_array (b);
+  return units;
+}
+
+/* The last user turn, with the model, the tools (@tools, taken) and the thinking prefix. */
+static void
+add_current_message (JsonBuilder *b, AmqMessagesRequest *request, AmqTurn *current,
+                     const char *upstream_model, const char *origin, JsonNode *tools)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (amq_messages_request_get_thinking (request))
+    g_string_append_printf (text,
+                            "<thinking_mode>enabled</thinking_mode><max_thinking_length>%" G_GINT64_FORMAT "</max_thinking_length>\n",
+                            amq_messages_request_get_thinking_budget (request));
+  g_string_append (text, current->text->str);
+  trim_text (text, AMQ_MAX_USER_MESSAGE, "message");
+
+  json_builder_set_member_name (b, "currentMessage");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "userInputMessage");
+  json_builder_begin_object (b);
+  add_string_member (b, "content", text->str);
+  add_string_member (b, "modelId", upstream_model);
+  add_string_member (b, "origin", origin);
+  add_images (b, current->images);
+  json_builder_set_member_name (b, "userInputMessageContext");
+  json_builder_begin_object (b);
+  add_env_state (b);
+  json_builder_set_member_name (b, "tools");
+  json_builder_add_value (b, tools);
+  if (current->tool_results->len > 0)
+    add_tool_results (b, current->tool_results);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+}
+
+AmqConversion *
+amq_converter_convert (AmqMessagesRequest        *request,
+                       const char                *upstream_model,
+                       const AmqConverterOptions *options,
+                       GError                   **error)
+{
+  static const AmqConverterOptions defaults = { AMQ_DEFAULT_ORIGIN, NULL, 0 };
+  g_autoptr(GPtrArray) turns = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonBuilder) tools = json_builder_new ();
+  g_autoptr(GString) system = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *conversation_id = g_uuid_string_random ();
+  g_autofree char *continuation_id = g_uuid_string_random ();
+  g_autoptr(AmqConversion) conversion = NULL;
+  const char *origin;
+  AmqTurn *current;
+  guint64 units;
+  gsize body_bytes;
+
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (upstream_model != NULL, NULL);
+
+  if (options == NULL)
+    options = &defaults;
+  origin = options->origin != NULL ? options->origin : AMQ_DEFAULT_ORIGIN;
+  turns = amq_history_build (amq_messages_request_get_messages (request));
+  if (!check_images (turns, error))
+    return NULL;
+  conversion = g_new0 (AmqConversion, 1);
+  conversion->upstream_model = g_strdup (upstream_model);
+  conversion->tool_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  current = g_ptr_array_index (turns, turns->len - 1);
+
+  /* tools first: the full text of cut descriptions goes to the system text */
+  system = g_string_new (amq_messages_request_get_system (request));
+  units = add_tools (tools, request, turns, conversion->tool_names, system);
+  units += amq_token_units_of (system->str, system->len);
+
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "conversationState");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "conversationId");
-  json_builder_add_string_value (b, conversation_id);
-  json_builder_set_member_name (b, "chatTriggerType");
-  json_builder_add_string_value (b, "MANUAL");
-
-  /* tools first, into their own builder: cut descriptions add to the system text */
-  {
-    g_autoptr(JsonBuilder) tb = json_builder_new ();
-    g_autoptr(JsonNode) tools_node = NULL;
-
-    json_builder_begin_object (tb);
-    add_tools (tb, request, turns, conversion->tool_names, extra_prompt, &units);
-    json_builder_end_object (tb);
-    tools_node = json_builder_get_root (tb);
-
-    system = g_string_new (amq_messages_request_get_system (request));
-    if (extra_prompt->len > 0)
-      g_string_append_printf (system, "%s%s", system->len ? "\n\n" : "", extra_prompt->str);
-    units += amq_token_units_of (system->str, system->len);
-
-    json_builder_set_member_name (b, "history");
-    json_builder_begin_array (b);
-    if (system->len > 0)
-      {
-        add_history_user (b, system->str, NULL);
-        add_history_assistant (b, SYSTEM_ACK, NULL);
-      }
-    for (guint i = first_turn; i + 1 < turns->len; i++)
-      {
-        AmqTurn *turn = g_ptr_array_index (turns, i);
-
-        units += turn_units (turn);
-        if (turn->is_user)
-          add_history_user (b, turn->text->str, turn);
-        else
-          add_history_assistant (b, turn->text->str, turn);
-      }
-    json_builder_end_array (b);
-
-    units += turn_units (current);
-    current_text = g_string_new (NULL);
-    if (amq_messages_request_get_thinking (request))
-      g_string_append_printf (current_text,
-                              "<thinking_mode>enabled</thinking_mode><max_thinking_length>%" G_GINT64_FORMAT "</max_thinking_length>\n",
-                              amq_messages_request_get_thinking_budget (request));
-    g_string_append (current_text, current->text->str);
-    trim_text (current_text, AMQ_MAX_USER_MESSAGE, "message");
-
-    json_builder_set_member_name (b, "currentMessage");
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "userInputMessage");
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "content");
-    json_builder_add_string_value (b, current_text->str);
-    json_builder_set_member_name (b, "modelId");
-    json_builder_add_string_value (b, upstream_model);
-    json_builder_set_member_name (b, "origin");
-    json_builder_add_string_value (b, "CLI");
-    add_images (b, current->images);
-    json_builder_set_member_name (b, "userInputMessageContext");
-    json_builder_begin_object (b);
-    add_env_state (b);
-    json_builder_set_member_name (b, "tools");
-    json_builder_add_value (b, json_node_copy (json_object_get_member (json_node_get_object (tools_node), "tools")));
-    if (current->tool_results->len > 0)
-      add_tool_results (b, current->tool_results);
-    json_builder_end_object (b);
-    json_builder_end_object (b);
-    json_builder_end_object (b);
-  }
+  add_string_member (b, "conversationId", conversation_id);
+  add_string_member (b, "chatTriggerType", "MANUAL");
+  add_string_member (b, "agentTaskType", AMQ_AGENT_TASK_TYPE);
+  add_string_member (b, "agentContinuationId", continuation_id);
+  units += add_history (b, system->str, turns, origin);
+  units += turn_units (current);
+  add_current_message (b, request, current, upstream_model, origin, json_builder_get_root (tools));
   json_builder_end_object (b);
-  if (profile_arn != NULL && *profile_arn != '\0')
-    {
-      json_builder_set_member_name (b, "profileArn");
-      json_builder_add_string_value (b, profile_arn);
-    }
+  if (options->profile_arn != NULL && *options->profile_arn != '\0')
+    add_string_member (b, "profileArn", options->profile_arn);
   json_builder_end_object (b);
 
   conversion->input_tokens = amq_tokens_from_units (units);
@@ -450,6 +471,14 @@ amq_converter_convert (AmqMessagesRequest *request,
     }
   root = json_builder_get_root (b);
   conversion->body = json_to_string (root, FALSE);
+  body_bytes = strlen (conversion->body);
+  /* the service answers a body past its limit with nothing a client can act on */
+  if (options->max_body_bytes > 0 && body_bytes > options->max_body_bytes)
+    {
+      g_propagate_error (error, amq_error_new_body_too_large (conversion->input_tokens, body_bytes,
+                                                              options->max_body_bytes));
+      return NULL;
+    }
   return g_steal_pointer (&conversion);
 }
 

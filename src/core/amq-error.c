@@ -1,4 +1,7 @@
-/* amq-error.c: GError -> Anthropic error body and HTTP status */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-error.c: GError -> Anthropic error body and HTTP status; Amazon Q's errors -> GError */
+#include "config.h"
+
 #include "amq-error.h"
 
 #include <gio/gio.h>
@@ -7,7 +10,31 @@
 
 #include "amq-json.h"
 
-G_DEFINE_QUARK (amq-error-quark, amq_error)
+/* What an AMQ_ERROR carries besides its code and message (copied with the error). */
+typedef struct {
+  gint64   retry_after;
+  gboolean account_suspended;
+} AmqErrorPrivate;
+
+static void
+amq_error_private_init (AmqErrorPrivate *priv)
+{
+  priv->retry_after = 0;
+  priv->account_suspended = FALSE;
+}
+
+static void
+amq_error_private_copy (const AmqErrorPrivate *source, AmqErrorPrivate *copy)
+{
+  *copy = *source;
+}
+
+static void
+amq_error_private_clear (AmqErrorPrivate *priv)
+{
+}
+
+G_DEFINE_EXTENDED_ERROR (AmqError, amq_error)
 
 /* Errors from other domains (I/O, frame decoding, TLS) happened between us and Amazon Q. */
 static AmqErrorCode
@@ -83,6 +110,22 @@ amq_error_to_json (const GError *error,
   return g_string_free (out, FALSE);
 }
 
+gint64
+amq_error_get_retry_after (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, 0);
+
+  return error->domain == AMQ_ERROR ? amq_error_get_private (error)->retry_after : 0;
+}
+
+gboolean
+amq_error_is_account_suspended (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, FALSE);
+
+  return error->domain == AMQ_ERROR && amq_error_get_private (error)->account_suspended;
+}
+
 /* Claude Code compacts the conversation on exactly this wording; the OpenAI shape reads the
  * numbers back from it. */
 #define PROMPT_TOO_LONG_FORMAT "prompt is too long: %" G_GUINT64_FORMAT " tokens > %" G_GUINT64_FORMAT " maximum"
@@ -93,6 +136,59 @@ amq_error_new_prompt_too_long (guint64 input_tokens,
 {
   return g_error_new (AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST, PROMPT_TOO_LONG_FORMAT,
                       MAX (input_tokens, max_input_tokens + 1), max_input_tokens);
+}
+
+GError *
+amq_error_new_body_too_large (guint64 input_tokens,
+                              gsize   body_bytes,
+                              gsize   max_body_bytes)
+{
+  guint64 fitting = (guint64) ((double) input_tokens * max_body_bytes / body_bytes);
+
+  g_return_val_if_fail (body_bytes > max_body_bytes, NULL);
+
+  fitting = MIN (fitting, input_tokens > 0 ? input_tokens - 1 : 0);
+  return g_error_new (AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST,
+                      "prompt is too long: %" G_GUINT64_FORMAT " tokens > %" G_GUINT64_FORMAT " maximum "
+                      "(the request to Amazon Q would be %" G_GSIZE_FORMAT " bytes; it takes at most %" G_GSIZE_FORMAT ")",
+                      MAX (input_tokens, fitting + 1), fitting, body_bytes, max_body_bytes);
+}
+
+/* ---- Amazon Q's errors ---- */
+
+typedef enum {
+  MEANS_UNKNOWN,
+  MEANS_PROMPT_TOO_LONG,
+  MEANS_OVERLOADED,
+  MEANS_QUOTA_USED_UP,
+  MEANS_SUSPENDED,
+} Meaning;
+
+typedef struct {
+  const char *reason;
+  Meaning     meaning;
+  const char *quota;        /* MEANS_QUOTA_USED_UP: the quota, in words */
+} Reason;
+
+/* The reasons Amazon Q gives (PROTOCOL.md §1.4, §1.6) and what they mean for a client. */
+static const Reason reasons[] = {
+  { "CONTENT_LENGTH_EXCEEDS_THRESHOLD", MEANS_PROMPT_TOO_LONG, NULL },
+  { "CONVERSATION_LIMIT_EXCEEDED",      MEANS_PROMPT_TOO_LONG, NULL },
+  { "INSUFFICIENT_MODEL_CAPACITY",      MEANS_OVERLOADED, NULL },
+  { "MODEL_TEMPORARILY_UNAVAILABLE",    MEANS_OVERLOADED, NULL },
+  { "MONTHLY_REQUEST_COUNT",            MEANS_QUOTA_USED_UP, "monthly request quota" },
+  { "DAILY_REQUEST_COUNT",              MEANS_QUOTA_USED_UP, "daily request quota" },
+  { "OVERAGE_REQUEST_LIMIT_EXCEEDED",   MEANS_QUOTA_USED_UP, "overage request limit" },
+  { "TEMPORARILY_SUSPENDED",            MEANS_SUSPENDED, NULL },
+};
+
+static const Reason *
+find_reason (const char *reason)
+{
+  for (guint i = 0; reason != NULL && i < G_N_ELEMENTS (reasons); i++)
+    if (g_str_equal (reason, reasons[i].reason))
+      return &reasons[i];
+  return NULL;
 }
 
 static gboolean
@@ -234,43 +330,95 @@ contains_ci (const char *haystack, const char *needle)
   return strstr (lower, needle) != NULL;
 }
 
-GError *
-amq_error_new_from_aws (guint       http_status,
-                        const char *aws_type,
-                        const char *message,
-                        const char *reason,
-                        guint64     input_tokens,
-                        guint64     max_input_tokens)
+/* The code of an error whose reason the table does not know: from its type, status, words. */
+static AmqErrorCode
+code_from_type (const AmqAwsFault *fault, const char *text)
 {
-  const char *text = message != NULL && *message != '\0' ? message : "no message";
-  const char *type = aws_type != NULL ? aws_type : "";
+  const char *type = fault->type != NULL ? fault->type : "";
+  guint status = fault->http_status;
+
+  if (contains_ci (text, "unexpectedly high load") || contains (type, "ServiceUnavailable"))
+    return AMQ_ERROR_OVERLOADED;
+  if (status == 429 || contains (type, "Throttling"))
+    return AMQ_ERROR_RATE_LIMIT;
+  if (status == 401 || contains_ci (text, "bearer token") ||
+      contains (type, "ExpiredToken") || contains (type, "UnrecognizedClient"))
+    return AMQ_ERROR_AUTHENTICATION;
+  if (status == 403 || contains (type, "AccessDenied"))
+    return AMQ_ERROR_PERMISSION;
+  if (status == 400 || contains (type, "Validation"))
+    return AMQ_ERROR_INVALID_REQUEST;
+  if (status == 404 || contains (type, "ResourceNotFound"))
+    return AMQ_ERROR_NOT_FOUND;
+  if (status == 504)
+    return AMQ_ERROR_TIMEOUT;
+  return AMQ_ERROR_UPSTREAM;
+}
+
+/* "…: the monthly request quota of this Amazon Q account is used up until 2025-12-01 00:00 UTC" */
+static void
+describe_quota (GString *out, const char *quota, gint64 reset)
+{
+  g_string_append_printf (out, ": the %s of this Amazon Q account is used up", quota);
+  if (reset > 0)
+    {
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (reset);
+      g_autofree char *text = when ? g_date_time_format (when, "%Y-%m-%d %H:%M UTC") : NULL;
+
+      if (text != NULL)
+        g_string_append_printf (out, " until %s", text);
+    }
+}
+
+GError *
+amq_error_new_from_aws (const AmqAwsFault *fault)
+{
+  const char *text;
+  const Reason *reason;
+  Meaning meaning;
+  const char *quota = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 reset;
+  g_autoptr(GString) message = NULL;
+  AmqErrorPrivate *priv;
   AmqErrorCode code;
+  GError *error;
 
-  if (g_strcmp0 (reason, "CONTENT_LENGTH_EXCEEDS_THRESHOLD") == 0 ||
-      contains_ci (text, "input is too long"))
-    return amq_error_new_prompt_too_long (input_tokens, max_input_tokens);
+  g_return_val_if_fail (fault != NULL, NULL);
 
-  if (g_strcmp0 (reason, "INSUFFICIENT_MODEL_CAPACITY") == 0 ||
-      g_strcmp0 (reason, "MODEL_TEMPORARILY_UNAVAILABLE") == 0 ||
-      contains_ci (text, "unexpectedly high load") || contains (type, "ServiceUnavailable"))
-    code = AMQ_ERROR_OVERLOADED;
-  else if (http_status == 429 || contains (type, "Throttling"))
+  text = fault->message != NULL && *fault->message != '\0' ? fault->message : "no message";
+  reason = find_reason (fault->reason);
+  meaning = reason != NULL ? reason->meaning : MEANS_UNKNOWN;
+  /* a reset date already past says nothing about the next one */
+  reset = fault->quota_reset > now ? fault->quota_reset : 0;
+  if (meaning == MEANS_PROMPT_TOO_LONG || contains_ci (text, "input is too long"))
+    return amq_error_new_prompt_too_long (fault->input_tokens, fault->max_input_tokens);
+  if (meaning == MEANS_QUOTA_USED_UP)
+    quota = reason->quota;
+  else if (meaning == MEANS_UNKNOWN && (fault->http_status == 402 || contains (fault->type, "ServiceQuotaExceeded")))
+    quota = "request quota";
+
+  if (quota != NULL)
     code = AMQ_ERROR_RATE_LIMIT;
-  else if (http_status == 401 || contains_ci (text, "bearer token") ||
-           contains (type, "ExpiredToken") || contains (type, "UnrecognizedClient"))
-    code = AMQ_ERROR_AUTHENTICATION;
-  else if (http_status == 403 || contains (type, "AccessDenied"))
+  else if (meaning == MEANS_OVERLOADED)
+    code = AMQ_ERROR_OVERLOADED;
+  else if (meaning == MEANS_SUSPENDED)
     code = AMQ_ERROR_PERMISSION;
-  else if (http_status == 400 || contains (type, "Validation"))
-    code = AMQ_ERROR_INVALID_REQUEST;
-  else if (http_status == 404 || contains (type, "ResourceNotFound"))
-    code = AMQ_ERROR_NOT_FOUND;
-  else if (http_status == 504)
-    code = AMQ_ERROR_TIMEOUT;
   else
-    code = AMQ_ERROR_UPSTREAM;
+    code = code_from_type (fault, text);
 
-  if (reason != NULL && *reason != '\0')
-    return g_error_new (AMQ_ERROR, code, "Amazon Q: %s (%s)", text, reason);
-  return g_error_new (AMQ_ERROR, code, "Amazon Q: %s", text);
+  message = g_string_new ("Amazon Q: ");
+  g_string_append (message, text);
+  if (fault->reason != NULL && *fault->reason != '\0')
+    g_string_append_printf (message, " (%s)", fault->reason);
+  if (quota != NULL)
+    describe_quota (message, quota, reset);
+  error = g_error_new_literal (AMQ_ERROR, code, message->str);
+  priv = amq_error_get_private (error);
+  priv->account_suspended = meaning == MEANS_SUSPENDED;
+  priv->retry_after = MAX (fault->retry_after, 0);
+  /* a used-up quota is worth retrying once it has been reset, not before */
+  if (priv->retry_after == 0 && quota != NULL && reset > 0)
+    priv->retry_after = reset - now;
+  return error;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-error.h: the one error domain, mapped one-to-one to Anthropic error types */
 #pragma once
 
@@ -24,22 +25,36 @@ typedef enum {
   AMQ_ERROR_UNSUPPORTED_MEDIA_TYPE, /* 415 invalid_request_error */
 } AmqErrorCode;
 
+/* An error Amazon Q reported, in its HTTP answer or in a frame of its stream. */
+typedef struct {
+  guint       http_status;      /* 0 mid-stream */
+  const char *type;             /* awsJson __type after '#', or the exception type */
+  const char *message;
+  const char *reason;
+  gint64      retry_after;      /* seconds, from the answer's Retry-After; 0 without one */
+  gint64      quota_reset;      /* when the account's quota resets, Unix seconds; 0 unknown */
+  guint64     input_tokens;     /* the numbers of the "prompt is too long" wording */
+  guint64     max_input_tokens;
+} AmqAwsFault;
+
 GQuark      amq_error_quark            (void);
 guint       amq_error_http_status      (const GError *error);
 const char *amq_error_anthropic_type   (const GError *error);
-/* An Amazon Q error (HTTP status or 0 mid-stream, awsJson __type or exception type, message,
- * reason) mapped to the Anthropic error table of PROTOCOL.md §1.4. @input_tokens and
- * @max_input_tokens fill the "prompt is too long" wording Claude Code compacts on. */
-GError     *amq_error_new_from_aws     (guint         http_status,
-                                        const char   *aws_type,
-                                        const char   *message,
-                                        const char   *reason,
-                                        guint64       input_tokens,
-                                        guint64       max_input_tokens);
+/* @fault mapped to the Anthropic error table of PROTOCOL.md §1.4 and §1.6. */
+GError     *amq_error_new_from_aws     (const AmqAwsFault *fault);
 GError     *amq_error_new_prompt_too_long (guint64    input_tokens,
                                         guint64       max_input_tokens);
+/* The body for Amazon Q would be @body_bytes, over its @max_body_bytes: "prompt is too long"
+ * with the token numbers scaled by the same ratio, so a client knows how much to drop. */
+GError     *amq_error_new_body_too_large  (guint64    input_tokens,
+                                        gsize         body_bytes,
+                                        gsize         max_body_bytes);
 char       *amq_error_to_json          (const GError *error,
                                         const char   *request_id);
+/* Seconds the client should wait before trying again (its Retry-After), 0 when not known. */
+gint64      amq_error_get_retry_after  (const GError *error);
+/* TRUE when Amazon Q refused because the account is suspended (TEMPORARILY_SUSPENDED). */
+gboolean    amq_error_is_account_suspended (const GError *error);
 
 /* The same error in OpenAI's shape: {"error":{"message","type","param","code"}}, with the
  * same HTTP status. A context overflow reads as OpenAI's "maximum context length" message with

@@ -1,4 +1,7 @@
-/* amq-request-log.c */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-request-log.c: the last requests, newest first, and counters since start */
+#include "config.h"
+
 #include "amq-request-log.h"
 
 struct _AmqRequestLog
@@ -10,9 +13,10 @@ struct _AmqRequestLog
   guint64    errors;
   guint64    input_tokens;
   guint64    output_tokens;
+  gdouble    credits;
 };
 
-enum { PROP_0, PROP_TOTAL, N_PROPS };
+enum { PROP_0, PROP_TOTAL, PROP_CREDITS, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 static void amq_request_log_model_init (GListModelInterface *iface);
@@ -58,6 +62,11 @@ on_record_finished (AmqRequestRecord *record, GParamSpec *pspec, AmqRequestLog *
   self->input_tokens += amq_request_record_get_input_tokens (record);
   self->output_tokens += amq_request_record_get_output_tokens (record);
   g_signal_handlers_disconnect_by_func (record, on_record_finished, self);
+  if (amq_request_record_get_credits (record) > 0)
+    {
+      self->credits += amq_request_record_get_credits (record);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CREDITS]);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOTAL]);
 }
 
@@ -88,14 +97,17 @@ guint64 amq_request_log_get_total (AmqRequestLog *self) { return self->total; }
 guint64 amq_request_log_get_errors (AmqRequestLog *self) { return self->errors; }
 guint64 amq_request_log_get_input_tokens (AmqRequestLog *self) { return self->input_tokens; }
 guint64 amq_request_log_get_output_tokens (AmqRequestLog *self) { return self->output_tokens; }
+gdouble amq_request_log_get_credits (AmqRequestLog *self) { return self->credits; }
 
 static void
 amq_request_log_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
-  if (prop_id == PROP_TOTAL)
-    g_value_set_uint64 (value, AMQ_REQUEST_LOG (object)->total);
-  else
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  switch (prop_id)
+    {
+    case PROP_TOTAL:   g_value_set_uint64 (value, AMQ_REQUEST_LOG (object)->total); break;
+    case PROP_CREDITS: g_value_set_double (value, AMQ_REQUEST_LOG (object)->credits); break;
+    default:           G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -119,6 +131,8 @@ amq_request_log_class_init (AmqRequestLogClass *klass)
   /* notified whenever the counters change */
   properties[PROP_TOTAL] = g_param_spec_uint64 ("total", NULL, NULL, 0, G_MAXUINT64, 0,
                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_CREDITS] = g_param_spec_double ("credits", NULL, NULL, 0, G_MAXDOUBLE, 0,
+                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-request-log.h: the last requests, newest first, as a GListModel of AmqRequestRecord */
 #pragma once
 
@@ -20,5 +21,7 @@ guint64        amq_request_log_get_total  (AmqRequestLog    *self);
 guint64        amq_request_log_get_errors (AmqRequestLog    *self);
 guint64        amq_request_log_get_input_tokens  (AmqRequestLog *self);
 guint64        amq_request_log_get_output_tokens (AmqRequestLog *self);
+/* Credits Amazon Q metered since start (the "credits" property, notified as it grows). */
+gdouble        amq_request_log_get_credits       (AmqRequestLog *self);
 
 G_END_DECLS

@@ -1,4 +1,7 @@
-/* amq-request-record.c */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-request-record.c: one request as the log shows it */
+#include "config.h"
+
 #include "amq-request-record.h"
 
 struct _AmqRequestRecord
@@ -20,6 +23,8 @@ struct _AmqRequestRecord
   gint64     first_token_ms;
   guint64    input_tokens;
   guint64    output_tokens;
+  gdouble    credits;
+  gdouble    context_usage;
 };
 
 /* The window binds to "finished" and re-reads the getters; one notification per change. */
@@ -70,6 +75,17 @@ amq_request_record_set_models (AmqRequestRecord *self, const char *model_asked,
 }
 
 void
+amq_request_record_set_metering (AmqRequestRecord *self, gdouble credits, gdouble context_usage)
+{
+  g_return_if_fail (AMQ_IS_REQUEST_RECORD (self));
+
+  if (self->finished)
+    return;  /* a finished row is what the window showed: it stays */
+  self->credits = MAX (credits, 0);
+  self->context_usage = CLAMP (context_usage, 0, 100);
+}
+
+void
 amq_request_record_finish (AmqRequestRecord *self, guint status, const char *error,
                            gint64 first_token_us, guint64 input_tokens, guint64 output_tokens)
 {
@@ -99,6 +115,8 @@ gint64 amq_request_record_get_duration_ms (AmqRequestRecord *self) { return self
 gint64 amq_request_record_get_first_token_ms (AmqRequestRecord *self) { return self->first_token_ms; }
 guint64 amq_request_record_get_input_tokens (AmqRequestRecord *self) { return self->input_tokens; }
 guint64 amq_request_record_get_output_tokens (AmqRequestRecord *self) { return self->output_tokens; }
+gdouble amq_request_record_get_credits (AmqRequestRecord *self) { return self->credits; }
+gdouble amq_request_record_get_context_usage (AmqRequestRecord *self) { return self->context_usage; }
 
 gboolean
 amq_request_record_is_error (AmqRequestRecord *self)

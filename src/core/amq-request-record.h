@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-request-record.h: one request as the log shows it (no secrets, no message contents) */
 #pragma once
 
@@ -20,6 +21,11 @@ void amq_request_record_set_models   (AmqRequestRecord *self,
                                       const char       *model_asked,
                                       const char       *model_used,
                                       gboolean          stream);
+/* What Amazon Q metered: credits (meteringEvent) and the percent of the context window in
+ * use (contextUsageEvent), 0 for what it did not say. Set before finishing. */
+void amq_request_record_set_metering (AmqRequestRecord *self,
+                                      gdouble           credits,
+                                      gdouble           context_usage);
 /* The request is over: @status is the HTTP status (200 for a stream that then failed, with
  * @error set), @error a one-line summary or NULL. */
 void amq_request_record_finish       (AmqRequestRecord *self,
@@ -44,5 +50,7 @@ gint64      amq_request_record_get_duration_ms  (AmqRequestRecord *self);
 gint64      amq_request_record_get_first_token_ms (AmqRequestRecord *self);
 guint64     amq_request_record_get_input_tokens (AmqRequestRecord *self);
 guint64     amq_request_record_get_output_tokens (AmqRequestRecord *self);
+gdouble     amq_request_record_get_credits      (AmqRequestRecord *self);
+gdouble     amq_request_record_get_context_usage (AmqRequestRecord *self);
 
 G_END_DECLS

@@ -97,6 +97,9 @@ call_record (Call *call, guint status, const char *error)
 {
   const AmqUsage *usage = call->translator ? amq_translator_get_usage (call->translator) : NULL;
 
+  if (call->translator != NULL)
+    amq_request_record_set_metering (call->record, amq_translator_get_credits (call->translator),
+                                     amq_translator_get_context_usage (call->translator));
   amq_request_record_finish (call->record, status, error,
                              call->translator ? amq_translator_get_first_content_time (call->translator) : 0,
                              usage ? usage->input_tokens : call->conversion->input_tokens,
@@ -167,7 +170,7 @@ on_body_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (call_abandoned (call))
     return;
-  amq_translator_finish (call->translator, error);
+  amq_translator_end (call->translator, error);
   /* closing the upstream stream drops its socket */
   g_input_stream_close (call->upstream_stream, NULL, NULL);
   if (AMQ_IS_MESSAGE_BUILDER (call->sink))
@@ -214,26 +217,48 @@ start_translation (Call *call)
 
 /* ---- upstream errors ---- */
 
+/* Seconds from a Retry-After header, delta-seconds or an HTTP date; 0 without a usable one. */
+static gint64
+retry_after_seconds (SoupMessageHeaders *headers)
+{
+  const char *value = soup_message_headers_get_one (headers, "Retry-After");
+  g_autoptr(GDateTime) date = NULL;
+  char *end = NULL;
+  gint64 seconds;
+
+  if (value == NULL)
+    return 0;
+  seconds = g_ascii_strtoll (value, &end, 10);
+  if (end != value && *end == '\0')
+    return MAX (seconds, 0);
+  date = soup_date_time_new_from_http_string (value);
+  return date != NULL ? MAX (g_date_time_to_unix (date) - g_get_real_time () / G_USEC_PER_SEC, 0) : 0;
+}
+
 static GError *
 error_from_upstream_body (Call *call, GBytes *body)
 {
-  guint status = soup_message_get_status (call->upstream_msg);
-  const char *type = soup_message_headers_get_one (soup_message_get_response_headers (call->upstream_msg),
-                                                   "x-amzn-errortype");
+  SoupMessageHeaders *headers = soup_message_get_response_headers (call->upstream_msg);
+  const char *type = soup_message_headers_get_one (headers, "x-amzn-errortype");
   const char *phrase = soup_message_get_reason_phrase (call->upstream_msg);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *short_type = NULL;
   g_autofree char *text = NULL;
-  const char *message = NULL;
-  const char *reason = NULL;
   JsonObject *object = body ? amq_json_parse_object (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body))
                             : NULL;
+  AmqAwsFault fault = {
+    .http_status = soup_message_get_status (call->upstream_msg),
+    .retry_after = retry_after_seconds (headers),
+    .quota_reset = amq_upstream_get_quota_reset (call->server->upstream),
+    .input_tokens = call->conversion->input_tokens,
+    .max_input_tokens = AMQ_CONTEXT_WINDOW,
+  };
 
   if (object != NULL)
     {
-      message = amq_json_get_string (object, "message") ? amq_json_get_string (object, "message")
-                                                         : amq_json_get_string (object, "Message");
-      reason = amq_json_get_string (object, "reason");
+      fault.message = amq_json_get_string (object, "message") ? amq_json_get_string (object, "message")
+                                                               : amq_json_get_string (object, "Message");
+      fault.reason = amq_json_get_string (object, "reason");
       if (type == NULL)
         type = amq_json_get_string (object, "__type");
     }
@@ -241,14 +266,14 @@ error_from_upstream_body (Call *call, GBytes *body)
     {
       const char *hash = strchr (type, '#');
       short_type = g_strndup (hash ? hash + 1 : type, strcspn (hash ? hash + 1 : type, ":"));
+      fault.type = short_type;
     }
-  if (message == NULL)
+  if (fault.message == NULL)
     {
-      text = g_strdup_printf ("HTTP %u %s", status, phrase ? phrase : "");
-      message = g_strstrip (text);
+      text = g_strdup_printf ("HTTP %u %s", fault.http_status, phrase ? phrase : "");
+      fault.message = g_strstrip (text);
     }
-  return amq_error_new_from_aws (status, short_type, message, reason,
-                                 call->conversion->input_tokens, AMQ_CONTEXT_WINDOW);
+  return amq_error_new_from_aws (&fault);
 }
 
 static void fetch_token (Call *call);

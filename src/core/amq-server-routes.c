@@ -23,10 +23,12 @@ amq_server_respond_error (AmqServer *self, SoupServerMessage *msg, const char *r
 {
   g_autofree char *json = amq_error_to_json (error, request_id);
   guint status = amq_error_http_status (error);
+  gint64 seconds = amq_error_get_retry_after (error);
+  g_autofree char *retry_after = seconds > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, seconds) : NULL;
 
   self->errors++;
-  if (g_error_matches (error, AMQ_ERROR, AMQ_ERROR_RATE_LIMIT))
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "retry-after", "30");
+  if (retry_after != NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "retry-after", retry_after);
   amq_server_respond_json (msg, status, json);
 }
 
@@ -137,6 +139,8 @@ start_messages (AmqServer *self, SoupServerMessage *msg, GBytes *body, const cha
 {
   g_autoptr(AmqMessagesRequest) request = amq_messages_request_parse (body, AMQ_REQUEST_MESSAGES, error);
   g_autofree char *upstream_model = NULL;
+  AmqConverterOptions options = { amq_upstream_get_origin (self->upstream), self->profile_arn,
+                                  amq_upstream_get_max_request_bytes (self->upstream) };
   AmqConversion *conversion;
 
   if (request == NULL)
@@ -144,7 +148,7 @@ start_messages (AmqServer *self, SoupServerMessage *msg, GBytes *body, const cha
   upstream_model = amq_model_map_resolve (self->models, amq_messages_request_get_model (request));
   amq_request_record_set_models (record, amq_messages_request_get_model (request), upstream_model,
                                  amq_messages_request_get_stream (request));
-  conversion = amq_converter_convert (request, upstream_model, self->profile_arn, error);
+  conversion = amq_converter_convert (request, upstream_model, &options, error);
   if (conversion == NULL)
     return FALSE;
   g_info ("request %s: model %s -> %s, %s", request_id, amq_messages_request_get_model (request),

@@ -158,7 +158,9 @@ amq_server_set_profile_arn (AmqServer *self, const char *profile_arn)
   g_return_if_fail (AMQ_IS_SERVER (self));
 
   g_free (self->profile_arn);
-  self->profile_arn = profile_arn && *profile_arn ? g_strdup (profile_arn) : NULL;
+  /* the service refuses calls without one */
+  self->profile_arn = g_strdup (profile_arn && *profile_arn ? profile_arn
+                                : amq_profile_arn_default (AMQ_CREDENTIAL_BUILDER_ID));
   amq_model_catalog_set_profile_arn (self->catalog, self->profile_arn);
 }
 
@@ -286,5 +288,6 @@ amq_server_new (AmqTokenManager *tokens, AmqUpstream *upstream, AmqModelMap *mod
   self->upstream = g_object_ref (upstream);
   self->models = g_object_ref (models);
   self->catalog = amq_model_catalog_new (tokens, upstream);
+  amq_server_set_profile_arn (self, NULL);
   return self;
 }

@@ -34,6 +34,7 @@ guint            amq_server_get_port          (AmqServer   *self);
 /* Clients must send this key (x-api-key or Authorization: Bearer); NULL accepts any. */
 void             amq_server_set_api_key       (AmqServer   *self,
                                                const char  *api_key);
+/* The profile every call names; NULL: the Builder ID default (see amq-dialect.h). */
 void             amq_server_set_profile_arn   (AmqServer   *self,
                                                const char  *profile_arn);
 void             amq_server_set_ping_interval (AmqServer   *self,

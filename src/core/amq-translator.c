@@ -1,28 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-translator.c
  *
  * Text flows through two filters before it reaches a block: the thinking-tag splitter
  * (only when thinking was requested) and the stop-sequence matcher. Each holds back the
  * shortest tail that could still grow into a tag or a stop sequence, so a tag split across
- * frames is still found and no byte is emitted twice or lost. */
+ * frames is still found and no byte is emitted twice or lost. Tool calls come whole from
+ * AmqToolAssembler. */
+#include "config.h"
+
 #include "amq-translator.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "amq-error.h"
-#include "amq-token-estimator.h"
 #include "amq-json.h"
+#include "amq-token-estimator.h"
+#include "amq-tool-assembler.h"
+#include "amq-usage-meter.h"
 
 #define OPEN_TAG  "<thinking>"
 #define CLOSE_TAG "</thinking>"
-
-typedef struct {
-  char    *id;
-  char    *name;
-  GString *input;          /* every fragment */
-  GString *input_deduped;  /* without fragments repeating the previous one */
-  char    *last_fragment;
-} PendingTool;
 
 struct _AmqTranslator
 {
@@ -47,14 +45,10 @@ struct _AmqTranslator
   GString       *stop_pending; /* held back by the stop-sequence matcher */
   char          *matched_stop;
 
-  PendingTool   *tool;
-  GHashTable    *finished_tools;
+  AmqToolAssembler *tools;
   gboolean       tool_emitted;
-  gboolean       tool_cut_off;
 
-  AmqUsage       usage;
-  gboolean       upstream_input_tokens;
-  gboolean       upstream_output_tokens;
+  AmqUsageMeter *meter;
   guint64        output_units;
   guint64        context_window;
   gint64         first_content_time;
@@ -64,17 +58,6 @@ struct _AmqTranslator
 };
 
 G_DEFINE_FINAL_TYPE (AmqTranslator, amq_translator, G_TYPE_OBJECT)
-
-static void
-pending_tool_free (PendingTool *tool)
-{
-  g_free (tool->id);
-  g_free (tool->name);
-  g_string_free (tool->input, TRUE);
-  g_string_free (tool->input_deduped, TRUE);
-  g_free (tool->last_fragment);
-  g_free (tool);
-}
 
 /* ---- blocks ---- */
 
@@ -272,92 +255,25 @@ flush_text (AmqTranslator *self)
 
 /* ---- tools ---- */
 
-static gboolean
-is_json_object (JsonParser *parser, const char *text, gsize length)
-{
-  return amq_json_parse_object (parser, text, length) != NULL;
-}
-
-/* Emits the tool whose input is complete, or records that the model was cut off. */
+/* AmqToolAssembler has a whole call: it goes out as one block, after the text before it. */
 static void
-finish_tool (AmqTranslator *self)
+on_tool_call (const char *id, const char *name, const char *input, gsize input_length, gpointer user_data)
 {
-  PendingTool *tool = g_steal_pointer (&self->tool);
-  const char *client_name;
-  const char *input = NULL;
-  gsize input_len = 0;
+  AmqTranslator *self = user_data;
+  const char *client_name = self->tool_names ? g_hash_table_lookup (self->tool_names, name) : NULL;
 
-  if (tool == NULL)
-    return;
-  g_hash_table_add (self->finished_tools, g_strdup (tool->id));
-  if (is_blank (tool->input->str, tool->input->len))
-    {
-      input = "{}";
-      input_len = 2;
-    }
-  else if (is_json_object (self->parser, tool->input->str, tool->input->len))
-    {
-      input = tool->input->str;
-      input_len = tool->input->len;
-    }
-  else if (is_json_object (self->parser, tool->input_deduped->str, tool->input_deduped->len))
-    {
-      input = tool->input_deduped->str;
-      input_len = tool->input_deduped->len;
-    }
-  if (input == NULL)
-    {
-      self->tool_cut_off = TRUE;
-      pending_tool_free (tool);
-      return;
-    }
   flush_text (self);
   close_block (self);
-  client_name = self->tool_names ? g_hash_table_lookup (self->tool_names, tool->name) : NULL;
   self->open_index = self->next_index++;
   self->open_kind = AMQ_BLOCK_TOOL_USE;
   if (self->first_content_time == 0)
     self->first_content_time = g_get_monotonic_time ();
-  amq_event_sink_block_start (self->sink, self->open_index, AMQ_BLOCK_TOOL_USE, tool->id,
-                              client_name ? client_name : tool->name);
-  self->output_units += amq_token_units_of (input, input_len) + amq_token_units_of (tool->name, -1);
-  amq_event_sink_block_delta (self->sink, self->open_index, AMQ_DELTA_INPUT_JSON, input, input_len);
+  amq_event_sink_block_start (self->sink, self->open_index, AMQ_BLOCK_TOOL_USE, id,
+                              client_name ? client_name : name);
+  self->output_units += amq_token_units_of (input, input_length) + amq_token_units_of (name, -1);
+  amq_event_sink_block_delta (self->sink, self->open_index, AMQ_DELTA_INPUT_JSON, input, input_length);
   close_block (self);
   self->tool_emitted = TRUE;
-  pending_tool_free (tool);
-}
-
-static void
-handle_tool_event (AmqTranslator *self,
-                   JsonObject    *event)
-{
-  const char *id = amq_json_get_string (event, "toolUseId");
-  const char *name = amq_json_get_string (event, "name");
-  const char *fragment = amq_json_get_string (event, "input");
-  gboolean stop = amq_json_get_bool (event, "stop", FALSE);
-
-  if (id == NULL || g_hash_table_contains (self->finished_tools, id))
-    return;  /* a re-sent frame of a tool already emitted */
-  if (self->tool != NULL && strcmp (self->tool->id, id) != 0)
-    finish_tool (self);
-  if (self->tool == NULL)
-    {
-      self->tool = g_new0 (PendingTool, 1);
-      self->tool->id = g_strdup (id);
-      self->tool->name = g_strdup (name ? name : "");
-      self->tool->input = g_string_new (NULL);
-      self->tool->input_deduped = g_string_new (NULL);
-    }
-  if (fragment != NULL && *fragment != '\0')
-    {
-      g_string_append (self->tool->input, fragment);
-      if (g_strcmp0 (fragment, self->tool->last_fragment) != 0)
-        g_string_append (self->tool->input_deduped, fragment);
-      g_free (self->tool->last_fragment);
-      self->tool->last_fragment = g_strdup (fragment);
-    }
-  if (stop)
-    finish_tool (self);
 }
 
 /* ---- other events ---- */
@@ -382,56 +298,6 @@ handle_reasoning (AmqTranslator *self,
     }
 }
 
-static guint64
-member_uint (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return 0;
-  return (guint64) MAX (json_node_get_int (node), 0);
-}
-
-static void
-handle_metadata (AmqTranslator *self,
-                 JsonObject    *event)
-{
-  JsonObject *usage = NULL;
-
-  if (json_object_has_member (event, "tokenUsage") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (event, "tokenUsage")))
-    usage = json_object_get_object_member (event, "tokenUsage");
-  if (usage == NULL)
-    return;
-  if (json_object_has_member (usage, "uncachedInputTokens"))
-    {
-      self->usage.input_tokens = member_uint (usage, "uncachedInputTokens");
-      self->usage.cache_read_input_tokens = member_uint (usage, "cacheReadInputTokens");
-      self->usage.cache_creation_input_tokens = member_uint (usage, "cacheWriteInputTokens");
-      self->upstream_input_tokens = TRUE;
-    }
-  if (json_object_has_member (usage, "outputTokens"))
-    {
-      self->usage.output_tokens = member_uint (usage, "outputTokens");
-      self->upstream_output_tokens = TRUE;
-    }
-}
-
-static void
-handle_context_usage (AmqTranslator *self,
-                      JsonObject    *event)
-{
-  JsonNode *node = json_object_get_member (event, "contextUsagePercentage");
-  gdouble percent;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || self->upstream_input_tokens ||
-      self->context_window == 0)
-    return;
-  percent = json_node_get_double (node);
-  if (percent > 0 && percent <= 100)
-    self->usage.input_tokens = (guint64) (percent / 100.0 * self->context_window + 0.5);
-}
-
 static GError *
 error_from_frame (const AmqEventFrame *frame,
                   JsonObject          *payload,
@@ -441,14 +307,17 @@ error_from_frame (const AmqEventFrame *frame,
   g_autofree char *exception = amq_event_frame_dup_string (frame, ":exception-type");
   g_autofree char *code = amq_event_frame_dup_string (frame, ":error-code");
   g_autofree char *header_message = amq_event_frame_dup_string (frame, ":error-message");
-  const char *message = header_message;
+  const char *message = header_message != NULL ? header_message
+                        : payload != NULL ? amq_json_get_string (payload, "message") : NULL;
+  AmqAwsFault fault = {
+    .type = exception ? exception : code,
+    .message = message ? message : "Amazon Q reported an error mid-stream",
+    .reason = payload ? amq_json_get_string (payload, "reason") : NULL,
+    .input_tokens = input_tokens,
+    .max_input_tokens = max_input_tokens,
+  };
 
-  if (message == NULL && payload != NULL)
-    message = amq_json_get_string (payload, "message");
-  return amq_error_new_from_aws (0, exception ? exception : code,
-                                 message ? message : "Amazon Q reported an error mid-stream",
-                                 payload ? amq_json_get_string (payload, "reason") : NULL,
-                                 input_tokens, max_input_tokens);
+  return amq_error_new_from_aws (&fault);
 }
 
 static void
@@ -477,16 +346,13 @@ amq_translator_feed (AmqTranslator       *self,
     payload = amq_json_parse_object (self->parser, (const char *) frame->payload, frame->payload_length);
   if (!is_event)
     {
-      if (payload != NULL)
-        json_object_ref (payload);
-      fail (self, error_from_frame (frame, payload, self->usage.input_tokens, self->context_window));
-      g_clear_pointer (&payload, json_object_unref);
+      fail (self, error_from_frame (frame, payload, amq_usage_meter_get_usage (self->meter)->input_tokens,
+                                    self->context_window));
       return FALSE;
     }
   if (payload == NULL)
     return TRUE;  /* nothing we understand; never fail on it */
   event_type = amq_event_frame_dup_string (frame, ":event-type");
-  json_object_ref (payload);  /* the parser is reused while handling tools */
   if (g_strcmp0 (event_type, "assistantResponseEvent") == 0)
     {
       const char *content = amq_json_get_string (payload, "content");
@@ -495,18 +361,19 @@ amq_translator_feed (AmqTranslator       *self,
         handle_text (self, content, strlen (content));
     }
   else if (g_strcmp0 (event_type, "toolUseEvent") == 0)
-    handle_tool_event (self, payload);
+    amq_tool_assembler_add (self->tools, payload);
   else if (g_strcmp0 (event_type, "reasoningContentEvent") == 0)
     handle_reasoning (self, payload);
   else if (g_strcmp0 (event_type, "metadataEvent") == 0)
-    handle_metadata (self, payload);
+    amq_usage_meter_read_metadata (self->meter, payload);
   else if (g_strcmp0 (event_type, "contextUsageEvent") == 0)
-    handle_context_usage (self, payload);
-  json_object_unref (payload);
+    amq_usage_meter_read_context_usage (self->meter, payload);
+  else if (g_strcmp0 (event_type, "meteringEvent") == 0)
+    amq_usage_meter_read_metering (self->meter, payload);
 
   if (self->matched_stop != NULL)
     {
-      amq_translator_finish (self, NULL);
+      amq_translator_end (self, NULL);
       return FALSE;
     }
   return TRUE;
@@ -517,12 +384,12 @@ amq_translator_begin (AmqTranslator *self)
 {
   g_return_if_fail (!self->started);
   self->started = TRUE;
-  amq_event_sink_message_start (self->sink, self->message_id, self->model, &self->usage);
+  amq_event_sink_message_start (self->sink, self->message_id, self->model, amq_usage_meter_get_usage (self->meter));
 }
 
 void
-amq_translator_finish (AmqTranslator *self,
-                       const GError  *stream_error)
+amq_translator_end (AmqTranslator *self,
+                    const GError  *stream_error)
 {
   if (self->finished)
     return;
@@ -533,22 +400,21 @@ amq_translator_finish (AmqTranslator *self,
       fail (self, g_error_copy (stream_error));
       return;
     }
-  if (self->tool != NULL)
-    finish_tool (self);  /* no stop frame came: complete JSON is still a tool call */
+  amq_tool_assembler_end (self->tools);
   flush_text (self);
   close_block (self);
   self->finished = TRUE;
-  if (!self->upstream_output_tokens)
-    self->usage.output_tokens = amq_tokens_from_units (self->output_units);
+  amq_usage_meter_set_output_estimate (self->meter, amq_tokens_from_units (self->output_units));
   if (self->matched_stop != NULL)
     self->stop_reason = "stop_sequence";
-  else if (self->tool_cut_off)
+  else if (amq_tool_assembler_get_cut_off (self->tools))
     self->stop_reason = "max_tokens";
   else if (self->tool_emitted)
     self->stop_reason = "tool_use";
   else
     self->stop_reason = "end_turn";
-  amq_event_sink_message_end (self->sink, self->stop_reason, self->matched_stop, &self->usage);
+  amq_event_sink_message_end (self->sink, self->stop_reason, self->matched_stop,
+                              amq_usage_meter_get_usage (self->meter));
 }
 
 void
@@ -586,14 +452,14 @@ amq_translator_set_tool_names (AmqTranslator *self, GHashTable *upstream_to_clie
 void
 amq_translator_set_input_estimate (AmqTranslator *self, guint64 input_tokens, guint64 context_window)
 {
-  self->usage.input_tokens = input_tokens;
   self->context_window = context_window;
+  amq_usage_meter_set_input_estimate (self->meter, input_tokens, context_window);
 }
 
 const AmqUsage *
 amq_translator_get_usage (AmqTranslator *self)
 {
-  return &self->usage;
+  return amq_usage_meter_get_usage (self->meter);
 }
 
 const char *
@@ -606,6 +472,18 @@ gint64
 amq_translator_get_first_content_time (AmqTranslator *self)
 {
   return self->first_content_time;
+}
+
+gdouble
+amq_translator_get_credits (AmqTranslator *self)
+{
+  return amq_usage_meter_get_credits (self->meter);
+}
+
+gdouble
+amq_translator_get_context_usage (AmqTranslator *self)
+{
+  return amq_usage_meter_get_context_usage (self->meter);
 }
 
 static void
@@ -622,8 +500,8 @@ amq_translator_finalize (GObject *object)
   g_string_free (self->tag_pending, TRUE);
   g_string_free (self->stop_pending, TRUE);
   g_free (self->matched_stop);
-  g_clear_pointer (&self->tool, pending_tool_free);
-  g_hash_table_unref (self->finished_tools);
+  g_clear_object (&self->tools);
+  g_clear_object (&self->meter);
   G_OBJECT_CLASS (amq_translator_parent_class)->finalize (object);
 }
 
@@ -641,7 +519,8 @@ amq_translator_init (AmqTranslator *self)
   self->tag_pending = g_string_new (NULL);
   self->stop_pending = g_string_new (NULL);
   self->thinking_tag_possible = TRUE;
-  self->finished_tools = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->tools = amq_tool_assembler_new (on_tool_call, self);
+  self->meter = amq_usage_meter_new ();
 }
 
 AmqTranslator *

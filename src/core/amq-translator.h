@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-translator.h: upstream Amazon Q events -> Anthropic message events (a state machine) */
 #pragma once
 
@@ -31,12 +32,17 @@ void           amq_translator_begin               (AmqTranslator      *self);
 gboolean       amq_translator_feed                (AmqTranslator      *self,
                                                    const AmqEventFrame *frame);
 /* Ends the message: @stream_error (a truncated or failed stream) becomes an error event. */
-void           amq_translator_finish              (AmqTranslator      *self,
+void           amq_translator_end                 (AmqTranslator      *self,
                                                    const GError       *stream_error);
 
+/* Amazon Q's own numbers (metadataEvent) where it sent them, else the estimates. */
 const AmqUsage *amq_translator_get_usage          (AmqTranslator      *self);
 const char    *amq_translator_get_stop_reason     (AmqTranslator      *self);
 /* Monotonic time of the first content delta, 0 if none yet. */
 gint64         amq_translator_get_first_content_time (AmqTranslator   *self);
+/* Credits Amazon Q metered for this request (meteringEvent), 0 when it said nothing. */
+gdouble        amq_translator_get_credits         (AmqTranslator      *self);
+/* Percent of the model's context window in use (contextUsageEvent), 0 when not said. */
+gdouble        amq_translator_get_context_usage   (AmqTranslator      *self);
 
 G_END_DECLS

@@ -1,4 +1,7 @@
-/* amq-upstream.c */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-upstream.c: the HTTP calls to Amazon Q */
+#include "config.h"
+
 #include "amq-upstream.h"
 
 #include <string.h>
@@ -25,6 +28,9 @@ struct _AmqUpstream
   GObject         parent_instance;
   GPtrArray      *lanes;          /* Lane */
   char           *endpoint;
+  char           *origin;
+  gsize           max_request_bytes;
+  gint64          quota_reset;
   guint           idle_timeout;
   gboolean        proxy_set;      /* FALSE: the desktop's settings */
   GProxyResolver *proxy_resolver; /* NULL once set: direct connections */
@@ -247,16 +253,17 @@ amq_upstream_list_models_async (AmqUpstream *self, const char *access_token, con
                                 GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *origin = amq_json_quote (self->origin);
   g_autofree char *body = NULL;
   g_autoptr(SoupMessage) msg = NULL;
 
   if (profile_arn != NULL)
     {
       g_autofree char *quoted = amq_json_quote (profile_arn);
-      body = g_strdup_printf ("{\"origin\":\"CLI\",\"profileArn\":%s}", quoted);
+      body = g_strdup_printf ("{\"origin\":%s,\"profileArn\":%s}", origin, quoted);
     }
   else
-    body = g_strdup ("{\"origin\":\"CLI\"}");
+    body = g_strdup_printf ("{\"origin\":%s}", origin);
   msg = new_call (self, "AmazonCodeWhispererService.ListAvailableModels", access_token, body);
   if (msg == NULL)
     {
@@ -279,6 +286,55 @@ amq_upstream_set_endpoint (AmqUpstream *self, const char *endpoint)
 {
   g_free (self->endpoint);
   self->endpoint = g_strdup (endpoint && *endpoint ? endpoint : AMQ_DEFAULT_API_ENDPOINT);
+}
+
+void
+amq_upstream_set_origin (AmqUpstream *self, const char *origin)
+{
+  g_return_if_fail (AMQ_IS_UPSTREAM (self));
+
+  g_free (self->origin);
+  self->origin = g_strdup (origin && *origin ? origin : AMQ_DEFAULT_ORIGIN);
+}
+
+const char *
+amq_upstream_get_origin (AmqUpstream *self)
+{
+  g_return_val_if_fail (AMQ_IS_UPSTREAM (self), NULL);
+
+  return self->origin;
+}
+
+void
+amq_upstream_set_max_request_bytes (AmqUpstream *self, gsize bytes)
+{
+  g_return_if_fail (AMQ_IS_UPSTREAM (self));
+
+  self->max_request_bytes = bytes;
+}
+
+gsize
+amq_upstream_get_max_request_bytes (AmqUpstream *self)
+{
+  g_return_val_if_fail (AMQ_IS_UPSTREAM (self), 0);
+
+  return self->max_request_bytes;
+}
+
+void
+amq_upstream_set_quota_reset (AmqUpstream *self, gint64 reset)
+{
+  g_return_if_fail (AMQ_IS_UPSTREAM (self));
+
+  self->quota_reset = MAX (reset, 0);
+}
+
+gint64
+amq_upstream_get_quota_reset (AmqUpstream *self)
+{
+  g_return_val_if_fail (AMQ_IS_UPSTREAM (self), 0);
+
+  return self->quota_reset;
 }
 
 void
@@ -317,6 +373,7 @@ amq_upstream_finalize (GObject *object)
   g_ptr_array_unref (self->lanes);
   g_clear_object (&self->proxy_resolver);
   g_free (self->endpoint);
+  g_free (self->origin);
   G_OBJECT_CLASS (amq_upstream_parent_class)->finalize (object);
 }
 
@@ -330,6 +387,8 @@ static void
 amq_upstream_init (AmqUpstream *self)
 {
   self->lanes = g_ptr_array_new_with_free_func (lane_free);
+  self->origin = g_strdup (AMQ_DEFAULT_ORIGIN);
+  self->max_request_bytes = AMQ_DEFAULT_MAX_REQUEST_BYTES;
   amq_upstream_set_idle_timeout (self, AMQ_DEFAULT_IDLE_TIMEOUT);
 }
 

@@ -1,13 +1,18 @@
-/* amq-upstream.h: the HTTP call to Amazon Q's GenerateAssistantResponse */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-upstream.h: the HTTP calls to Amazon Q (GenerateAssistantResponse, ListAvailableModels) */
 #pragma once
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "amq-dialect.h"
+
 G_BEGIN_DECLS
 
 #define AMQ_DEFAULT_API_ENDPOINT "https://q.us-east-1.amazonaws.com"
 #define AMQ_DEFAULT_IDLE_TIMEOUT 120
+/* Past ~615 KB the service answers "Improperly formed request.", which no client can act on */
+#define AMQ_DEFAULT_MAX_REQUEST_BYTES 600000
 #define AMQ_USER_AGENT "aws-sdk-rust/1.3.9 ua/2.1 api/codewhispererstreaming/0.1.11582 os/linux lang/rust/1.87.0 md/appVersion-1.19.3 app/AmazonQ-For-CLI"
 
 #define AMQ_TYPE_UPSTREAM (amq_upstream_get_type ())
@@ -23,6 +28,21 @@ guint         amq_upstream_get_idle_timeout (AmqUpstream *self);
 /* Proxies for new connections, NULL for none; until this is called, the desktop's settings. */
 void          amq_upstream_set_proxy_resolver (AmqUpstream    *self,
                                                GProxyResolver *resolver);
+/* The origin every call names (userInputMessage.origin, ListAvailableModels); NULL or ""
+ * for AMQ_DEFAULT_ORIGIN. */
+void          amq_upstream_set_origin     (AmqUpstream *self,
+                                           const char  *origin);
+const char   *amq_upstream_get_origin     (AmqUpstream *self);
+/* The largest GenerateAssistantResponse body to send (default AMQ_DEFAULT_MAX_REQUEST_BYTES);
+ * 0 for no limit. */
+void          amq_upstream_set_max_request_bytes (AmqUpstream *self,
+                                                  gsize        bytes);
+gsize         amq_upstream_get_max_request_bytes (AmqUpstream *self);
+/* When the account's quota resets (Unix seconds, getUsageLimits' nextDateReset); 0 when not
+ * known. A used-up quota is then reported with its reset date and a Retry-After until it. */
+void          amq_upstream_set_quota_reset (AmqUpstream *self,
+                                            gint64       reset);
+gint64        amq_upstream_get_quota_reset (AmqUpstream *self);
 /* The endpoint for a profile ARN's region (eu-central-1 has its own), or the configured one. */
 char         *amq_upstream_endpoint_for_profile (const char *profile_arn);
 void          amq_upstream_send_async     (AmqUpstream         *self,

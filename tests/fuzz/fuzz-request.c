@@ -5,9 +5,13 @@
 #include <stdlib.h>
 
 #include "amq-converter.h"
+#include "amq-upstream.h"
 #include "q-validator.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
+
+/* What the server passes, with the size guard the fake's limit makes necessary */
+static const AmqConverterOptions kiro = { AMQ_DEFAULT_ORIGIN, AMQ_PROFILE_ARN_BUILDER_ID, AMQ_DEFAULT_MAX_REQUEST_BYTES };
 
 int
 LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
@@ -19,10 +23,10 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 
   if (request == NULL)
     return 0;
-  conversion = amq_converter_convert (request, "claude-sonnet-4.5", NULL, NULL);
+  conversion = amq_converter_convert (request, "claude-sonnet-4.5", &kiro, NULL);
   if (conversion == NULL)
     return 0;
-  problem = q_validate (conversion->body);
+  problem = q_validate (conversion->body, AMQ_DEFAULT_ORIGIN, NULL);
   if (problem != NULL)
     {
       /* abort, not g_error's trap: libFuzzer saves the input on SIGABRT */

@@ -44,7 +44,7 @@ run (const guint8 *data, size_t size, AmqEventSink *sink)
       if (!amq_translator_feed (translator, frame))
         break;
     }
-  amq_translator_finish (translator, NULL);
+  amq_translator_end (translator, NULL);
 }
 
 int
