@@ -5,10 +5,13 @@
 
 #include <gio/gio.h>
 
+#include "amq-account-health.h"
+#include "amq-accounts-file.h"
 #include "amq-credentials.h"
 #include "amq-environment.h"
 #include "amq-signin-source.h"
 #include "amq-token-manager.h"
+#include "amq-upstream.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +22,8 @@ typedef enum {
   AMQ_ACCOUNT_ORIGIN_STATE_FILE,  /* amq2api-server --login without a keyring */
   AMQ_ACCOUNT_ORIGIN_SOURCE,      /* linked to another client's sign-in: read before each
                                      refresh, successors written back there */
+  AMQ_ACCOUNT_ORIGIN_ACCOUNTS_FILE, /* an entry of amq2api-server --accounts: successors written
+                                       back into that file */
 } AmqAccountOrigin;
 
 #define AMQ_TYPE_ACCOUNT (amq_account_get_type ())
@@ -63,6 +68,23 @@ const AmqCredentialSet *amq_account_get_credentials (AmqAccount          *self);
 AmqAccountOrigin        amq_account_get_origin      (AmqAccount          *self);
 /* Where the sign-in comes from, for people: "Kiro CLI (/home/u/.local/share/kiro-cli/...)". */
 const char             *amq_account_get_description (AmqAccount          *self);
+/* The entry @entry of @file, labelled and enabled as it says. */
+void                    amq_account_use_file_entry  (AmqAccount          *self,
+                                                     AmqAccountsFile     *file,
+                                                     const AmqAccountEntry *entry);
+/* Its name among several: "default" for the one sign-in of a single-account setup. */
+const char             *amq_account_get_label       (AmqAccount          *self);
+void                    amq_account_set_label       (AmqAccount          *self,
+                                                     const char          *label);
+AmqTokenManager        *amq_account_get_tokens      (AmqAccount          *self);
+AmqAccountHealth       *amq_account_get_health      (AmqAccount          *self);
+/* Its own Amazon Q connection (an egress proxy of its own), or NULL: the shared one. */
+AmqUpstream            *amq_account_get_upstream    (AmqAccount          *self);
+void                    amq_account_set_upstream    (AmqAccount          *self,
+                                                     AmqUpstream         *upstream);
+/* The profile ARN to send: its own, else the default for its kind (NULL for Identity Center
+ * without one). */
+char                   *amq_account_dup_profile_arn (AmqAccount          *self);
 /* TRUE while rotated tokens are being written: wait before exiting. */
 gboolean                amq_account_get_saving      (AmqAccount          *self);
 

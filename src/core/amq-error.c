@@ -14,6 +14,7 @@
 typedef struct {
   gint64   retry_after;
   gboolean account_suspended;
+  gboolean quota_used_up;
 } AmqErrorPrivate;
 
 static void
@@ -21,6 +22,7 @@ amq_error_private_init (AmqErrorPrivate *priv)
 {
   priv->retry_after = 0;
   priv->account_suspended = FALSE;
+  priv->quota_used_up = FALSE;
 }
 
 static void
@@ -116,6 +118,14 @@ amq_error_get_retry_after (const GError *error)
   g_return_val_if_fail (error != NULL, 0);
 
   return error->domain == AMQ_ERROR ? amq_error_get_private (error)->retry_after : 0;
+}
+
+gboolean
+amq_error_is_quota_used_up (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, FALSE);
+
+  return error->domain == AMQ_ERROR && amq_error_get_private (error)->quota_used_up;
 }
 
 gboolean
@@ -416,6 +426,7 @@ amq_error_new_from_aws (const AmqAwsFault *fault)
   error = g_error_new_literal (AMQ_ERROR, code, message->str);
   priv = amq_error_get_private (error);
   priv->account_suspended = meaning == MEANS_SUSPENDED;
+  priv->quota_used_up = quota != NULL;
   priv->retry_after = MAX (fault->retry_after, 0);
   /* a used-up quota is worth retrying once it has been reset, not before */
   if (priv->retry_after == 0 && quota != NULL && reset > 0)

@@ -400,3 +400,77 @@ amq_upstream_new (const char *endpoint)
   amq_upstream_set_endpoint (self, endpoint);
   return self;
 }
+
+static void
+on_usage_limits (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  GError *error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+
+  if (body == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  root = amq_json_parse_object (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  if (soup_message_get_status (msg) != SOUP_STATUS_OK || root == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "getUsageLimits answered HTTP %u",
+                               soup_message_get_status (msg));
+      return;
+    }
+  g_task_return_pointer (task, json_object_ref (root), (GDestroyNotify) json_object_unref);
+}
+
+void
+amq_upstream_get_usage_limits_async (AmqUpstream *self, const char *access_token, const char *profile_arn,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+  g_autoptr(GString) url = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *origin = NULL;
+  g_autofree char *profile = NULL;
+  g_autofree char *auth = NULL;
+
+  g_return_if_fail (AMQ_IS_UPSTREAM (self));
+  g_return_if_fail (access_token != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, amq_upstream_get_usage_limits_async);
+  origin = g_uri_escape_string (self->origin, NULL, FALSE);
+  url = g_string_new (self->endpoint);
+  if (!g_str_has_suffix (url->str, "/"))
+    g_string_append_c (url, '/');
+  g_string_append_printf (url, "getUsageLimits?origin=%s&resourceType=AGENTIC_REQUEST", origin);
+  if (profile_arn != NULL)
+    {
+      profile = g_uri_escape_string (profile_arn, NULL, FALSE);
+      g_string_append_printf (url, "&profileArn=%s", profile);
+    }
+  msg = soup_message_new (SOUP_METHOD_GET, url->str);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "the Amazon Q endpoint '%s' is not a valid URL", self->endpoint);
+      g_object_unref (task);
+      return;
+    }
+  auth = g_strconcat ("Bearer ", access_token, NULL);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "User-Agent", AMQ_USER_AGENT);
+  soup_session_send_and_read_async (session_for (self, msg), msg, G_PRIORITY_DEFAULT, cancellable, on_usage_limits,
+                                    task);
+}
+
+JsonObject *
+amq_upstream_get_usage_limits_finish (AmqUpstream *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -68,4 +68,15 @@ JsonArray    *amq_upstream_list_models_finish (AmqUpstream         *self,
                                                GAsyncResult        *result,
                                                GError             **error);
 
+/* getUsageLimits: the account's plan, credits and reset date (PROTOCOL.md §1.6). */
+void          amq_upstream_get_usage_limits_async  (AmqUpstream         *self,
+                                                    const char          *access_token,
+                                                    const char          *profile_arn,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+JsonObject   *amq_upstream_get_usage_limits_finish (AmqUpstream         *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
 G_END_DECLS
