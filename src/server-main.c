@@ -33,6 +33,8 @@ typedef struct {
   char     *token_endpoint;
   char     *social_token_endpoint;
   char     *api_key;
+  char     *origin;
+  gint64    max_request_bytes;
   gboolean  verbose;
   gboolean  login;
 } Options;
@@ -153,7 +155,11 @@ on_account_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       fail (app, 2, error->message);
       return;
     }
-  amq_server_set_profile_arn (app->server, credentials->profile_arn);
+  {
+    g_autofree char *profile_arn = amq_account_dup_profile_arn (app->account);
+
+    amq_server_set_profile_arn (app->server, profile_arn);
+  }
   if (!amq_server_start (app->server, app->options->bind, app->options->port, &error))
     {
       g_autofree char *message = g_strdup_printf ("cannot listen on %s:%d: %s", app->options->bind,
@@ -176,6 +182,10 @@ parse_options (int *argc, char ***argv, Options *options, GError **error)
     { "token-endpoint", 0, 0, G_OPTION_ARG_STRING, &options->token_endpoint, "AWS SSO-OIDC token endpoint", "URL" },
     { "social-token-endpoint", 0, 0, G_OPTION_ARG_STRING, &options->social_token_endpoint,
       "Kiro's refresh endpoint for Google and GitHub sign-ins", "URL" },
+    { "origin", 0, 0, G_OPTION_ARG_STRING, &options->origin,
+      "The origin Amazon Q is told (default KIRO_CLI; CLI for accounts that still need it)", "ORIGIN" },
+    { "max-request-bytes", 0, 0, G_OPTION_ARG_INT64, &options->max_request_bytes,
+      "Largest request sent to Amazon Q; a larger one is \"prompt is too long\" (default 600000)", "BYTES" },
     { "login", 0, 0, G_OPTION_ARG_NONE, &options->login,
       "Sign in with AWS Builder ID here in the terminal, keep the sign-in and exit", NULL },
     { "api-key", 0, 0, G_OPTION_ARG_STRING, &options->api_key, "Key clients must send (required off loopback)", "KEY" },
@@ -195,7 +205,7 @@ parse_options (int *argc, char ***argv, Options *options, GError **error)
   g_option_context_set_description (context,
     "Environment: AMAZONQ_REFRESH_TOKEN, AMAZONQ_CLIENT_ID, AMAZONQ_CLIENT_SECRET, AMAZONQ_PROFILE_ARN,\n"
     "PORT, AMAZONQ_API_ENDPOINT, AMAZONQ_TOKEN_ENDPOINT, AMAZONQ_SOCIAL_TOKEN_ENDPOINT, AMAZONQ_DEFAULT_MODEL,\n"
-    "AMAZONQ_MODEL_MAP, AMQ2API_API_KEY, AMQ2API_ALLOWED_HOSTS, AMQ2API_ALLOWED_ORIGINS (comma-separated\n"
+    "AMAZONQ_MODEL_MAP, AMAZONQ_ORIGIN, AMAZONQ_MAX_REQUEST_BYTES, AMQ2API_API_KEY, AMQ2API_ALLOWED_HOSTS, AMQ2API_ALLOWED_ORIGINS (comma-separated\n"
     "lists); also read from a .env file in the working directory.\n"
     "Without credentials there, the sign-in kept by the Amq2Api app or by --login, else that of a\n"
     "signed-in Kiro CLI, Amazon Q CLI or Kiro IDE.");
@@ -227,6 +237,20 @@ complete_options (Options *options, AmqEnvironment *environment, GError **error)
     options->bind = g_strdup ("127.0.0.1");
   if (options->api_key == NULL)
     options->api_key = g_strdup (amq_environment_get (environment, "AMQ2API_API_KEY"));
+  if (options->origin == NULL)
+    options->origin = g_strdup (amq_environment_get (environment, "AMAZONQ_ORIGIN"));
+  if (options->max_request_bytes == 0 && amq_environment_get (environment, "AMAZONQ_MAX_REQUEST_BYTES") != NULL)
+    {
+      const char *text = amq_environment_get (environment, "AMAZONQ_MAX_REQUEST_BYTES");
+      char *end = NULL;
+
+      options->max_request_bytes = g_ascii_strtoll (text, &end, 10);
+      if (end == text || *end != '\0')
+        options->max_request_bytes = -1;
+    }
+  if (options->max_request_bytes < 0 || options->max_request_bytes > AMQ_MAX_BODY_BYTES)
+    return g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "the largest request to Amazon Q must be a number of bytes up to %d", AMQ_MAX_BODY_BYTES), FALSE;
   if (options->allowed_hosts == NULL)
     options->allowed_hosts = amq_access_policy_split_list (amq_environment_get (environment, "AMQ2API_ALLOWED_HOSTS"));
   if (options->allowed_origins == NULL)
@@ -249,6 +273,9 @@ build (App *app, GError **error)
       return FALSE;
     }
   app->upstream = amq_upstream_new (NULL);
+  amq_upstream_set_origin (app->upstream, options->origin);
+  if (options->max_request_bytes > 0)
+    amq_upstream_set_max_request_bytes (app->upstream, options->max_request_bytes);
   app->tokens = amq_token_manager_new (NULL);
   if (options->idle_timeout > 0)
     {
@@ -365,6 +392,7 @@ options_clear (Options *options)
   g_free (options->token_endpoint);
   g_free (options->social_token_endpoint);
   g_free (options->api_key);
+  g_free (options->origin);
   g_strfreev (options->allowed_hosts);
   g_strfreev (options->allowed_origins);
 }

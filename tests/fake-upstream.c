@@ -14,7 +14,11 @@
  * Refresh tokens choose the token endpoint's behaviour: rt-invalid (invalid_grant),
  * rt-garbage (200 with a body that is not JSON), rt-hang (never answers), rt-slow (answers
  * after 300 ms), rt-rotate* (rotates the refresh token; as AWS does, the old one is refused
- * from then on); any other works. GET /stats tells what it saw. */
+ * from then on); any other works. POST /refreshToken is Kiro's social refresh (no client
+ * registration; 401 for a token it refuses). An account's refresh token also decides how its
+ * generation calls fare: rt-quota* (402, monthly quota used up), rt-suspended* (403
+ * TEMPORARILY_SUSPENDED), rt-throttled* (429 with Retry-After: 7). GET /stats tells what it
+ * saw, "served" counting answered calls by refresh token. */
 #include "config.h"
 
 #include <glib-unix.h>
@@ -40,6 +44,8 @@ static struct {
   GHashTable *valid_tokens;
   GHashTable *revoked_tokens;
   GHashTable *retired_refresh_tokens;  /* rotated away: invalid_grant */
+  GHashTable *token_owners;            /* access token -> the refresh token it came from */
+  GHashTable *served;                  /* refresh token -> generation calls answered */
   char       *last_refresh_token;
   guint       device_polls;
   guint       invalid_bodies;
@@ -196,6 +202,41 @@ valid_token (SoupServerMessage *msg)
   return token;
 }
 
+/* An account whose refresh token says so fares badly at every call. */
+static gboolean
+account_refuses (SoupServerMessage *msg, const char *token)
+{
+  const char *owner = g_hash_table_lookup (stats.token_owners, token);
+
+  if (owner == NULL)
+    return FALSE;
+  if (g_str_has_prefix (owner, "rt-quota"))
+    {
+      const char *json = "{\"__type\":\"com.amazon.aws.codewhisperer#ServiceQuotaExceededException\","
+                         "\"message\":\"You have reached the limit.\",\"reason\":\"MONTHLY_REQUEST_COUNT\"}";
+      soup_server_message_set_status (msg, 402, NULL);
+      soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_STATIC, json, strlen (json));
+      return TRUE;
+    }
+  if (g_str_has_prefix (owner, "rt-suspended"))
+    {
+      const char *json = "{\"__type\":\"com.amazon.aws.codewhisperer#AccessDeniedException\","
+                         "\"message\":\"Your account is temporarily suspended.\",\"reason\":\"TEMPORARILY_SUSPENDED\"}";
+      soup_server_message_set_status (msg, 403, NULL);
+      soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_STATIC, json, strlen (json));
+      return TRUE;
+    }
+  if (g_str_has_prefix (owner, "rt-throttled"))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "7");
+      respond_aws_error (msg, 429, "ThrottlingException", "Rate exceeded");
+      return TRUE;
+    }
+  g_hash_table_insert (stats.served, g_strdup (owner),
+                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (stats.served, owner)) + 1));
+  return FALSE;
+}
+
 static char *
 find_scenario_name (const char *body)
 {
@@ -313,6 +354,8 @@ handle_generate (SoupServerMessage *msg)
         return;
       }
   }
+  if (account_refuses (msg, token))
+    return;
   if (g_str_equal (name, "revoke_token"))
     {
       /* the token expired at the service: the proxy must refresh and retry once */
@@ -388,7 +431,7 @@ answer_later (gpointer user_data)
 }
 
 static void
-handle_token (SoupServerMessage *msg)
+handle_token (SoupServerMessage *msg, gboolean social)
 {
   g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -404,6 +447,9 @@ handle_token (SoupServerMessage *msg)
       JsonObject *request = json_node_get_object (json_parser_get_root (parser));
 
       refresh = json_object_get_string_member_with_default (request, "refreshToken", "");
+      /* Kiro's social endpoint knows no client registration: a body naming one is not its caller */
+      if (social && json_object_has_member (request, "clientId"))
+        refresh = "";
       if (g_strcmp0 (json_object_get_string_member_with_default (request, "grantType", ""),
                      "urn:ietf:params:oauth:grant-type:device_code") == 0)
         {
@@ -419,10 +465,12 @@ handle_token (SoupServerMessage *msg)
     }
   g_free (stats.last_refresh_token);
   stats.last_refresh_token = g_strdup (refresh);
-  if (g_str_equal (refresh, "rt-invalid") || g_hash_table_contains (stats.retired_refresh_tokens, refresh))
+  if (g_str_equal (refresh, "rt-invalid") || g_hash_table_contains (stats.retired_refresh_tokens, refresh) ||
+      (social && *refresh == '\0'))
     {
-      const char *json = "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid refresh token provided\"}";
-      soup_server_message_set_status (msg, 400, NULL);
+      const char *json = social ? "{\"message\":\"Invalid refresh token\"}"
+                                : "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid refresh token provided\"}";
+      soup_server_message_set_status (msg, social ? 401 : 400, NULL);
       soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, json, strlen (json));
       return;
     }
@@ -440,14 +488,16 @@ handle_token (SoupServerMessage *msg)
     }
   access = g_strdup_printf ("at-%u", ++stats.token_serial);
   g_hash_table_add (stats.valid_tokens, g_strdup (access));
+  g_hash_table_insert (stats.token_owners, g_strdup (access), g_strdup (refresh));
   if (g_str_has_prefix (refresh, "rt-rotate"))
     {
       rotated = g_strdup_printf ("rt-rotated-%u", stats.token_serial);
       g_hash_table_add (stats.retired_refresh_tokens, g_strdup (refresh));
     }
-  reply = g_strdup_printf ("{\"accessToken\":\"%s\",\"expiresIn\":3600,\"tokenType\":\"Bearer\"%s%s%s}",
+  reply = g_strdup_printf ("{\"accessToken\":\"%s\",\"expiresIn\":3600,\"tokenType\":\"Bearer\"%s%s%s%s}",
                            access, rotated ? ",\"refreshToken\":\"" : "", rotated ? rotated : "",
-                           rotated ? "\"" : "");
+                           rotated ? "\"" : "",
+                           social ? ",\"profileArn\":\"arn:aws:codewhisperer:us-east-1:699475941385:profile/EHGA3GRVQMUK\"" : "");
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, reply, strlen (reply));
   if (g_str_equal (refresh, "rt-slow"))
@@ -542,6 +592,21 @@ handle_usage_limits (SoupServerMessage *msg, GHashTable *query)
   soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_COPY, json, strlen (json));
 }
 
+/* {"rt-a": 3, ...}: answered generation calls by refresh token */
+static char *
+served_json (void)
+{
+  GString *out = g_string_new ("{");
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, stats.served);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_string_append_printf (out, "%s\"%s\":%u", out->len > 1 ? "," : "", (char *) key, GPOINTER_TO_UINT (value));
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
 static void
 handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
 {
@@ -550,7 +615,9 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
   g_socket_set_option (soup_server_message_get_socket (msg), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
   if (g_str_equal (path, "/token"))
-    handle_token (msg);
+    handle_token (msg, FALSE);
+  else if (g_str_equal (path, "/refreshToken"))
+    handle_token (msg, TRUE);
   else if (g_str_equal (path, "/client/register"))
     {
       const char *json = "{\"clientId\":\"device-client-id\",\"clientSecret\":\"device-client-secret\",\"clientSecretExpiresAt\":1999999999}";
@@ -567,14 +634,15 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
     }
   else if (g_str_equal (path, "/stats"))
     {
+      g_autofree char *served = served_json ();
       g_autofree char *json = g_strdup_printf (
         "{\"token_calls\":%u,\"requests\":%u,\"generate_connections\":%u,\"rejected_tokens\":%u,\"closed_early\":%u,\"invalid_bodies\":%u,\"model_lists\":%u,"
         "\"usage_queries\":%u,\"refused_calls\":%u,\"credits_used\":%.4f,"
-        "\"since_closed_early_ms\":%" G_GINT64_FORMAT ",\"last_refresh_token\":\"%s\"}",
+        "\"since_closed_early_ms\":%" G_GINT64_FORMAT ",\"last_refresh_token\":\"%s\",\"served\":%s}",
         stats.token_calls, stats.requests, g_hash_table_size (stats.generate_ports), stats.rejected_tokens, stats.closed_early, stats.invalid_bodies, stats.model_lists,
         stats.usage_queries, stats.refused_calls, stats.credits_used,
         stats.last_closed_early_us ? (g_get_monotonic_time () - stats.last_closed_early_us) / 1000 : -1,
-        stats.last_refresh_token ? stats.last_refresh_token : "");
+        stats.last_refresh_token ? stats.last_refresh_token : "", served);
       soup_server_message_set_status (msg, 200, NULL);
       soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json, strlen (json));
     }
@@ -625,6 +693,8 @@ main (int argc, char **argv)
   stats.valid_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   stats.revoked_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   stats.retired_refresh_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  stats.token_owners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  stats.served = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   soup_server_add_handler (server, NULL, handle, NULL, NULL);
   {
     g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);

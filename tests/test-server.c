@@ -473,6 +473,41 @@ test_dotenv (void)
   g_rmdir (dir);
 }
 
+/* AMAZONQ_ORIGIN reaches Amazon Q (the strict fake wants KIRO_CLI, so CLI is refused there),
+ * and --max-request-bytes answers a larger request locally: nothing is sent. */
+static void
+test_origin_and_request_size_options (void)
+{
+  const char *small[] = { "--max-request-bytes=3000", NULL };
+  TestProc server;
+  gint64 requests;
+
+  g_setenv ("AMAZONQ_ORIGIN", "CLI", TRUE);
+  server = start_server ("rt-ok", NULL);
+  g_unsetenv ("AMAZONQ_ORIGIN");
+  {
+    g_auto(TestReply) r = post_messages (&server, "text", FALSE);
+    g_assert_cmpuint (r.status, ==, 400);
+    g_assert_nonnull (strstr (r.body, "Improperly formed request"));
+  }
+  test_proc_stop (&server, NULL);
+
+  server = start_server ("rt-ok", small);
+  requests = fake_stat ("requests");
+  {
+    g_autofree char *prompt = g_strnfill (4000, 'x');
+    g_autofree char *body = g_strdup_printf ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":10,"
+                                             "\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}", prompt);
+    g_autofree char *url = g_strconcat (server.url, "/v1/messages", NULL);
+    g_auto(TestReply) r = http ("POST", url, body, NULL, NULL);
+
+    g_assert_cmpuint (r.status, ==, 400);
+    g_assert_nonnull (strstr (r.body, "prompt is too long"));
+  }
+  g_assert_cmpint (fake_stat ("requests"), ==, requests);
+  test_proc_stop (&server, NULL);
+}
+
 /* The refresh token and the client secret go to these endpoints: plain http is refused unless
  * it stays on this machine, wherever the setting comes from. */
 static void
@@ -661,6 +696,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/rotated-refresh-token-survives-a-crash", test_rotated_refresh_token_survives_a_crash);
   g_test_add_func ("/server/dotenv", test_dotenv);
   g_test_add_func ("/server/endpoints-need-https", test_endpoints_need_https);
+  g_test_add_func ("/server/origin-and-request-size-options", test_origin_and_request_size_options);
   g_test_add_func ("/server/environment-proxy", test_environment_proxy);
   status = g_test_run ();
   test_proc_stop (&fake, NULL);

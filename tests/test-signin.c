@@ -235,6 +235,60 @@ test_kiro_cli_rotation_beside_us (void)
   test_proc_stop (&server, NULL);
 }
 
+/* Kiro IDE signed in with GitHub: refreshed at Kiro's social endpoint (no client
+ * registration), the rotated token written back into its file, every other field kept. */
+static void
+test_kiro_ide_social (void)
+{
+  g_auto(Home) home = home_new ();
+  g_autofree char *dir = g_build_filename (home.root, ".aws", "sso", "cache", NULL);
+  g_autofree char *path = g_build_filename (dir, "kiro-auth-token.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *output = NULL;
+  JsonObject *after;
+  TestProc server;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents_full (path, "{\"accessToken\":\"old\",\"refreshToken\":\"rt-rotate-ide\","
+                                           "\"expiresAt\":\"2020-01-01T00:00:00.000Z\",\"authMethod\":\"social\","
+                                           "\"provider\":\"Github\"}", -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL));
+  server = start_bare (&home);
+  assert_serves (&server);
+  test_proc_stop (&server, &output);
+  g_assert_nonnull (strstr (output, "Kiro IDE"));
+  g_assert_true (json_parser_load_from_file (parser, path, NULL));
+  after = json_node_get_object (json_parser_get_root (parser));
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (after, "refreshToken"), "rt-rotated-"));
+  g_assert_cmpstr (json_object_get_string_member (after, "provider"), ==, "Github");
+  g_assert_cmpstr (json_object_get_string_member (after, "authMethod"), ==, "social");
+  /* a restart reads the new token back */
+  server = start_bare (&home);
+  assert_serves (&server);
+  test_proc_stop (&server, NULL);
+}
+
+/* The Amazon Q CLI, when it is the only one signed in. */
+static void
+test_amazon_q_cli (void)
+{
+  g_auto(Home) home = home_new ();
+  const char *rows[] = {
+    "codewhisperer:odic:token", "{\"refresh_token\":\"rt-rotate-q\",\"region\":\"us-east-1\"}",
+    "codewhisperer:odic:device-registration", "{\"client_id\":\"qc\",\"client_secret\":\"qs\"}",
+    NULL,
+  };
+  g_autofree char *path = make_kiro_database (&home, "amazon-q", rows);
+  g_autofree char *output = NULL;
+  g_autofree char *after = NULL;
+  TestProc server = start_bare (&home);
+
+  assert_serves (&server);
+  test_proc_stop (&server, &output);
+  g_assert_nonnull (strstr (output, "Amazon Q CLI"));
+  after = database_value (path, "codewhisperer:odic:token");
+  g_assert_nonnull (strstr (after, "rt-rotated-"));
+}
+
 /* amq2api-server --login on a machine without a keyring: the device flow in the terminal, the
  * sign-in kept in the state file, and the next start serves with it. */
 static void
@@ -319,6 +373,8 @@ main (int argc, char **argv)
   fake = test_start_fake_upstream (&fake_url);
   g_test_add_func ("/signin/kiro-cli-rotation-written-back", test_kiro_cli_rotation_written_back);
   g_test_add_func ("/signin/kiro-cli-rotation-beside-us", test_kiro_cli_rotation_beside_us);
+  g_test_add_func ("/signin/kiro-ide-social", test_kiro_ide_social);
+  g_test_add_func ("/signin/amazon-q-cli", test_amazon_q_cli);
   g_test_add_func ("/signin/login-in-the-terminal", test_login_in_the_terminal);
   g_test_add_func ("/signin/dotenv-does-not-redirect-other-sign-ins", test_dotenv_does_not_redirect_other_sign_ins);
   g_test_add_func ("/signin/nothing-found", test_nothing_found);
