@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench-translate.c: upstream event-stream bytes -> reader -> translator -> SSE text, on one
  * core, no network: frames and bytes per second. */
+#include "config.h"
+
 #include <gio/gio.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-event-frame.c: the frame codec against AWS's own encoder (tests/data/eventstream.json) */
+#include "config.h"
+
 #include <json-glib/json-glib.h>
 #include <string.h>
 

@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-hardening.c: hostile clients and a misbehaving Amazon Q against the real server;
  * every row gets its answer in time and the server stays healthy. */
+#include "config.h"
+
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <signal.h>

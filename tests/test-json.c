@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-json.c: amq_json_parse_object reads flat event payloads itself; whatever it answers
  * must be exactly what json-glib (after amq_json_check_text) makes of the same text. */
+#include "config.h"
+
 #include <string.h>
 
 #include "amq-json.h"

@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-request-log.c: bounded, newest first, counters follow finished records */
+#include "config.h"
+
 #include <string.h>
 
 #include "amq-request-log.h"

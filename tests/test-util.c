@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-util.c */
+#include "config.h"
+
 #include "test-util.h"
 
 #include <signal.h>

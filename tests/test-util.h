@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-util.h: what the process-level tests share: children that die with the test, the
  * "listening on URL" handshake, the fake upstream, amq2api-server, HTTP exchanges with it,
  * free ports and the test keyring. */

@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-close-watch.c */
+#include "config.h"
+
 #include "amq-close-watch.h"
 
 typedef struct {

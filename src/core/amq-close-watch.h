@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-close-watch.h: notice at once that an HTTP peer hung up while its message is paused */
 #pragma once
 

@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-device-login.c: register a public client, ask for a device code, poll /token. */
+#include "config.h"
+
 #include "amq-device-login.h"
 
 #include <json-glib/json-glib.h>

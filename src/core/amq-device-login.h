@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-device-login.h: "Sign in with AWS Builder ID" (the OIDC device authorization flow) */
 #pragma once
 

@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-event-sink.c */
+#include "config.h"
+
 #include "amq-event-sink.h"
 
 G_DEFINE_INTERFACE (AmqEventSink, amq_event_sink, G_TYPE_OBJECT)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-event-sink.h: receiver of Anthropic response events (SSE writer, message builder) */
 #pragma once
 

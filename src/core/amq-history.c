@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-history.c */
+#include "config.h"
+
 #include "amq-history.h"
 
 #include "amq-json.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-history.h: Anthropic messages as alternating turns that Amazon Q accepts */
 #pragma once
 

@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-ids.c */
+#include "config.h"
+
 #include "amq-ids.h"
 
 char *

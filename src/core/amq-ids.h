@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-ids.h: identifiers in Anthropic's style (msg_..., req_..., toolu_...) */
 #pragma once
 

@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-json.c */
+#include "config.h"
+
 #include "amq-json.h"
 
 #include <gio/gio.h>

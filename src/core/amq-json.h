@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-json.h: fast JSON text helpers for the hot streaming path */
 #pragma once
 

@@ -1,8 +1,11 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-messages-request.c
  *
  * Tolerant of what real clients add (unknown keys, cache_control, output_config, ...),
  * strict about what is really wrong, naming the field path in every error. Content given
  * as a string is normalised to one text block so later stages see one shape. */
+#include "config.h"
+
 #include "amq-messages-request.h"
 
 #include <string.h>

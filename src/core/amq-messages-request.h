@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-messages-request.h: a parsed, validated POST /v1/messages (or count_tokens) body */
 #pragma once
 

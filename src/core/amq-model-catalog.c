@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-model-catalog.c */
+#include "config.h"
+
 #include "amq-model-catalog.h"
 
 #include <json-glib/json-glib.h>
@@ -26,7 +29,6 @@ static const char * const builtin_models[][3] = {
   { "claude-haiku-4-5-20251001", "Claude Haiku 4.5", NULL },
   { "claude-sonnet-4-20250514", "Claude Sonnet 4", NULL },
 };
-
 
 static GPtrArray *
 builtin_model_list (void)

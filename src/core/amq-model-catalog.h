@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-model-catalog.h: the models GET /v1/models lists: Amazon Q's own list (cached), else
  * a built-in one; rendered as a model list both Anthropic's and OpenAI's clients read */
 #pragma once

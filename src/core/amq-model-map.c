@@ -1,8 +1,11 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-model-map.c
  *
  * Ids are matched by family and version, so dated ids, "-latest", dots or dashes and the
  * legacy "claude-3-5-sonnet" order all work. A version newer than any Amazon Q offers maps
  * to the newest of its family; the request log shows the upstream model actually used. */
+#include "config.h"
+
 #include "amq-model-map.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-model-map.h: Anthropic model ids -> Amazon Q model ids, visible and configurable */
 #pragma once
 

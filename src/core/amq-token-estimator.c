@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-token-estimator.c */
+#include "config.h"
+
 #include "amq-token-estimator.h"
 
 #include <string.h>

@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-frame.c: arbitrary bytes through the frame decoder, as the reader feeds it */
+#include "config.h"
+
 #include <glib.h>
 
 #include "amq-event-frame.h"

@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-request.c: arbitrary request bodies through parsing and conversion; whatever is
  * accepted must convert to a body Amazon Q accepts (the independent validator) */
+#include "config.h"
+
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>

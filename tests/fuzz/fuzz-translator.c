@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-translator.c: arbitrary frames (event type and payload from the input) through the
  * translator into SSE and the message builder; the output must stay well-formed JSON */
+#include "config.h"
+
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <stdlib.h>
