@@ -18,6 +18,7 @@ static char *fake_url;
  * + 1408 written to it, 3 out, 83459 in all. */
 #define USAGE_PROMPT 83456
 #define USAGE_CACHED 80000
+#define USAGE_WRITTEN 1408
 #define USAGE_OUTPUT 3
 #define USAGE_TOTAL  83459
 
@@ -175,8 +176,9 @@ assert_chat_usage (JsonObject *usage)
   g_assert_cmpint (json_object_get_int_member (usage, "prompt_tokens"), ==, USAGE_PROMPT);
   g_assert_cmpint (json_object_get_int_member (usage, "completion_tokens"), ==, USAGE_OUTPUT);
   g_assert_cmpint (json_object_get_int_member (usage, "total_tokens"), ==, USAGE_TOTAL);
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (usage, "prompt_tokens_details"),
-                                               "cached_tokens"), ==, USAGE_CACHED);
+  usage = json_object_get_object_member (usage, "prompt_tokens_details");
+  g_assert_cmpint (json_object_get_int_member (usage, "cached_tokens"), ==, USAGE_CACHED);
+  g_assert_cmpint (json_object_get_int_member (usage, "cache_write_tokens"), ==, USAGE_WRITTEN);
 }
 
 static void
@@ -185,12 +187,13 @@ assert_responses_usage (JsonObject *usage)
   g_assert_cmpint (json_object_get_int_member (usage, "input_tokens"), ==, USAGE_PROMPT);
   g_assert_cmpint (json_object_get_int_member (usage, "output_tokens"), ==, USAGE_OUTPUT);
   g_assert_cmpint (json_object_get_int_member (usage, "total_tokens"), ==, USAGE_TOTAL);
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (usage, "input_tokens_details"),
-                                               "cached_tokens"), ==, USAGE_CACHED);
+  usage = json_object_get_object_member (usage, "input_tokens_details");
+  g_assert_cmpint (json_object_get_int_member (usage, "cached_tokens"), ==, USAGE_CACHED);
+  g_assert_cmpint (json_object_get_int_member (usage, "cache_write_tokens"), ==, USAGE_WRITTEN);
 }
 
-/* OpenAI's input counts include cached tokens and tell the cached part; cache writes are input
- * read at full price, so they count as input and not as cached. The totals are Amazon Q's. */
+/* OpenAI's input counts include the tokens read from the cache and those written to it, and
+ * tell each part (cached_tokens, cache_write_tokens); the totals are Amazon Q's. */
 static void
 test_usage (void)
 {
