@@ -1,14 +1,33 @@
 /* amq-load.c: a load generator for amq2api-server (or, with --direct, for the fake Amazon Q
- * itself): N streaming requests, C at a time; reports time to the first text delta (or first
- * upstream byte), completion and errors as one JSON line. */
+ * itself): N streaming requests, C at a time, in one of the APIs it serves; reports time to the
+ * first text delta (or first upstream byte), completion and errors as one JSON line. */
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 
+/* An API the server serves: where, how a request names its conversation, and how its stream
+ * shows the first text and its own complete end. */
+typedef struct {
+  const char *name;
+  const char *path;
+  const char *members;       /* besides model, stream and the conversation */
+  const char *conversation;
+  const char *first_text;
+  const char *end;
+} Api;
+
+static const Api apis[] = {
+  { "messages", "/v1/messages?beta=true", "\"max_tokens\":1024,", "messages", "\"text_delta\"",
+    "event: message_stop\n" },
+  { "chat", "/v1/chat/completions", "", "messages", "\"delta\":{\"content\":\"", "data: [DONE]\n\n" },
+  { "responses", "/v1/responses", "", "input", "\"response.output_text.delta\"", "event: response.completed\n" },
+};
+
 typedef struct {
   SoupSession *session;
+  const Api   *api;
   char        *url;
   char        *body;
   char        *token;          /* direct mode: a token the fake issued */
@@ -62,15 +81,14 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (n == 0)
     {
-      gboolean ok = call->load->direct ? call->seen_first
-                                       : g_str_has_suffix (call->tail->str, "{\"type\":\"message_stop\"}\n\n");
+      gboolean ok = call->load->direct ? call->seen_first : strstr (call->tail->str, call->load->api->end) != NULL;
       call_done (call, ok);
       return;
     }
   if (!call->seen_first)
     {
       gboolean first = call->load->direct ||
-                       g_strstr_len ((const char *) call->buffer, n, "\"text_delta\"") != NULL;
+                       g_strstr_len ((const char *) call->buffer, n, call->load->api->first_text) != NULL;
 
       if (first)
         {
@@ -150,11 +168,13 @@ main (int argc, char **argv)
 {
   g_autofree char *url = NULL;
   g_autofree char *scenario = NULL;
+  g_autofree char *api = NULL;
   gint count = 100, concurrency = 1, context_kb = 0;
   gboolean direct = FALSE;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "amq2api-server URL (or the fake's, with --direct)", "URL" },
     { "scenario", 0, 0, G_OPTION_ARG_STRING, &scenario, "fake upstream scenario", "NAME" },
+    { "api", 0, 0, G_OPTION_ARG_STRING, &api, "messages (default), chat or responses", "API" },
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "requests", "N" },
     { "concurrency", 0, 0, G_OPTION_ARG_INT, &concurrency, "requests at a time", "C" },
     { "direct", 0, 0, G_OPTION_ARG_NONE, &direct, "talk to the fake Amazon Q directly", NULL },
@@ -164,13 +184,19 @@ main (int argc, char **argv)
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   struct rlimit limit;
   Load load = { 0 };
+  gboolean parsed;
   gint64 start;
   double seconds;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, NULL) || url == NULL)
+  parsed = g_option_context_parse (context, &argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (apis); i++)
+    if (g_strcmp0 (api ? api : "messages", apis[i].name) == 0)
+      load.api = &apis[i];
+  if (!parsed || url == NULL || load.api == NULL)
     {
-      g_printerr ("usage: amq-load --url URL [--scenario S] [--count N] [--concurrency C] [--direct] [--context-kb K]\n");
+      g_printerr ("usage: amq-load --url URL [--api messages|chat|responses] [--scenario S] [--count N] "
+                  "[--concurrency C] [--direct] [--context-kb K]\n");
       return 2;
     }
   if (getrlimit (RLIMIT_NOFILE, &limit) == 0)
@@ -198,9 +224,13 @@ main (int argc, char **argv)
       g_assert (at != NULL);
       load.token = g_strndup (at + 15, strcspn (at + 15, "\""));
       load.url = g_strconcat (url, "/", NULL);
+      /* what today's service (and so the fake) requires of every call, as the proxy sends it */
       load.body = g_strdup_printf ("{\"conversationState\":{\"conversationId\":\"bench\",\"chatTriggerType\":\"MANUAL\","
+                                   "\"agentTaskType\":\"vibe\",\"agentContinuationId\":\"6a1e1f36-0b6c-4d53-9b8a-3c1f0e2d4b5a\","
                                    "\"currentMessage\":{\"userInputMessage\":{\"content\":\"SCENARIO:%s\","
-                                   "\"modelId\":\"claude-sonnet-4.5\",\"origin\":\"CLI\"}}}}", scenario ? scenario : "text");
+                                   "\"modelId\":\"claude-sonnet-4.5\",\"origin\":\"KIRO_CLI\"}}},"
+                                   "\"profileArn\":\"arn:aws:codewhisperer:us-east-1:638616132270:profile/AAAACCCCXXXX\"}",
+                                   scenario ? scenario : "text");
     }
   else
     {
@@ -209,10 +239,10 @@ main (int argc, char **argv)
         ? g_strdup_printf ("{\"role\":\"user\",\"content\":\"%s\"},{\"role\":\"assistant\",\"content\":\"ok\"},", filler)
         : g_strdup ("");
 
-      load.url = g_strconcat (url, "/v1/messages?beta=true", NULL);
-      load.body = g_strdup_printf ("{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":1024,\"stream\":true,\"messages\":["
-                                   "%s{\"role\":\"user\",\"content\":\"SCENARIO:%s\"}]}",
-                                   earlier, scenario ? scenario : "text");
+      load.url = g_strconcat (url, load.api->path, NULL);
+      load.body = g_strdup_printf ("{\"model\":\"claude-sonnet-4-5\",%s\"stream\":true,\"%s\":["
+                                   "%s{\"role\":\"user\",\"content\":\"SCENARIO:%s\"}]}", load.api->members,
+                                   load.api->conversation, earlier, scenario ? scenario : "text");
     }
   start = g_get_monotonic_time ();
   for (guint i = 0; i < (guint) MIN (concurrency, count); i++)
@@ -220,9 +250,9 @@ main (int argc, char **argv)
   g_main_loop_run (load.loop);
   seconds = (g_get_monotonic_time () - start) / 1e6;
   g_array_sort (load.first_ms, compare_double);
-  printf ("{\"target\":\"%s\",\"scenario\":\"%s\",\"requests\":%u,\"concurrency\":%d,\"errors\":%u,"
+  printf ("{\"target\":\"%s\",\"api\":\"%s\",\"scenario\":\"%s\",\"requests\":%u,\"concurrency\":%d,\"errors\":%u,"
           "\"seconds\":%.2f,\"first_ms_p50\":%.3f,\"first_ms_p99\":%.3f,\"first_ms_max\":%.3f}\n",
-          direct ? "upstream" : "proxy", scenario ? scenario : "text", load.total, concurrency, load.errors,
+          direct ? "upstream" : "proxy", load.api->name, scenario ? scenario : "text", load.total, concurrency, load.errors,
           seconds, percentile (load.first_ms, 50), percentile (load.first_ms, 99), percentile (load.first_ms, 100));
   return load.errors == 0 ? 0 : 1;
 }

@@ -93,6 +93,20 @@ test_headers_elide_credentials (void)
   soup_message_headers_unref (headers);
 }
 
+/* A record says which API its request came in by, Anthropic's unless told. */
+static void
+test_api (void)
+{
+  g_autoptr(AmqRequestRecord) record = amq_request_record_new ("req_api", "POST", "/v1/chat/completions");
+
+  g_assert_cmpint (amq_request_record_get_api (record), ==, AMQ_REQUEST_API_ANTHROPIC);
+  amq_request_record_set_api (record, AMQ_REQUEST_API_OPENAI_CHAT);
+  g_assert_cmpint (amq_request_record_get_api (record), ==, AMQ_REQUEST_API_OPENAI_CHAT);
+  g_assert_cmpstr (amq_request_api_get_label (AMQ_REQUEST_API_ANTHROPIC), ==, "Anthropic");
+  g_assert_cmpstr (amq_request_api_get_label (AMQ_REQUEST_API_OPENAI_CHAT), ==, "OpenAI");
+  g_assert_cmpstr (amq_request_api_get_label (AMQ_REQUEST_API_OPENAI_RESPONSES), ==, "Responses");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -100,5 +114,6 @@ main (int argc, char **argv)
   g_test_add_func ("/request-log/bounded-newest-first", test_bounded_newest_first);
   g_test_add_func ("/request-log/counters-follow-finish", test_counters_follow_finish);
   g_test_add_func ("/request-log/headers-elide-credentials", test_headers_elide_credentials);
+  g_test_add_func ("/request-log/api", test_api);
   return g_test_run ();
 }

@@ -95,11 +95,12 @@ test_health_and_probes (void)
   test_proc_stop (&server, NULL);
 }
 
-/* Each route answers its own path and methods; anything else is a 404 with the error body. */
+/* Each route answers its own path and methods; anything else is a 404 with the error body,
+ * in OpenAI's shape under the OpenAI routes, in Anthropic's everywhere else. */
 static void
 test_route_table (void)
 {
-  static const struct { const char *method, *path; guint status; } rows[] = {
+  static const struct { const char *method, *path; guint status; gboolean openai; } rows[] = {
     { "GET", "/", 200 },
     { "DELETE", "/", 405 },
     { "HEAD", "/api/hello", 200 },
@@ -108,6 +109,7 @@ test_route_table (void)
     { "GET", "/health/more", 404 },
     { "GET", "/healthz", 404 },
     { "GET", "/v1/messages", 405 },
+    { "POST", "/v1/messages", 400 },
     { "GET", "/v1/messages/other", 404 },
     { "GET", "/v1/messages/count_tokens", 405 },
     { "GET", "/v1/messages/count_tokens/x", 404 },
@@ -115,6 +117,13 @@ test_route_table (void)
     { "GET", "/v1/modelsx", 404 },
     { "GET", "/v1/models/no-such-model", 404 },
     { "GET", "/v1/models", 200 },
+    { "POST", "/v1/chat/completions", 400, TRUE },
+    { "GET", "/v1/chat/completions", 405, TRUE },
+    { "POST", "/v1/chat/completions/x", 404, TRUE },
+    { "POST", "/v1/responses", 400, TRUE },
+    { "GET", "/v1/responses", 405, TRUE },
+    { "GET", "/v1/responses/resp_123", 404, TRUE },
+    { "POST", "/v1/chat", 404 },
   };
   TestProc server = start_server ("rt-ok", NULL);
 
@@ -126,7 +135,17 @@ test_route_table (void)
       g_test_message ("%s %s", rows[i].method, rows[i].path);
       g_assert_cmpuint (r.status, ==, rows[i].status);
       g_assert_true (g_str_has_prefix (r.request_id, "req_"));
-      if (rows[i].status >= 400)
+      if (rows[i].status >= 400 && rows[i].openai)
+        {
+          g_autoptr(JsonObject) e = parse_object (r.body);
+          JsonObject *inner = json_object_get_object_member (e, "error");
+
+          g_assert_false (json_object_has_member (e, "type"));
+          g_assert_cmpstr (json_object_get_string_member (inner, "type"), ==, "invalid_request_error");
+          g_assert_nonnull (json_object_get_string_member (inner, "message"));
+          g_assert_true (json_object_has_member (inner, "param") && json_object_has_member (inner, "code"));
+        }
+      else if (rows[i].status >= 400)
         {
           g_autoptr(JsonObject) e = parse_object (r.body);
 

@@ -214,20 +214,14 @@ test_message_new (const char *method, const char *url, const char *content_type,
   return message;
 }
 
-TestReply
-test_send (SoupMessage *message)
+static TestReply
+reply_new (SoupMessage *message, GBytes *answer, gint64 start)
 {
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
   SoupMessageHeaders *headers = soup_message_get_response_headers (message);
-  gint64 start = g_get_monotonic_time ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) answer = soup_session_send_and_read (session, message, NULL, &error);
   gsize length = 0;
-  const char *data;
+  const char *data = g_bytes_get_data (answer, &length);
   TestReply reply = { 0 };
 
-  g_assert_no_error (error);
-  data = g_bytes_get_data (answer, &length);
   reply.status = soup_message_get_status (message);
   reply.body = g_strndup (data != NULL ? data : "", length);
   reply.content_type = g_strdup (soup_message_headers_get_one (headers, "Content-Type"));
@@ -235,6 +229,66 @@ test_send (SoupMessage *message)
   reply.retry_after = g_strdup (soup_message_headers_get_one (headers, "retry-after"));
   reply.elapsed_ms = (g_get_monotonic_time () - start) / 1000;
   return reply;
+}
+
+TestReply
+test_send (SoupMessage *message)
+{
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) answer = soup_session_send_and_read (session, message, NULL, &error);
+
+  g_assert_no_error (error);
+  return reply_new (message, answer, start);
+}
+
+static void
+on_answer (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+TestReply
+test_send_spinning (SoupMessage *message)
+{
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, "proxy-resolver", NULL, NULL);
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) answer = NULL;
+
+  soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL, on_answer, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  answer = soup_session_send_and_read_finish (session, result, &error);
+  g_assert_no_error (error);
+  return reply_new (message, answer, start);
+}
+
+AmqServer *
+test_local_server_new (const char *fake_url)
+{
+  g_autofree char *token_endpoint = g_strconcat (fake_url, "/token", NULL);
+  g_autoptr(AmqCredentialSet) credentials = amq_credential_set_new ();
+  g_autoptr(AmqTokenManager) tokens = amq_token_manager_new (token_endpoint);
+  g_autoptr(AmqUpstream) upstream = amq_upstream_new (fake_url);
+  g_autoptr(AmqModelMap) models = amq_model_map_new ();
+  g_autoptr(GError) error = NULL;
+  AmqServer *server;
+
+  credentials->refresh_token = g_strdup ("rt-ok");
+  credentials->client_id = g_strdup ("client-id-test");
+  credentials->client_secret = g_strdup ("client-secret-test");
+  amq_token_manager_set_credentials (tokens, credentials);
+  amq_token_manager_set_proxy_resolver (tokens, NULL);
+  amq_upstream_set_proxy_resolver (upstream, NULL);
+  server = amq_server_new (tokens, upstream, models);
+  g_assert_true (amq_server_start (server, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  return server;
 }
 
 char *

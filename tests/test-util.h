@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "amq-credentials.h"
+#include "amq-server.h"
 
 G_BEGIN_DECLS
 
@@ -74,6 +75,12 @@ SoupMessage         *test_message_new              (const char      *method,
 /* Sends @message on a session of its own, so its connection closes with the answer, and
  * reads the whole answer; asserts that one came. */
 TestReply            test_send                     (SoupMessage     *message);
+/* The same, on the default main context, which runs until the answer is in: for a server in
+ * this process. */
+TestReply            test_send_spinning            (SoupMessage     *message);
+/* An AmqServer in this process, listening on a free loopback port, with Amazon Q at
+ * @fake_url and a refresh token it accepts. */
+AmqServer           *test_local_server_new         (const char      *fake_url);
 /* A Messages API request for the fake upstream's @scenario ("SCENARIO:name" in its text). */
 char                *test_messages_body            (const char      *scenario,
                                                     gboolean         stream);

@@ -34,12 +34,14 @@ amq_openai_chat_usage_append_json (GString        *out,
 
   g_return_if_fail (out != NULL && usage != NULL);
   input = amq_openai_input_tokens (usage);
+  /* cached_tokens are the ones read from the cache; writing to it is input read in full */
   g_string_append_printf (out,
                           "{\"prompt_tokens\":%" G_GUINT64_FORMAT ",\"completion_tokens\":%" G_GUINT64_FORMAT
                           ",\"total_tokens\":%" G_GUINT64_FORMAT
-                          ",\"prompt_tokens_details\":{\"cached_tokens\":%" G_GUINT64_FORMAT "}}",
+                          ",\"prompt_tokens_details\":{\"cached_tokens\":%" G_GUINT64_FORMAT
+                          ",\"cache_write_tokens\":%" G_GUINT64_FORMAT "}}",
                           input, usage->output_tokens, input + usage->output_tokens,
-                          usage->cache_read_input_tokens);
+                          usage->cache_read_input_tokens, usage->cache_creation_input_tokens);
 }
 
 /* Every block of @kind, concatenated: OpenAI has one content string per message. */

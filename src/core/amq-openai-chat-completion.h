@@ -14,7 +14,9 @@ char       *amq_openai_chat_completion_render (AmqMessageBuilder *builder,
                                                GError           **error);
 /* An Anthropic stop_reason as OpenAI's finish_reason: stop, tool_calls, length or content_filter. */
 const char *amq_openai_finish_reason          (const char        *stop_reason);
-/* {"prompt_tokens","completion_tokens","total_tokens","prompt_tokens_details":{"cached_tokens"}} */
+/* {"prompt_tokens","completion_tokens","total_tokens","prompt_tokens_details":{"cached_tokens",
+ * "cache_write_tokens"}}: prompt_tokens counts all input, of which cached_tokens were read from
+ * the cache and cache_write_tokens written to it. */
 void        amq_openai_chat_usage_append_json (GString           *out,
                                                const AmqUsage    *usage);
 /* Every token the model read: OpenAI counts cached input in its input totals. */

@@ -7,6 +7,7 @@
 #include "amq-error.h"
 #include "amq-json.h"
 #include "amq-openai-draft.h"
+#include "amq-openai-fields.h"
 
 #define FAIL(error, ...) \
   (g_set_error (error, AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST, __VA_ARGS__), FALSE)

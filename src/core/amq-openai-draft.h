@@ -17,12 +17,6 @@ typedef struct {
   gboolean    whole;
 } AmqOpenaiRename;
 
-typedef enum {
-  AMQ_OPENAI_OBJECT,
-  AMQ_OPENAI_ARRAY,
-  AMQ_OPENAI_STRING,
-} AmqOpenaiShape;
-
 typedef struct _AmqOpenaiDraft AmqOpenaiDraft;
 
 /* The block for one content part the client sent at @path; @renames says where its members
@@ -115,25 +109,6 @@ gboolean            amq_openai_draft_set_effort   (AmqOpenaiDraft       *self,
                                                    GError              **error);
 /* Validates the draft with the Messages rules; an error names the client's field. */
 AmqMessagesRequest *amq_openai_draft_finish       (AmqOpenaiDraft       *self,
-                                                   GError              **error);
-
-/* What the client sent at @path (NULL when absent) has @shape; else an invalid_request_error
- * worded as the Messages validation words it. */
-gboolean            amq_openai_expect             (JsonNode             *node,
-                                                   AmqOpenaiShape        shape,
-                                                   const char           *path,
-                                                   GError              **error);
-/* {"type":"text","text":@text} (a string node, referenced). */
-JsonObject         *amq_openai_text_block         (JsonNode             *text);
-/* Member @name of @object (the client's @path) when it has @shape; NULL with the error otherwise. */
-JsonNode           *amq_openai_member             (JsonObject           *object,
-                                                   const char           *name,
-                                                   const char           *path,
-                                                   AmqOpenaiShape        shape,
-                                                   GError              **error);
-/* An image block from a data URL ("data:image/png;base64,..."); remote URLs are refused. */
-JsonObject         *amq_openai_image_block        (JsonNode             *url,
-                                                   const char           *path,
                                                    GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmqOpenaiDraft, amq_openai_draft_free)

@@ -161,12 +161,13 @@ append_usage (GString *out, const AmqUsage *usage)
   /* the upstream does not tell how much of the output was thinking */
   g_string_append_printf (out,
                           ",\"usage\":{\"input_tokens\":%" G_GUINT64_FORMAT
-                          ",\"input_tokens_details\":{\"cached_tokens\":%" G_GUINT64_FORMAT "}"
+                          ",\"input_tokens_details\":{\"cached_tokens\":%" G_GUINT64_FORMAT
+                          ",\"cache_write_tokens\":%" G_GUINT64_FORMAT "}"
                           ",\"output_tokens\":%" G_GUINT64_FORMAT
                           ",\"output_tokens_details\":{\"reasoning_tokens\":0}"
                           ",\"total_tokens\":%" G_GUINT64_FORMAT "}",
-                          input, usage->cache_read_input_tokens, usage->output_tokens,
-                          input + usage->output_tokens);
+                          input, usage->cache_read_input_tokens, usage->cache_creation_input_tokens,
+                          usage->output_tokens, input + usage->output_tokens);
 }
 
 /* "status", "error" and "incomplete_details"; @stop_reason tells why an output is incomplete. */

@@ -7,6 +7,7 @@
 #include "amq-error.h"
 #include "amq-json.h"
 #include "amq-openai-draft.h"
+#include "amq-openai-fields.h"
 #include "amq-openai-response.h"
 
 #define FAIL(error, ...) \

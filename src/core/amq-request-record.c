@@ -12,6 +12,7 @@ struct _AmqRequestRecord
   gint64     started_us;
   char      *method;
   char      *path;
+  AmqRequestApi api;
   char      *model_asked;
   char      *model_used;
   gboolean   stream;
@@ -60,6 +61,34 @@ const char *
 amq_request_record_get_headers (AmqRequestRecord *self)
 {
   return self->headers;
+}
+
+const char *
+amq_request_api_get_label (AmqRequestApi api)
+{
+  switch (api)
+    {
+    case AMQ_REQUEST_API_OPENAI_CHAT:      return "OpenAI";
+    case AMQ_REQUEST_API_OPENAI_RESPONSES: return "Responses";
+    case AMQ_REQUEST_API_ANTHROPIC:
+    default:                               return "Anthropic";
+    }
+}
+
+void
+amq_request_record_set_api (AmqRequestRecord *self, AmqRequestApi api)
+{
+  g_return_if_fail (AMQ_IS_REQUEST_RECORD (self));
+
+  self->api = api;
+}
+
+AmqRequestApi
+amq_request_record_get_api (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), AMQ_REQUEST_API_ANTHROPIC);
+
+  return self->api;
 }
 
 void

@@ -6,6 +6,16 @@
 
 G_BEGIN_DECLS
 
+/* The API a request came in by. */
+typedef enum {
+  AMQ_REQUEST_API_ANTHROPIC,         /* Messages, count_tokens, models */
+  AMQ_REQUEST_API_OPENAI_CHAT,       /* POST /v1/chat/completions */
+  AMQ_REQUEST_API_OPENAI_RESPONSES,  /* POST /v1/responses */
+} AmqRequestApi;
+
+/* How the log marks @api: "Anthropic", "OpenAI" or "Responses". */
+const char *amq_request_api_get_label (AmqRequestApi api);
+
 #define AMQ_TYPE_REQUEST_RECORD (amq_request_record_get_type ())
 G_DECLARE_FINAL_TYPE (AmqRequestRecord, amq_request_record, AMQ, REQUEST_RECORD, GObject)
 
@@ -16,6 +26,10 @@ AmqRequestRecord *amq_request_record_new (const char *request_id,
 void amq_request_record_set_headers  (AmqRequestRecord   *self,
                                       SoupMessageHeaders *headers);
 const char *amq_request_record_get_headers (AmqRequestRecord *self);
+/* A new record says AMQ_REQUEST_API_ANTHROPIC. */
+void amq_request_record_set_api      (AmqRequestRecord *self,
+                                      AmqRequestApi     api);
+AmqRequestApi amq_request_record_get_api (AmqRequestRecord *self);
 /* Fills what the parsed request says. */
 void amq_request_record_set_models   (AmqRequestRecord *self,
                                       const char       *model_asked,

@@ -2,10 +2,11 @@
 /* amq-server-call.c
  *
  * One Call follows a generation request: token, upstream (with one refresh-and-retry on a
- * refused token), then either stream (AmqSseWriter) or fold (AmqMessageBuilder) the
- * translated events. The client's answer stays unsent until Amazon Q answered 200, so errors
- * before content are real HTTP errors. A client that goes away cancels the upstream call at
- * once. */
+ * refused token), then either stream (the front end's sink over an AmqSseChannel) or fold
+ * (AmqMessageBuilder, rendered by the front end) the translated events. Which API the client
+ * speaks is only its AmqFrontEnd's business. The client's answer stays unsent until Amazon Q
+ * answered 200, so errors before content are real HTTP errors. A client that goes away
+ * cancels the upstream call at once. */
 #include "config.h"
 
 #include <json-glib/json-glib.h>
@@ -21,7 +22,6 @@
 #include "amq-json.h"
 #include "amq-message-builder.h"
 #include "amq-server-private.h"
-#include "amq-sse-writer.h"
 #include "amq-translator.h"
 
 /* glibc keeps the freed pages of its heap for itself: a burst of this many calls is worth
@@ -31,6 +31,8 @@
 typedef struct {
   AmqServer            *server;
   SoupServerMessage    *msg;
+  const AmqFrontEnd    *front_end;
+  AmqAnswerForm         form;
   char                 *request_id;
   AmqMessagesRequest   *request;
   AmqConversion        *conversion;
@@ -42,6 +44,7 @@ typedef struct {
   GSource              *close_watch;
   SoupMessage          *upstream_msg;
   GInputStream         *upstream_stream;
+  AmqSseChannel        *channel;     /* while streaming */
   AmqEventSink         *sink;
   AmqTranslator        *translator;
   AmqEventStreamReader *reader;
@@ -70,6 +73,7 @@ call_free (Call *call)
       g_source_unref (call->close_watch);
     }
   g_clear_object (&call->msg);
+  amq_answer_form_clear (&call->form);
   g_free (call->request_id);
   g_clear_object (&call->request);
   g_clear_pointer (&call->conversion, amq_conversion_free);
@@ -77,7 +81,8 @@ call_free (Call *call)
   g_free (call->access_token);
   g_clear_object (&call->upstream_msg);
   g_clear_object (&call->upstream_stream);
-  g_clear_object (&call->sink);  /* a stream writer lives on until its last events are out */
+  g_clear_object (&call->channel);  /* a stream's channel lives on until its last events are out */
+  g_clear_object (&call->sink);
   g_clear_object (&call->translator);
   g_clear_object (&call->reader);
   g_clear_object (&call->record);
@@ -123,7 +128,7 @@ call_fail (Call *call, const GError *error)
 {
   g_info ("request %s failed: %s", call->request_id, error->message);
   call_record (call, amq_error_http_status (error), error->message);
-  amq_server_respond_error (call->server, call->msg, call->request_id, error);
+  amq_server_respond_error (call->server, call->msg, call->front_end, call->request_id, error);
   soup_server_message_unpause (call->msg);
   call_free (call);
 }
@@ -142,7 +147,7 @@ static void
 answer_collected (Call *call)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *json = amq_message_builder_to_json (AMQ_MESSAGE_BUILDER (call->sink), &error);
+  g_autofree char *json = call->front_end->render (AMQ_MESSAGE_BUILDER (call->sink), &call->form, &error);
 
   if (json == NULL)
     {
@@ -173,7 +178,7 @@ on_body_done (GObject *source, GAsyncResult *result, gpointer user_data)
   amq_translator_end (call->translator, error);
   /* closing the upstream stream drops its socket */
   g_input_stream_close (call->upstream_stream, NULL, NULL);
-  if (AMQ_IS_MESSAGE_BUILDER (call->sink))
+  if (call->channel == NULL)
     {
       answer_collected (call);
       return;
@@ -191,17 +196,16 @@ static void
 start_translation (Call *call)
 {
   AmqMessagesRequest *request = call->request;
-  g_autofree char *message_id = amq_new_id ("msg_");
+  g_autofree char *message_id = amq_new_id (call->front_end->id_prefix);
 
   /* Amazon Q has accepted the body: no retry will send it again */
   g_clear_pointer (&call->conversion->body, g_free);
 
   if (amq_messages_request_get_stream (request))
     {
-      AmqSseWriter *writer = amq_sse_writer_new (call->msg);
-
-      amq_sse_writer_set_ping_interval (writer, call->server->ping_interval);
-      call->sink = AMQ_EVENT_SINK (writer);
+      call->channel = amq_sse_channel_new (call->msg, call->front_end->ping_text);
+      amq_sse_channel_set_ping_interval (call->channel, call->server->ping_interval);
+      call->sink = call->front_end->stream_new (call->channel, &call->form);
     }
   else
     call->sink = AMQ_EVENT_SINK (amq_message_builder_new ());
@@ -366,8 +370,8 @@ on_client_gone (SoupServerMessage *msg, gpointer user_data)
   call->finished = TRUE;
   g_signal_handler_disconnect (call->msg, call->finished_handler);
   call->finished_handler = 0;
-  if (AMQ_IS_SSE_WRITER (call->sink))
-    amq_sse_writer_detach (AMQ_SSE_WRITER (call->sink));
+  if (call->channel != NULL)
+    amq_sse_channel_detach (call->channel);
   g_cancellable_cancel (call->cancellable);
 }
 
@@ -389,7 +393,7 @@ on_client_closed (gpointer user_data)
       g_autoptr(GError) error = g_error_new_literal (AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST,
                                                      "The client closed its side of the connection "
                                                      "before the answer: the request was cancelled");
-      g_autofree char *json = amq_error_to_json (error, call->request_id);
+      g_autofree char *json = call->front_end->error_json (error, call->request_id);
 
       amq_server_respond_json (call->msg, amq_error_http_status (error), json);
     }
@@ -400,18 +404,22 @@ on_client_closed (gpointer user_data)
 }
 
 void
-amq_server_call_start (AmqServer *self, SoupServerMessage *msg, const char *request_id,
-                       AmqRequestRecord *record, AmqMessagesRequest *request, AmqConversion *conversion)
+amq_server_call_start (AmqServer *self, SoupServerMessage *msg, const AmqFrontEnd *front_end,
+                       AmqAnswerForm *form, const char *request_id, AmqRequestRecord *record,
+                       AmqMessagesRequest *request, AmqConversion *conversion)
 {
   Call *call = g_new0 (Call, 1);
   GSocket *socket = amq_listener_get_client_socket (self->listener, msg);
 
-  g_assert (request != NULL && conversion != NULL);
+  g_assert (front_end != NULL && form != NULL && request != NULL && conversion != NULL);
 
   call->server = g_object_ref (self);
   self->active_calls++;
   self->peak_calls = MAX (self->peak_calls, self->active_calls);
   call->msg = g_object_ref (msg);
+  call->front_end = front_end;
+  call->form = *form;
+  call->form.echo = g_steal_pointer (&form->echo);
   call->request_id = g_strdup (request_id);
   /* the converted body carries everything from here on */
   amq_messages_request_release_conversation (request);

@@ -5,12 +5,50 @@
 #include "amq-access-policy.h"
 #include "amq-converter.h"
 #include "amq-listener.h"
+#include "amq-message-builder.h"
 #include "amq-messages-request.h"
 #include "amq-model-catalog.h"
 #include "amq-request-guard.h"
 #include "amq-server.h"
+#include "amq-sse-channel.h"
 
 G_BEGIN_DECLS
+
+/* What one request's answer needs beyond the Messages request it became. */
+typedef struct {
+  gint64    created;        /* Unix seconds: OpenAI's objects carry it */
+  gboolean  include_usage;  /* Chat Completions: stream_options.include_usage */
+  char     *echo;           /* Responses: the request fields the response object repeats */
+} AmqAnswerForm;
+
+void amq_answer_form_clear (AmqAnswerForm *form);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AmqAnswerForm, amq_answer_form_clear)
+
+/* An API the server answers in (amq-server-front-ends.c): how its body becomes a Messages
+ * request, and how its answer, streamed or collected, and its errors are written. */
+typedef struct {
+  AmqRequestApi        api;
+  const char          *path;                /* its route */
+  const char          *conversation_field;  /* "messages" or "input": what errors name */
+  const char          *id_prefix;           /* of the message id */
+  const char          *ping_text;           /* a stream's keep-alive */
+  const char          *bad_key_message;
+  const char          *request_id_header;   /* one more header naming the request, or NULL */
+  AmqMessagesRequest *(*parse)      (GBytes              *body,
+                                     AmqAnswerForm       *form,
+                                     GError             **error);
+  AmqEventSink       *(*stream_new) (AmqSseChannel       *channel,
+                                     const AmqAnswerForm *form);
+  char               *(*render)     (AmqMessageBuilder   *builder,
+                                     const AmqAnswerForm *form,
+                                     GError             **error);
+  char               *(*error_json) (const GError        *error,
+                                     const char          *request_id);
+} AmqFrontEnd;
+
+extern const AmqFrontEnd amq_front_end_messages;
+extern const AmqFrontEnd amq_front_end_chat;
+extern const AmqFrontEnd amq_front_end_responses;
 
 struct _AmqServer
 {
@@ -44,8 +82,10 @@ void     amq_server_add_routes      (AmqServer          *self);
 void     amq_server_respond_json    (SoupServerMessage  *msg,
                                      guint               status,
                                      const char         *json);
+/* @error in @front_end's shape, with its status and Retry-After. */
 void     amq_server_respond_error   (AmqServer          *self,
                                      SoupServerMessage  *msg,
+                                     const AmqFrontEnd  *front_end,
                                      const char         *request_id,
                                      const GError       *error);
 
@@ -59,10 +99,12 @@ void     amq_server_answer_models   (AmqServer          *self,
                                      const char         *request_id,
                                      AmqRequestRecord   *record);
 
-/* amq-server-call.c: one generation call, from the token to the last event; takes @request
- * and @conversion and answers @msg asynchronously */
+/* amq-server-call.c: one generation call, from the token to the last event; takes @request,
+ * @conversion and what @form holds, and answers @msg asynchronously in @front_end's API */
 void     amq_server_call_start      (AmqServer          *self,
                                      SoupServerMessage  *msg,
+                                     const AmqFrontEnd  *front_end,
+                                     AmqAnswerForm      *form,
                                      const char         *request_id,
                                      AmqRequestRecord   *record,
                                      AmqMessagesRequest *request,

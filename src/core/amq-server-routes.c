@@ -2,7 +2,8 @@
 /* amq-server-routes.c: one handler per route
  *
  * Every answer carries a request-id. The API routes (/v1/...) are also logged and need the
- * local key when one is set; probes and /health are neither. */
+ * local key when one is set; probes and /health are neither. The generation routes, one per
+ * AmqFrontEnd, share one handler and answer everything, errors too, in their own API's shape. */
 #include "config.h"
 
 #include <string.h>
@@ -19,9 +20,10 @@ amq_server_respond_json (SoupServerMessage *msg, guint status, const char *json)
 }
 
 void
-amq_server_respond_error (AmqServer *self, SoupServerMessage *msg, const char *request_id, const GError *error)
+amq_server_respond_error (AmqServer *self, SoupServerMessage *msg, const AmqFrontEnd *front_end,
+                          const char *request_id, const GError *error)
 {
-  g_autofree char *json = amq_error_to_json (error, request_id);
+  g_autofree char *json = front_end->error_json (error, request_id);
   guint status = amq_error_http_status (error);
   gint64 seconds = amq_error_get_retry_after (error);
   g_autofree char *retry_after = seconds > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, seconds) : NULL;
@@ -55,13 +57,15 @@ not_found (const char *path)
 
 /* What every answer starts with; returns the request id. */
 static char *
-begin_answer (AmqServer *self, SoupServerMessage *msg)
+begin_answer (AmqServer *self, SoupServerMessage *msg, const AmqFrontEnd *front_end)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   char *request_id = amq_new_id ("req_");
 
   self->requests_served++;
   soup_message_headers_replace (headers, "request-id", request_id);
+  if (front_end->request_id_header != NULL)
+    soup_message_headers_replace (headers, front_end->request_id_header, request_id);
   /* a connection that ends after this answer says so, or a client reusing it meets a reset;
    * a new loopback connection costs a client ~0.1 ms */
   if (!amq_listener_get_keeps_alive (self->listener))
@@ -70,11 +74,11 @@ begin_answer (AmqServer *self, SoupServerMessage *msg)
 }
 
 static void
-end_answer (AmqServer *self, SoupServerMessage *msg, const char *request_id, AmqRequestRecord *record,
-            const GError *error)
+end_answer (AmqServer *self, SoupServerMessage *msg, const AmqFrontEnd *front_end, const char *request_id,
+            AmqRequestRecord *record, const GError *error)
 {
   if (error != NULL)
-    amq_server_respond_error (self, msg, request_id, error);
+    amq_server_respond_error (self, msg, front_end, request_id, error);
   if (record != NULL)
     amq_request_record_finish (record, soup_server_message_get_status (msg), error ? error->message : NULL, 0, 0, 0);
 }
@@ -107,15 +111,16 @@ authorized (AmqServer *self, SoupServerMessage *msg)
 
 /* An API request: logged, and refused without the local key. */
 static AmqRequestRecord *
-begin_api_request (AmqServer *self, SoupServerMessage *msg, const char *path, const char *request_id,
-                   GError **error)
+begin_api_request (AmqServer *self, SoupServerMessage *msg, const AmqFrontEnd *front_end, const char *path,
+                   const char *request_id, GError **error)
 {
   AmqRequestRecord *record = amq_request_record_new (request_id, soup_server_message_get_method (msg), path);
 
+  amq_request_record_set_api (record, front_end->api);
   amq_request_record_set_headers (record, soup_server_message_get_request_headers (msg));
   amq_request_log_add (self->log, record);
   if (!authorized (self, msg))
-    g_set_error_literal (error, AMQ_ERROR, AMQ_ERROR_AUTHENTICATION, "invalid x-api-key");
+    g_set_error_literal (error, AMQ_ERROR, AMQ_ERROR_AUTHENTICATION, front_end->bad_key_message);
   return record;
 }
 
@@ -132,12 +137,27 @@ post_body (SoupServerMessage *msg, const char *path, GError **error)
   return soup_message_body_flatten (body);
 }
 
+/* The converter names the Messages request's field ("messages: too many images"); the client
+ * may have called its conversation otherwise. */
+static void
+name_conversation_field (const AmqFrontEnd *front_end, GError *error)
+{
+  char *renamed;
+
+  if (!g_str_has_prefix (error->message, "messages: ") || g_str_equal (front_end->conversation_field, "messages"))
+    return;
+  renamed = g_strconcat (front_end->conversation_field, error->message + strlen ("messages"), NULL);
+  g_free (error->message);
+  error->message = renamed;
+}
+
 /* Starts the asynchronous answer, or fails at once with @error. */
 static gboolean
-start_messages (AmqServer *self, SoupServerMessage *msg, GBytes *body, const char *request_id,
-                AmqRequestRecord *record, GError **error)
+start_generation (AmqServer *self, SoupServerMessage *msg, const AmqFrontEnd *front_end, GBytes *body,
+                  const char *request_id, AmqRequestRecord *record, GError **error)
 {
-  g_autoptr(AmqMessagesRequest) request = amq_messages_request_parse (body, AMQ_REQUEST_MESSAGES, error);
+  g_auto(AmqAnswerForm) form = { .created = g_get_real_time () / G_USEC_PER_SEC };
+  g_autoptr(AmqMessagesRequest) request = front_end->parse (body, &form, error);
   g_autofree char *upstream_model = NULL;
   AmqConverterOptions options = { amq_upstream_get_origin (self->upstream), self->profile_arn,
                                   amq_upstream_get_max_request_bytes (self->upstream) };
@@ -150,33 +170,56 @@ start_messages (AmqServer *self, SoupServerMessage *msg, GBytes *body, const cha
                                  amq_messages_request_get_stream (request));
   conversion = amq_converter_convert (request, upstream_model, &options, error);
   if (conversion == NULL)
-    return FALSE;
-  g_info ("request %s: model %s -> %s, %s", request_id, amq_messages_request_get_model (request),
-          upstream_model, amq_messages_request_get_stream (request) ? "stream" : "json");
-  amq_server_call_start (self, msg, request_id, record, g_steal_pointer (&request), conversion);
+    {
+      name_conversation_field (front_end, *error);
+      return FALSE;
+    }
+  g_info ("request %s (%s): model %s -> %s, %s", request_id, amq_request_api_get_label (front_end->api),
+          amq_messages_request_get_model (request), upstream_model,
+          amq_messages_request_get_stream (request) ? "stream" : "json");
+  amq_server_call_start (self, msg, front_end, &form, request_id, record, g_steal_pointer (&request), conversion);
   return TRUE;
+}
+
+/* POST to @front_end's route. */
+static void
+answer_generation (AmqServer *self, SoupServerMessage *msg, const char *path, const AmqFrontEnd *front_end)
+{
+  g_autofree char *request_id = begin_answer (self, msg, front_end);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AmqRequestRecord) record = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  if (!g_str_equal (path, front_end->path))
+    {
+      error = not_found (path);
+      end_answer (self, msg, front_end, request_id, NULL, error);
+      return;
+    }
+  record = begin_api_request (self, msg, front_end, path, request_id, &error);
+  if (error == NULL && (body = post_body (msg, path, &error)) != NULL &&
+      start_generation (self, msg, front_end, body, request_id, record, &error))
+    return;
+  end_answer (self, msg, front_end, request_id, record, error);
 }
 
 static void
 handle_messages (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
-  AmqServer *self = user_data;
-  g_autofree char *request_id = begin_answer (self, msg);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AmqRequestRecord) record = NULL;
-  g_autoptr(GBytes) body = NULL;
+  answer_generation (user_data, msg, path, &amq_front_end_messages);
+}
 
-  if (!g_str_equal (path, "/v1/messages"))
-    {
-      error = not_found (path);
-      end_answer (self, msg, request_id, NULL, error);
-      return;
-    }
-  record = begin_api_request (self, msg, path, request_id, &error);
-  if (error == NULL && (body = post_body (msg, path, &error)) != NULL &&
-      start_messages (self, msg, body, request_id, record, &error))
-    return;
-  end_answer (self, msg, request_id, record, error);
+static void
+handle_chat_completions (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+                         gpointer user_data)
+{
+  answer_generation (user_data, msg, path, &amq_front_end_chat);
+}
+
+static void
+handle_responses (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  answer_generation (user_data, msg, path, &amq_front_end_responses);
 }
 
 static void
@@ -202,7 +245,7 @@ handle_count_tokens (SoupServer *soup, SoupServerMessage *msg, const char *path,
                      gpointer user_data)
 {
   AmqServer *self = user_data;
-  g_autofree char *request_id = begin_answer (self, msg);
+  g_autofree char *request_id = begin_answer (self, msg, &amq_front_end_messages);
   g_autoptr(GError) error = NULL;
   g_autoptr(AmqRequestRecord) record = NULL;
   g_autoptr(GBytes) body = NULL;
@@ -210,20 +253,20 @@ handle_count_tokens (SoupServer *soup, SoupServerMessage *msg, const char *path,
   if (!g_str_equal (path, "/v1/messages/count_tokens"))
     {
       error = not_found (path);
-      end_answer (self, msg, request_id, NULL, error);
+      end_answer (self, msg, &amq_front_end_messages, request_id, NULL, error);
       return;
     }
-  record = begin_api_request (self, msg, path, request_id, &error);
+  record = begin_api_request (self, msg, &amq_front_end_messages, path, request_id, &error);
   if (error == NULL && (body = post_body (msg, path, &error)) != NULL)
     count_tokens (self, msg, body, &error);
-  end_answer (self, msg, request_id, record, error);
+  end_answer (self, msg, &amq_front_end_messages, request_id, record, error);
 }
 
 static void
 handle_models (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
   AmqServer *self = user_data;
-  g_autofree char *request_id = begin_answer (self, msg);
+  g_autofree char *request_id = begin_answer (self, msg, &amq_front_end_messages);
   g_autoptr(GError) error = NULL;
   g_autoptr(AmqRequestRecord) record = NULL;
 
@@ -231,10 +274,10 @@ handle_models (SoupServer *soup, SoupServerMessage *msg, const char *path, GHash
   if (!g_str_equal (path, "/v1/models") && !g_str_has_prefix (path, "/v1/models/"))
     {
       error = not_found (path);
-      end_answer (self, msg, request_id, NULL, error);
+      end_answer (self, msg, &amq_front_end_messages, request_id, NULL, error);
       return;
     }
-  record = begin_api_request (self, msg, path, request_id, &error);
+  record = begin_api_request (self, msg, &amq_front_end_messages, path, request_id, &error);
   if (error == NULL && !is_get (msg))
     error = method_not_allowed (msg, path);
   if (error == NULL)
@@ -242,14 +285,14 @@ handle_models (SoupServer *soup, SoupServerMessage *msg, const char *path, GHash
       amq_server_answer_models (self, msg, path, query, request_id, record);
       return;
     }
-  end_answer (self, msg, request_id, record, error);
+  end_answer (self, msg, &amq_front_end_messages, request_id, record, error);
 }
 
 static void
 handle_health (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
   AmqServer *self = user_data;
-  g_autofree char *request_id = begin_answer (self, msg);
+  g_autofree char *request_id = begin_answer (self, msg, &amq_front_end_messages);
   g_autoptr(GError) error = NULL;
 
   if (!g_str_equal (path, "/health"))
@@ -258,7 +301,7 @@ handle_health (SoupServer *soup, SoupServerMessage *msg, const char *path, GHash
     error = method_not_allowed (msg, path);
   else
     amq_server_answer_health (self, msg);
-  end_answer (self, msg, request_id, NULL, error);
+  end_answer (self, msg, &amq_front_end_messages, request_id, NULL, error);
 }
 
 /* GET|HEAD / and HEAD /api/hello: cheap probes; "/" also catches every unknown path. */
@@ -266,7 +309,7 @@ static void
 handle_probe (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
   AmqServer *self = user_data;
-  g_autofree char *request_id = begin_answer (self, msg);
+  g_autofree char *request_id = begin_answer (self, msg, &amq_front_end_messages);
   g_autoptr(GError) error = NULL;
 
   if (!g_str_equal (path, "/") && !g_str_equal (path, "/api/hello"))
@@ -275,7 +318,7 @@ handle_probe (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashT
     error = method_not_allowed (msg, path);
   else
     amq_server_respond_json (msg, SOUP_STATUS_OK, "{\"status\":\"ok\",\"service\":\"amq2api\"}");
-  end_answer (self, msg, request_id, NULL, error);
+  end_answer (self, msg, &amq_front_end_messages, request_id, NULL, error);
 }
 
 void
@@ -284,7 +327,9 @@ amq_server_add_routes (AmqServer *self)
   soup_server_add_handler (self->soup, "/", handle_probe, self, NULL);
   soup_server_add_handler (self->soup, "/api/hello", handle_probe, self, NULL);
   soup_server_add_handler (self->soup, "/health", handle_health, self, NULL);
-  soup_server_add_handler (self->soup, "/v1/messages", handle_messages, self, NULL);
+  soup_server_add_handler (self->soup, amq_front_end_messages.path, handle_messages, self, NULL);
   soup_server_add_handler (self->soup, "/v1/messages/count_tokens", handle_count_tokens, self, NULL);
   soup_server_add_handler (self->soup, "/v1/models", handle_models, self, NULL);
+  soup_server_add_handler (self->soup, amq_front_end_chat.path, handle_chat_completions, self, NULL);
+  soup_server_add_handler (self->soup, amq_front_end_responses.path, handle_responses, self, NULL);
 }

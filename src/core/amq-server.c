@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-server.c
  *
- * The local Anthropic Messages API: the object, its settings and its listening state. The
- * routes are in amq-server-routes.c, the generation call in amq-server-call.c, health and
+ * The local Anthropic Messages API (and OpenAI's Chat Completions and Responses): the object,
+ * its settings and its listening state. The routes are in amq-server-routes.c, how each API
+ * reads and writes in amq-server-front-ends.c, the generation call in amq-server-call.c, health and
  * models in amq-server-info.c, accepting connections in AmqListener; what a request must
  * be before its body is read is AmqRequestGuard's, after AmqAccessPolicy. */
 #include "config.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* amq-server.h: the local Anthropic Messages API */
+/* amq-server.h: the local Anthropic Messages API, and OpenAI's Chat Completions and Responses */
 #pragma once
 
 #include <gio/gio.h>

@@ -161,23 +161,10 @@ amq_sse_writer_sink_init (AmqEventSinkInterface *iface)
   iface->error = sse_error;
 }
 
-void
-amq_sse_writer_set_ping_interval (AmqSseWriter *self,
-                                  guint         seconds)
-{
-  amq_sse_channel_set_ping_interval (self->channel, seconds);
-}
-
 const char *
 amq_sse_writer_peek_text (AmqSseWriter *self)
 {
   return amq_sse_channel_peek_text (self->channel);
-}
-
-void
-amq_sse_writer_detach (AmqSseWriter *self)
-{
-  amq_sse_channel_detach (self->channel);
 }
 
 gboolean
@@ -207,11 +194,22 @@ amq_sse_writer_init (AmqSseWriter *self)
 }
 
 AmqSseWriter *
+amq_sse_writer_new_for_channel (AmqSseChannel *channel)
+{
+  AmqSseWriter *self;
+
+  g_return_val_if_fail (AMQ_IS_SSE_CHANNEL (channel), NULL);
+
+  self = g_object_new (AMQ_TYPE_SSE_WRITER, NULL);
+  self->channel = g_object_ref (channel);
+  self->text = amq_sse_channel_get_buffer (channel);
+  return self;
+}
+
+AmqSseWriter *
 amq_sse_writer_new (SoupServerMessage *message)
 {
-  AmqSseWriter *self = g_object_new (AMQ_TYPE_SSE_WRITER, NULL);
+  g_autoptr(AmqSseChannel) channel = amq_sse_channel_new (message, AMQ_SSE_WRITER_PING);
 
-  self->channel = amq_sse_channel_new (message, "event: ping\ndata: {\"type\":\"ping\"}\n\n");
-  self->text = amq_sse_channel_get_buffer (self->channel);
-  return self;
+  return amq_sse_writer_new_for_channel (channel);
 }

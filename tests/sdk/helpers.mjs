@@ -27,3 +27,23 @@ export async function startProxy(serverArgs = []) {
   });
   return { fake, server };
 }
+
+// The last body amq2api-server sent the fake Amazon Q, parsed, and its current user message.
+export async function lastUpstreamBody(fake) {
+  const body = await (await fetch(`${fake}/last-body`)).json();
+  return { body, current: body.conversationState.currentMessage.userInputMessage };
+}
+
+// The tool call of the fake's tool_args scenario: its arguments exactly as the model wrote them
+// (split upstream inside escapes, CJK and emoji), and the object they hold.
+export const toolArguments = '{"path": "C:\\\\dir\\\\\\"quoted\\"", "text": "引号「」 😀👍🏽 \\u00e9\\n", ' +
+  '"nested": {"a": [1, {"b": null, "c": "\\\\"}], "d": true}}';
+export const toolInput = { path: 'C:\\dir\\"quoted"', text: '引号「」 😀👍🏽 é\n', nested: { a: [1, { b: null, c: '\\' }], d: true } };
+export const writeParameters = {
+  type: 'object',
+  properties: { path: { type: 'string' }, text: { type: 'string' }, nested: { type: 'object' } },
+  required: ['path', 'text'],
+};
+
+// A 1×1 PNG.
+export const pngBase64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
