@@ -809,7 +809,7 @@ test_dialog_lists_signin_sources (void)
   GtkWidget *kiro_cli = source_row (dialog, "Kiro CLI");
 
   g_assert_nonnull (kiro_cli);
-  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (kiro_cli)), ==, kiro_cli_path);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (kiro_cli)), ==, "~/kiro-cli/data.sqlite3");
   g_assert_nonnull (source_row (dialog, "Kiro IDE"));
   g_assert_null (source_row (dialog, "Amazon Q CLI"));  /* not signed in here */
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (source_button (dialog, "Kiro IDE", "signin.link"))), ==, _("Link"));
@@ -833,7 +833,7 @@ test_link_writes_rotation_back (void)
   gtk_window_present (GTK_WINDOW (dialog));
   click (source_button (dialog, "Kiro CLI", "signin.link"));
   g_assert_true (wait_until (status_starts_with, &linked, 10000));
-  g_assert_nonnull (strstr (row_subtitle (dialog, _("Check")), kiro_cli_path));
+  g_assert_nonnull (strstr (row_subtitle (dialog, _("Check")), "Kiro CLI (~/kiro-cli/data.sqlite3)"));
   setting = g_settings_get_string (amq_application_get_settings (app), "signin-source");
   g_assert_cmpstr (setting, ==, "kiro-cli");
   g_assert_cmpint (amq_signin_get_origin (signin ()), ==, AMQ_ACCOUNT_ORIGIN_SOURCE);

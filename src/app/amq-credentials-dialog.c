@@ -122,7 +122,7 @@ show_credentials (AmqCredentialsDialog *self, const AmqCredentialSet *set)
   remember_shown (self, shown);
 }
 
-/* The linked client's button says so; the others offer a link. */
+/* The button of the client in use says so; the others offer a link. */
 static void
 update_sources (AmqCredentialsDialog *self)
 {
@@ -130,10 +130,15 @@ update_sources (AmqCredentialsDialog *self)
     {
       AmqSigninSource *source = g_ptr_array_index (self->sources, i);
       GtkWidget *button = g_ptr_array_index (self->link_buttons, i);
-      gboolean linked = amq_signin_is_linked_to (self->signin, amq_signin_source_get_kind (source));
+      gboolean linked = amq_signin_uses (self->signin, source);
 
       gtk_button_set_label (GTK_BUTTON (button), linked ? _("Linked") : _("Link"));
       gtk_widget_set_sensitive (button, !linked);
+      /* a state, not a button, while linked */
+      if (linked)
+        gtk_widget_add_css_class (button, "flat");
+      else
+        gtk_widget_remove_css_class (button, "flat");
     }
 }
 
@@ -354,9 +359,10 @@ add_sources (AmqCredentialsDialog *self)
       AmqSigninSource *source = g_ptr_array_index (self->sources, i);
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *link = source_button (_("Link"), _("Use this sign-in and keep it current there"), "signin.link", i);
+      g_autofree char *path = amq_signin_abbreviate_home (amq_signin_source_get_path (source));
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), amq_signin_source_get_name (source));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), amq_signin_source_get_path (source));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), path);
       adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), link);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),

@@ -57,10 +57,23 @@ linked_source (AmqSignin *self)
   return NULL;
 }
 
+char *
+amq_signin_abbreviate_home (const char *text)
+{
+  g_autofree char *home = g_strconcat (g_get_home_dir (), G_DIR_SEPARATOR_S, NULL);
+  GString *abbreviated;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  abbreviated = g_string_new (text);
+  g_string_replace (abbreviated, home, "~/", 0);
+  return g_string_free (abbreviated, FALSE);
+}
+
 static char *
 describe (AmqSignin *self)
 {
-  const char *where = amq_account_get_description (self->account);
+  g_autofree char *where = amq_signin_abbreviate_home (amq_account_get_description (self->account));
 
   switch (amq_account_get_origin (self->account))
     {
@@ -410,14 +423,14 @@ amq_signin_get_local_api_key (AmqSignin *self)
 }
 
 gboolean
-amq_signin_is_linked_to (AmqSignin *self, AmqSigninKind kind)
+amq_signin_uses (AmqSignin *self, AmqSigninSource *source)
 {
-  g_autofree char *id = NULL;
-
   g_return_val_if_fail (AMQ_IS_SIGNIN (self), FALSE);
+  g_return_val_if_fail (AMQ_IS_SIGNIN_SOURCE (source), FALSE);
 
-  id = g_settings_get_string (self->settings, "signin-source");
-  return amq_account_get_origin (self->account) == AMQ_ACCOUNT_ORIGIN_SOURCE && g_str_equal (id, link_id (kind));
+  /* the account describes a client's sign-in as "Name (path)" (amq-account.h) */
+  return amq_account_get_origin (self->account) == AMQ_ACCOUNT_ORIGIN_SOURCE &&
+         g_str_has_prefix (amq_account_get_description (self->account), amq_signin_source_get_name (source));
 }
 
 const char *

@@ -63,10 +63,12 @@ const AmqCredentialSet *amq_signin_get_credentials    (AmqSignin           *self
 AmqAccountOrigin        amq_signin_get_origin         (AmqSignin           *self);
 /* NULL when there is none. */
 const char             *amq_signin_get_local_api_key  (AmqSignin           *self);
-/* TRUE when the sign-in in use is @kind's client's, linked by the user. */
-gboolean                amq_signin_is_linked_to       (AmqSignin           *self,
-                                                       AmqSigninKind        kind);
-/* For people, translated: "Kept in the keyring", "Linked to Kiro CLI (/home/u/…)". */
+/* TRUE when the sign-in in use is @source's client's (linked, or the first one found). */
+gboolean                amq_signin_uses               (AmqSignin           *self,
+                                                       AmqSigninSource     *source);
+/* For people, translated: "Kept in the keyring", "Linked to Kiro CLI (~/.local/share/…)". */
 const char             *amq_signin_get_description    (AmqSignin           *self);
+/* @text with the home folder written "~/", as people know it and narrow rows fit it. */
+char                   *amq_signin_abbreviate_home    (const char          *text);
 
 G_END_DECLS
