@@ -154,12 +154,16 @@ apply_access_lists (AmqApplication *self)
     g_message ("%s", error->message);
 }
 
-static gboolean
-bound_to_loopback (AmqApplication *self)
+gboolean
+amq_application_bound_to_loopback (AmqApplication *self)
 {
-  g_autofree char *bind = g_settings_get_string (self->settings, "bind-address");
-  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (bind);
+  g_autofree char *bind = NULL;
+  g_autoptr(GInetAddress) address = NULL;
 
+  g_return_val_if_fail (AMQ_IS_APPLICATION (self), TRUE);
+
+  bind = g_settings_get_string (self->settings, "bind-address");
+  address = g_inet_address_new_from_string (bind);
   return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
@@ -174,7 +178,7 @@ follow_signin (AmqApplication *self)
   amq_server_set_profile_arn (self->server, amq_signin_get_credentials (self->signin)->profile_arn);
   amq_server_set_api_key (self->server, key);
   apply_settings (self);
-  if (self->loaded && !bound_to_loopback (self) && (key == NULL) == amq_server_get_listening (self->server))
+  if (self->loaded && !amq_application_bound_to_loopback (self) && (key == NULL) == amq_server_get_listening (self->server))
     restart_server (self);
 }
 

@@ -18,6 +18,8 @@ AmqTokenManager *amq_application_get_tokens        (AmqApplication *self);
 GSettings       *amq_application_get_settings      (AmqApplication *self);
 /* Why the proxy does not listen (port in use...), or NULL: the "server-error" property. */
 const char      *amq_application_get_server_error  (AmqApplication *self);
+/* The "bind-address" setting is a loopback address: no key is needed to listen there. */
+gboolean         amq_application_bound_to_loopback (AmqApplication *self);
 /* The sign-in in use: where it comes from, linking, copying, the local API key. */
 AmqSignin       *amq_application_get_signin        (AmqApplication *self);
 

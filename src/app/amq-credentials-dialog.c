@@ -325,7 +325,7 @@ use_source (GtkWidget *widget, const char *action_name, GVariant *parameter)
   AmqSigninSource *source;
   g_autofree char *status = NULL;
 
-  g_return_if_fail (index < self->sources->len);
+  g_assert (index < self->sources->len);
 
   source = g_ptr_array_index (self->sources, index);
   status = g_strdup_printf (_("Reading the %s sign-in…"), amq_signin_source_get_name (source));

@@ -86,15 +86,6 @@ on_key_stored (GObject *source, GAsyncResult *result, gpointer user_data)
     toast (self, error->message);
 }
 
-static gboolean
-bind_is_loopback (AmqPreferencesWindow *self)
-{
-  g_autofree char *bind = g_settings_get_string (self->settings, "bind-address");
-  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (bind);
-
-  return address != NULL && g_inet_address_get_is_loopback (address);
-}
-
 static void
 on_api_key_apply (AmqPreferencesWindow *self)
 {
@@ -104,7 +95,7 @@ on_api_key_apply (AmqPreferencesWindow *self)
                                       g_object_ref (self));
   if (*key != '\0')
     toast (self, _("Clients must now send this key"));
-  else if (!bind_is_loopback (self))
+  else if (!amq_application_bound_to_loopback (self->application))
     toast (self, _("Without a key the local API stopped: it listens beyond this computer"));
   else
     toast (self, _("Any key is accepted now"));
