@@ -890,6 +890,7 @@ test_link_keeps_local_api_key (void)
 {
   g_autoptr(AmqSigninSource) kiro_ide = amq_signin_source_new (AMQ_SIGNIN_KIRO_IDE, NULL);
   g_autoptr(AmqCredentialSet) stored = NULL;
+  g_autofree char *rotated = NULL;
   gboolean linked = FALSE;
 
   set_local_api_key ("ui-local-key");
@@ -905,7 +906,8 @@ test_link_keeps_local_api_key (void)
   g_assert_null (stored->local_api_key);
   g_assert_cmpint (amq_signin_get_origin (signin ()), ==, AMQ_ACCOUNT_ORIGIN_SOURCE);
   g_assert_cmpuint (ask ("text"), ==, 200);  /* a social sign-in, refreshed at Kiro's endpoint */
-  g_assert_true (g_str_has_prefix (kiro_ide_refresh_token (), "rt-rotated-"));
+  rotated = kiro_ide_refresh_token ();
+  g_assert_true (g_str_has_prefix (rotated, "rt-rotated-"));
   use_refresh_token ("rt-ok");
 }
 
