@@ -146,12 +146,14 @@ apply_access_lists (AmqApplication *self)
 {
   g_auto(GStrv) hosts = g_settings_get_strv (self->settings, "allowed-hosts");
   g_auto(GStrv) origins = g_settings_get_strv (self->settings, "allowed-origins");
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) hosts_error = NULL;
+  g_autoptr(GError) origins_error = NULL;
 
   /* Preferences checks what it writes; anything else that wrote a bad entry hears why here */
-  if (!amq_server_set_allowed_hosts (self->server, (const char * const *) hosts, &error) ||
-      !amq_server_set_allowed_origins (self->server, (const char * const *) origins, &error))
-    g_message ("%s", error->message);
+  if (!amq_server_set_allowed_hosts (self->server, (const char * const *) hosts, &hosts_error))
+    g_message ("allowed-hosts: %s", hosts_error->message);
+  if (!amq_server_set_allowed_origins (self->server, (const char * const *) origins, &origins_error))
+    g_message ("allowed-origins: %s", origins_error->message);
 }
 
 gboolean

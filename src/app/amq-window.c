@@ -2,8 +2,9 @@
 /* amq-window.c
  *
  * The window only observes: the server's "url", the application's "server-error", the token
- * manager's properties, the sign-in's "changed", and the core's request log (a GListModel) whose columns the .ui
- * declares. Closing it hides it; the application keeps serving while the proxy is enabled. */
+ * manager's properties, the sign-in's "changed", and the core's request log (a GListModel)
+ * whose columns the .ui declares. Closing it hides it; the application keeps serving while the
+ * proxy is enabled. */
 #include "config.h"
 
 #include "amq-window.h"
