@@ -975,6 +975,7 @@ test_test_applies_new_credentials (void)
   set_row (dialog, _("Client _secret"), "typed-secret");
   click (find_widget (dialog, GTK_TYPE_BUTTON, _("_Test")));
   g_assert_true (wait_until (status_starts_with, &tested, 10000));
+  g_assert_nonnull (find_widget (dialog, GTK_TYPE_BUTTON, _("_Close")));  /* closing does not undo it */
   g_assert_true (g_str_has_prefix (credentials ()->refresh_token, "rt-rotated-"));
   g_assert_cmpstr (credentials ()->client_id, ==, "typed-client");
   stored = test_keyring_lookup ();

@@ -27,6 +27,7 @@ struct _AmqCredentialsDialog
   AdwEntryRow         *region_row;
   AdwActionRow        *status_row;
   GtkSpinner          *spinner;
+  GtkButton           *cancel_button;
   GtkButton           *test_button;
   GtkButton           *save_button;
   GtkButton           *sign_in_button;
@@ -122,6 +123,13 @@ show_credentials (AmqCredentialsDialog *self, const AmqCredentialSet *set)
   remember_shown (self, shown);
 }
 
+/* Tested, linked or copied: that sign-in is in use already, and closing does not undo it. */
+static void
+now_in_use (AmqCredentialsDialog *self)
+{
+  gtk_button_set_label (self->cancel_button, _("_Close"));
+}
+
 /* The button of the client in use says so; the others offer a link. */
 static void
 update_sources (AmqCredentialsDialog *self)
@@ -194,6 +202,7 @@ on_test (AmqCredentialsDialog *self)
   remember_shown (self, set);
   amq_signin_save_async (self->signin, set, on_test_saved, g_object_ref (self));
   update_sources (self);
+  now_in_use (self);
 }
 
 /* ---- Save, sign in ---- */
@@ -291,6 +300,7 @@ show_outcome (AmqCredentialsDialog *self, gboolean done, const GError *error)
     }
   show_credentials (self, amq_signin_get_credentials (self->signin));
   update_sources (self);
+  now_in_use (self);
   status = g_strdup_printf ("✓ %s", amq_signin_get_description (self->signin));
   set_busy (self, FALSE, status);
 }
@@ -404,6 +414,7 @@ amq_credentials_dialog_class_init (AmqCredentialsDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, region_row);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, status_row);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, spinner);
+  gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, test_button);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, save_button);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, sign_in_button);
