@@ -134,6 +134,8 @@ port_refuses (gpointer data)
   return (c == NULL) == GPOINTER_TO_INT (data);
 }
 
+/* The app against the fake, with @refresh_token in the environment (NULL: none, the keyring's
+ * or a linked client's is used). */
 static GSubprocessLauncher *
 app_launcher (const char *refresh_token)
 {
@@ -141,11 +143,15 @@ app_launcher (const char *refresh_token)
   g_autofree char *token = g_strconcat (fake_url, "/token", NULL);
   g_autofree char *port_text = g_strdup_printf ("%u", port);
 
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", refresh_token, TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "tray-client", TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "tray-secret", TRUE);
+  if (refresh_token != NULL)
+    {
+      g_subprocess_launcher_setenv (launcher, "AMAZONQ_REFRESH_TOKEN", refresh_token, TRUE);
+      g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_ID", "tray-client", TRUE);
+      g_subprocess_launcher_setenv (launcher, "AMAZONQ_CLIENT_SECRET", "tray-secret", TRUE);
+    }
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_API_ENDPOINT", fake_url, TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_TOKEN_ENDPOINT", token, TRUE);
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_SOCIAL_TOKEN_ENDPOINT", token, TRUE);
   g_subprocess_launcher_setenv (launcher, "PORT", port_text, TRUE);
   g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
   return launcher;
@@ -157,8 +163,11 @@ app_path (void)
   return g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "src", "amq2api", NULL);
 }
 
+static const char hello[] = "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+/* With @api_key as x-api-key unless it is NULL. */
 static guint
-http_status (const char *path, const char *body)
+http_status_with_key (const char *path, const char *body, const char *api_key)
 {
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
@@ -170,8 +179,16 @@ http_status (const char *path, const char *body)
       g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
     }
+  if (api_key != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "x-api-key", api_key);
   reply = soup_session_send_and_read (session, msg, NULL, NULL);
   return soup_message_get_status (msg);
+}
+
+static guint
+http_status (const char *path, const char *body)
+{
+  return http_status_with_key (path, body, NULL);
 }
 
 static gboolean
@@ -330,7 +347,7 @@ test_sign_in_needed_and_quit_option (void)
   app = g_subprocess_launcher_spawn (launcher, NULL, path, "--background", NULL);
   g_assert_true (spin_until (registered, NULL, 10000));
   g_assert_true (spin_until (port_refuses, GINT_TO_POINTER (FALSE), 5000));
-  g_assert_cmpuint (http_status ("/v1/messages", "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), ==, 401);
+  g_assert_cmpuint (http_status ("/v1/messages", hello), ==, 401);
   g_assert_true (spin_until (needs_attention, NULL, 5000));
   assert_icon_exists ();
   {
@@ -341,6 +358,161 @@ test_sign_in_needed_and_quit_option (void)
   }
   wait_check (app);
   g_assert_cmpint (g_subprocess_get_exit_status (app), ==, 0);
+}
+
+/* ---- the sign-in at start ---- */
+
+/* A folder of the build tree for this test's files, rewritten by each run. */
+static char *
+test_folder (const char *name)
+{
+  return g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "tray", g_test_get_path (), name, NULL);
+}
+
+/* A folder for XDG_CONFIG_HOME whose keyfile settings backend holds @lines. */
+static char *
+settings_folder (const char *lines)
+{
+  char *config = test_folder ("config");
+  g_autofree char *dir = g_build_filename (config, "glib-2.0", "settings", NULL);
+  g_autofree char *file = g_build_filename (dir, "keyfile", NULL);
+  g_autofree char *contents = g_strconcat ("[com/example/Amq2Api]\n", lines, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (file, contents, -1, NULL));
+  return config;
+}
+
+/* The app with no credentials in its environment, and settings as a user left them. */
+static GSubprocessLauncher *
+app_launcher_with_settings (const char *lines)
+{
+  GSubprocessLauncher *launcher = app_launcher (NULL);
+  g_autofree char *config = settings_folder (lines);
+
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "keyfile", TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
+  return launcher;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+on_stored (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_assert_true (amq_credentials_store_finish (result, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+static void
+store_in_keyring (const char *refresh_token, const char *local_api_key)
+{
+  g_autoptr(AmqCredentialSet) set = amq_credential_set_new ();
+  gboolean stored = FALSE;
+
+  set->refresh_token = g_strdup (refresh_token);
+  set->client_id = g_strdup ("tray-client");
+  set->client_secret = g_strdup ("tray-secret");
+  set->local_api_key = g_strdup (local_api_key);
+  amq_credentials_store_async (set, NULL, on_stored, &stored);
+  g_assert_true (spin_until (flag_set, &stored, 10000));
+}
+
+static void
+quit_app (GSubprocess *app)
+{
+  g_autoptr(GSubprocessLauncher) quitter = app_launcher (NULL);
+  g_autofree char *path = app_path ();
+  g_autoptr(GSubprocess) quit = g_subprocess_launcher_spawn (quitter, NULL, path, "--quit", NULL);
+
+  wait_check (quit);
+  wait_check (app);
+  g_assert_cmpint (g_subprocess_get_exit_status (app), ==, 0);
+}
+
+/* Start at login with a key in the keyring and a listen address beyond loopback: the server
+ * starts once the keyring answered, and --background keeps serving. */
+static void
+test_background_serves_off_loopback (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = app_launcher_with_settings ("bind-address='0.0.0.0'\n");
+  g_autofree char *path = app_path ();
+  g_autoptr(GSubprocess) app = NULL;
+
+  store_in_keyring ("rt-ok", "tray-key");
+  app = g_subprocess_launcher_spawn (launcher, NULL, path, "--background", NULL);
+  g_assert_true (spin_until (port_refuses, GINT_TO_POINTER (FALSE), 10000));
+  g_assert_false (exited (app));
+  g_assert_cmpuint (http_status ("/v1/messages", hello), ==, 401);
+  g_assert_cmpuint (http_status_with_key ("/v1/messages", hello, "tray-key"), ==, 200);
+  quit_app (app);
+}
+
+/* A sign-in linked to Kiro IDE is the one used at the next start, before the keyring's, and
+ * its rotation goes back to Kiro IDE's file. */
+static void
+test_linked_signin_used_at_start (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = app_launcher_with_settings ("signin-source='kiro-ide'\n");
+  g_autofree char *home = test_folder ("home");
+  g_autofree char *cache = g_build_filename (home, ".aws", "sso", "cache", NULL);
+  g_autofree char *token_file = g_build_filename (cache, "kiro-auth-token.json", NULL);
+  g_autofree char *path = app_path ();
+  g_autofree char *after = NULL;
+  g_autoptr(GSubprocess) app = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (cache, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (token_file, "{\"refreshToken\":\"rt-rotate-tray-link\",\"authMethod\":\"social\","
+                                                  "\"provider\":\"Google\"}", -1, NULL));
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  store_in_keyring ("rt-invalid", NULL);
+  app = g_subprocess_launcher_spawn (launcher, NULL, path, "--background", NULL);
+  g_assert_true (spin_until (port_refuses, GINT_TO_POINTER (FALSE), 10000));
+  g_assert_cmpuint (http_status ("/v1/messages", hello), ==, 200);
+  g_assert_true (g_file_get_contents (token_file, &after, NULL, NULL));
+  g_assert_nonnull (strstr (after, "rt-rotated-"));
+  g_assert_null (strstr (after, "rt-rotate-tray-link"));
+  quit_app (app);
+}
+
+/* A rotated refresh token that could not be saved puts the item in NeedsAttention, and the
+ * menu says why. */
+static void
+test_not_saved_needs_attention (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = app_launcher ("rt-rotate-tray");
+  g_autofree char *path = app_path ();
+  g_autofree char *blocker = test_folder ("not-a-folder");
+  g_autofree char *state = g_build_filename (blocker, "state", NULL);
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) toggles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GSubprocess) app = NULL;
+  GHashTableIter iter;
+  const char *label;
+  gboolean said = FALSE;
+  g_autofree char *parent = g_path_get_dirname (blocker);
+
+  /* the state file would be under a plain file: no successor can be written */
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (blocker, "", 0, NULL));
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state, TRUE);
+  g_clear_pointer (&item_owner, g_free);
+  app = g_subprocess_launcher_spawn (launcher, NULL, path, "--background", NULL);
+  g_assert_true (spin_until (registered, NULL, 10000));
+  g_assert_true (spin_until (port_refuses, GINT_TO_POINTER (FALSE), 10000));
+  g_assert_false (needs_attention (NULL));
+  g_assert_cmpuint (http_status ("/v1/messages", hello), ==, 200);
+  g_assert_true (spin_until (needs_attention, NULL, 5000));
+  layout (ids, toggles);
+  g_hash_table_iter_init (&iter, ids);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &label, NULL))
+    said |= strstr (label, "not saved") != NULL;
+  g_assert_true (said);
+  quit_app (app);
 }
 
 int
@@ -367,6 +539,9 @@ main (int argc, char **argv)
 
   g_test_add_func ("/tray/menu-toggle-single-instance-quit", test_tray);
   g_test_add_func ("/tray/sign-in-needed-and-quit-option", test_sign_in_needed_and_quit_option);
+  g_test_add_func ("/tray/background-serves-off-loopback", test_background_serves_off_loopback);
+  g_test_add_func ("/tray/linked-signin-used-at-start", test_linked_signin_used_at_start);
+  g_test_add_func ("/tray/not-saved-needs-attention", test_not_saved_needs_attention);
   status = g_test_run ();
   g_subprocess_send_signal (fake, SIGTERM);
   return status;

@@ -1,9 +1,11 @@
 /* test-ui.c: the desktop app in this process, under Xvfb with a private bus and an unlocked
  * gnome-keyring (see build-aux/dev test), against the fake Amazon Q. */
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <locale.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "amq-application.h"
@@ -17,6 +19,8 @@
 static AmqApplication *app;
 static char *fake_url;
 static GSubprocess *fake;
+static char *kiro_cli_path;  /* the other clients' sign-ins the dialog finds */
+static char *kiro_ide_path;
 
 /* ---- helpers ---- */
 
@@ -160,9 +164,10 @@ reply_done (gpointer data)
   return ((Reply *) data)->done;
 }
 
-/* An HTTP call to the app's own server, async on this main loop (a sync call would deadlock). */
+/* An HTTP call to the app's own server, async on this main loop (a sync call would deadlock),
+ * with one more request header unless @header is NULL. */
 static guint
-request (const char *path, const char *body)
+request_with (const char *path, const char *body, const char *header, const char *value)
 {
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *url = NULL;
@@ -179,9 +184,17 @@ request (const char *path, const char *body)
       g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
     }
+  if (header != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), header, value);
   soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_reply, &r);
   g_assert_true (wait_until (reply_done, &r, 20000));
   return r.status;
+}
+
+static guint
+request (const char *path, const char *body)
+{
+  return request_with (path, body, NULL, NULL);
 }
 
 static guint
@@ -193,18 +206,43 @@ ask (const char *scenario)
   return request ("/v1/messages", body);
 }
 
+static AmqSignin *
+signin (void)
+{
+  return amq_application_get_signin (app);
+}
+
+static const AmqCredentialSet *
+credentials (void)
+{
+  return amq_signin_get_credentials (signin ());
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+on_signin_saved (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_assert_true (amq_signin_save_finish (AMQ_SIGNIN (source), result, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+/* The app uses these credentials at once; returns once the keyring holds them too. */
 static void
 use_refresh_token (const char *refresh_token)
 {
-  g_autoptr(AmqCredentialSet) set = amq_credential_set_copy (amq_application_get_credentials (app));
+  g_autoptr(AmqCredentialSet) set = amq_credential_set_new ();
+  gboolean saved = FALSE;
 
-  g_free (set->refresh_token);
   set->refresh_token = g_strdup (refresh_token);
-  g_free (set->client_id);
   set->client_id = g_strdup ("ui-client");
-  g_free (set->client_secret);
   set->client_secret = g_strdup ("ui-secret");
-  amq_application_save_credentials_async (app, set, NULL, NULL);
+  amq_signin_save_async (signin (), set, on_signin_saved, &saved);
+  g_assert_true (wait_until (flag_set, &saved, 10000));
 }
 
 /* ---- tests ---- */
@@ -595,10 +633,10 @@ test_credentials_dialog_saves_to_keyring (void)
   g_assert_cmpstr (stored->client_secret, ==, "dialog-secret");
   g_assert_cmpstr (stored->profile_arn, ==, "arn:aws:codewhisperer:us-east-1:123456789012:profile/TEST");
   /* what a restart reads back is what the app now uses */
-  g_assert_cmpstr (amq_application_get_credentials (app)->refresh_token, ==, "rt-from-dialog");
+  g_assert_cmpstr (credentials ()->refresh_token, ==, "rt-from-dialog");
 }
 
-typedef struct { GtkWidget *dialog; } Status;
+typedef struct { GtkWidget *dialog; const char *prefix; } Status;
 
 static gboolean
 status_mentions_code (gpointer data)
@@ -661,6 +699,415 @@ test_port_change_moves_server (void)
   g_assert_cmpuint (request ("/health", NULL), ==, 200);
 }
 
+/* ---- other clients' sign-ins, Test, the key off loopback, reverse proxies ---- */
+
+/* Kiro CLI's database as that client leaves it: a Builder ID sign-in that rotates. */
+static void
+write_kiro_cli_signin (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "kiro-cli", NULL);
+  sqlite3 *db = NULL;
+
+  kiro_cli_path = g_build_filename (dir, "data.sqlite3", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (kiro_cli_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE auth_kv (key TEXT PRIMARY KEY, value TEXT);"
+                                     "INSERT INTO auth_kv VALUES ('kirocli:odic:token',"
+                                     " '{\"refresh_token\":\"rt-rotate-kiro-cli\",\"region\":\"us-east-1\"}');"
+                                     "INSERT INTO auth_kv VALUES ('kirocli:odic:device-registration',"
+                                     " '{\"client_id\":\"kiro-client\",\"client_secret\":\"kiro-secret\"}');",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static char *
+kiro_cli_refresh_token (void)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+
+  g_assert_cmpint (sqlite3_open (kiro_cli_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT json_extract(value, '$.refresh_token') FROM auth_kv"
+                                           " WHERE key = 'kirocli:odic:token'", -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+/* Kiro IDE's token file: a social (GitHub) sign-in that rotates. */
+static void
+write_kiro_ide_signin (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_home_dir (), ".aws", "sso", "cache", NULL);
+
+  kiro_ide_path = g_build_filename (dir, "kiro-auth-token.json", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (kiro_ide_path, "{\"refreshToken\":\"rt-rotate-kiro-ide\",\"authMethod\":\"social\","
+                                                     "\"provider\":\"Github\"}", -1, NULL));
+}
+
+static char *
+kiro_ide_refresh_token (void)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  g_assert_true (g_file_get_contents (kiro_ide_path, &contents, NULL, NULL));
+  g_assert_true (json_parser_load_from_data (parser, contents, -1, NULL));
+  return g_strdup (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)), "refreshToken"));
+}
+
+static GtkWidget *
+source_row (GtkWidget *dialog, const char *name)
+{
+  return find_widget (dialog, ADW_TYPE_ACTION_ROW, name);
+}
+
+/* The Link or Copy button in @name's row. */
+static GtkWidget *
+source_button (GtkWidget *dialog, const char *name, const char *action)
+{
+  GtkWidget *button = find_actionable (source_row (dialog, name), action);
+
+  g_assert_nonnull (button);
+  return button;
+}
+
+static gboolean
+status_starts_with (gpointer data)
+{
+  Status *status = data;
+
+  return g_str_has_prefix (row_subtitle (status->dialog, _("Check")), status->prefix);
+}
+
+static void
+click (GtkWidget *button)
+{
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static void
+set_row (GtkWidget *root, const char *title, const char *text)
+{
+  GtkWidget *row = find_widget (root, ADW_TYPE_ENTRY_ROW, title);
+
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+/* Each client signed in on this computer has a row, to link or to copy; the old single
+ * Amazon Q CLI import is gone. */
+static void
+test_dialog_lists_signin_sources (void)
+{
+  GtkWidget *dialog = GTK_WIDGET (amq_credentials_dialog_new (app));
+  GtkWidget *kiro_cli = source_row (dialog, "Kiro CLI");
+
+  g_assert_nonnull (kiro_cli);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (kiro_cli)), ==, "~/kiro-cli/data.sqlite3");
+  g_assert_nonnull (source_row (dialog, "Kiro IDE"));
+  g_assert_null (source_row (dialog, "Amazon Q CLI"));  /* not signed in here */
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (source_button (dialog, "Kiro IDE", "signin.link"))), ==, _("Link"));
+  g_assert_nonnull (source_button (dialog, "Kiro IDE", "signin.copy"));
+  g_assert_null (find_widget (dialog, GTK_TYPE_BUTTON, "_Import from Amazon Q CLI"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* Linked: the app uses Kiro CLI's sign-in, writes the rotated token back into Kiro CLI's
+ * database, says so, and remembers the link for the next start. */
+static void
+test_link_writes_rotation_back (void)
+{
+  GtkWidget *dialog = GTK_WIDGET (amq_credentials_dialog_new (app));
+  Status linked = { dialog, "✓" };
+  g_autofree char *rotated = NULL;
+  g_autoptr(AmqCredentialSet) keyring_before = test_keyring_lookup ();
+  g_autoptr(AmqCredentialSet) keyring_after = NULL;
+  g_autofree char *setting = NULL;
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  click (source_button (dialog, "Kiro CLI", "signin.link"));
+  g_assert_true (wait_until (status_starts_with, &linked, 10000));
+  g_assert_nonnull (strstr (row_subtitle (dialog, _("Check")), "Kiro CLI (~/kiro-cli/data.sqlite3)"));
+  setting = g_settings_get_string (amq_application_get_settings (app), "signin-source");
+  g_assert_cmpstr (setting, ==, "kiro-cli");
+  g_assert_cmpint (amq_signin_get_origin (signin ()), ==, AMQ_ACCOUNT_ORIGIN_SOURCE);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (source_button (dialog, "Kiro CLI", "signin.link"))), ==, _("Linked"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_widget (dialog, ADW_TYPE_ENTRY_ROW, _("Client _ID")))), ==,
+                   "kiro-client");
+  /* the window says where the sign-in comes from */
+  g_assert_nonnull (strstr (row_subtitle (GTK_WIDGET (main_window ()), _("Amazon Q token")), "Kiro CLI"));
+
+  g_assert_cmpuint (ask ("text"), ==, 200);
+  rotated = kiro_cli_refresh_token ();
+  g_assert_true (g_str_has_prefix (rotated, "rt-rotated-"));
+  g_assert_cmpstr (credentials ()->refresh_token, ==, rotated);
+  /* the keyring's own sign-in was left alone */
+  keyring_after = test_keyring_lookup ();
+  g_assert_cmpstr (keyring_after->refresh_token, ==, keyring_before->refresh_token);
+  /* Save with nothing typed keeps the link */
+  click (find_widget (dialog, GTK_TYPE_BUTTON, _("_Save")));
+  g_assert_cmpint (amq_signin_get_origin (signin ()), ==, AMQ_ACCOUNT_ORIGIN_SOURCE);
+  g_assert_cmpuint (ask ("text"), ==, 200);
+
+  use_refresh_token ("rt-ok");
+  g_free (setting);
+  setting = g_settings_get_string (amq_application_get_settings (app), "signin-source");
+  g_assert_cmpstr (setting, ==, "");  /* credentials of its own end the link */
+}
+
+static void
+on_key_set (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_assert_true (amq_signin_set_local_api_key_finish (AMQ_SIGNIN (source), result, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+static void
+set_local_api_key (const char *key)
+{
+  gboolean set = FALSE;
+
+  amq_signin_set_local_api_key_async (signin (), key, on_key_set, &set);
+  g_assert_true (wait_until (flag_set, &set, 10000));
+}
+
+static void
+on_linked (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_assert_true (amq_signin_link_finish (AMQ_SIGNIN (source), result, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+/* A linked client's record has no local API key: the app's key stays, in the keyring. */
+static void
+test_link_keeps_local_api_key (void)
+{
+  g_autoptr(AmqSigninSource) kiro_ide = amq_signin_source_new (AMQ_SIGNIN_KIRO_IDE, NULL);
+  g_autoptr(AmqCredentialSet) stored = NULL;
+  g_autofree char *rotated = NULL;
+  gboolean linked = FALSE;
+
+  set_local_api_key ("ui-local-key");
+  amq_signin_link_async (signin (), kiro_ide, on_linked, &linked);
+  g_assert_true (wait_until (flag_set, &linked, 10000));
+  g_assert_cmpint (credentials ()->kind, ==, AMQ_CREDENTIAL_SOCIAL);
+  g_assert_cmpstr (amq_signin_get_local_api_key (signin ()), ==, "ui-local-key");
+  g_assert_cmpuint (ask ("text"), ==, 401);  /* no key sent */
+  g_assert_cmpuint (request_with ("/health", NULL, "x-api-key", "ui-local-key"), ==, 200);
+  /* cleared while linked: the keyring item loses the key, the link stays */
+  set_local_api_key ("");
+  stored = test_keyring_lookup ();
+  g_assert_null (stored->local_api_key);
+  g_assert_cmpint (amq_signin_get_origin (signin ()), ==, AMQ_ACCOUNT_ORIGIN_SOURCE);
+  g_assert_cmpuint (ask ("text"), ==, 200);  /* a social sign-in, refreshed at Kiro's endpoint */
+  rotated = kiro_ide_refresh_token ();
+  g_assert_true (g_str_has_prefix (rotated, "rt-rotated-"));
+  use_refresh_token ("rt-ok");
+}
+
+/* Copied: Kiro IDE's sign-in goes into the keyring, kind and all; no link. */
+static void
+test_copy_into_keyring (void)
+{
+  GtkWidget *dialog = GTK_WIDGET (amq_credentials_dialog_new (app));
+  Status copied = { dialog, "✓" };
+  g_autofree char *ide_token = kiro_ide_refresh_token ();
+  g_autofree char *setting = NULL;
+  g_autoptr(AmqCredentialSet) stored = NULL;
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  click (source_button (dialog, "Kiro IDE", "signin.copy"));
+  g_assert_true (wait_until (status_starts_with, &copied, 10000));
+  g_assert_cmpint (amq_signin_get_origin (signin ()), ==, AMQ_ACCOUNT_ORIGIN_KEYRING);
+  setting = g_settings_get_string (amq_application_get_settings (app), "signin-source");
+  g_assert_cmpstr (setting, ==, "");
+  stored = test_keyring_lookup ();
+  g_assert_cmpstr (stored->refresh_token, ==, ide_token);
+  g_assert_cmpint (stored->kind, ==, AMQ_CREDENTIAL_SOCIAL);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_widget (dialog, ADW_TYPE_ENTRY_ROW, _("_Refresh token")))),
+                   ==, ide_token);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  use_refresh_token ("rt-ok");
+}
+
+/* The credentials in use, tested: the server's own token manager refreshes them. A second
+ * manager refreshing the same rotating token would leave the server a refused one (the
+ * fake, like AWS, refuses a refresh token once rotated away). */
+static void
+test_test_keeps_servers_token (void)
+{
+  GtkWidget *dialog;
+  Status tested;
+  g_autoptr(AmqCredentialSet) stored = NULL;
+
+  use_refresh_token ("rt-rotate-in-use");
+  dialog = GTK_WIDGET (amq_credentials_dialog_new (app));
+  tested = (Status) { dialog, "✓" };
+  gtk_window_present (GTK_WINDOW (dialog));
+  click (find_widget (dialog, GTK_TYPE_BUTTON, _("_Test")));
+  g_assert_true (wait_until (status_starts_with, &tested, 10000));
+  g_assert_cmpuint (ask ("text"), ==, 200);
+  g_assert_true (g_str_has_prefix (credentials ()->refresh_token, "rt-rotated-"));
+  stored = test_keyring_lookup ();
+  g_assert_cmpstr (stored->refresh_token, ==, credentials ()->refresh_token);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  use_refresh_token ("rt-ok");
+}
+
+/* New credentials, tested: they are put in use first, so the token Amazon Q rotates is the
+ * one the app keeps. */
+static void
+test_test_applies_new_credentials (void)
+{
+  GtkWidget *dialog = GTK_WIDGET (amq_credentials_dialog_new (app));
+  Status tested = { dialog, "✓" };
+  g_autoptr(AmqCredentialSet) stored = NULL;
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  set_row (dialog, _("_Refresh token"), "rt-rotate-typed");
+  set_row (dialog, _("Client _ID"), "typed-client");
+  set_row (dialog, _("Client _secret"), "typed-secret");
+  click (find_widget (dialog, GTK_TYPE_BUTTON, _("_Test")));
+  g_assert_true (wait_until (status_starts_with, &tested, 10000));
+  g_assert_nonnull (find_widget (dialog, GTK_TYPE_BUTTON, _("_Close")));  /* closing does not undo it */
+  g_assert_true (g_str_has_prefix (credentials ()->refresh_token, "rt-rotated-"));
+  g_assert_cmpstr (credentials ()->client_id, ==, "typed-client");
+  stored = test_keyring_lookup ();
+  g_assert_cmpstr (stored->refresh_token, ==, credentials ()->refresh_token);
+  g_assert_cmpstr (stored->client_id, ==, "typed-client");
+  g_assert_cmpuint (ask ("text"), ==, 200);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  use_refresh_token ("rt-ok");
+}
+
+static void
+on_replaced_behind (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_assert_true (amq_credentials_store_finish (result, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+token_not_saved (gpointer data)
+{
+  return amq_token_manager_get_state (amq_application_get_tokens (app)) == AMQ_TOKEN_STATE_NOT_SAVED;
+}
+
+/* A rotated refresh token that could not be saved (another sign-in took the keyring item)
+ * is an error the window shows, with why. */
+static void
+test_not_saved_shows_in_window (void)
+{
+  AmqWindow *window = main_window ();
+  GtkWidget *token_row = find_widget (GTK_WIDGET (window), ADW_TYPE_ACTION_ROW, _("Amazon Q token"));
+  g_autoptr(AmqCredentialSet) other = amq_credential_set_new ();
+  gboolean replaced = FALSE;
+
+  use_refresh_token ("rt-rotate-unsaved");
+  other->refresh_token = g_strdup ("rt-someone-else");
+  amq_credentials_store_async (other, NULL, on_replaced_behind, &replaced);
+  g_assert_true (wait_until (flag_set, &replaced, 10000));
+  g_assert_false (gtk_widget_has_css_class (token_row, "error"));
+  g_assert_cmpuint (ask ("text"), ==, 200);
+  g_assert_true (wait_until (token_not_saved, NULL, 10000));
+  g_assert_true (gtk_widget_has_css_class (token_row, "error"));
+  g_assert_nonnull (strstr (row_subtitle (GTK_WIDGET (window), _("Amazon Q token")), "not saved"));
+  g_assert_nonnull (strstr (row_subtitle (GTK_WIDGET (window), _("Amazon Q token")),
+                            amq_token_manager_get_last_error (amq_application_get_tokens (app))));
+  use_refresh_token ("rt-ok");
+  g_assert_cmpuint (ask ("text"), ==, 200);
+  g_assert_false (gtk_widget_has_css_class (token_row, "error"));
+}
+
+static gboolean
+listening (gpointer data)
+{
+  return amq_server_get_listening (amq_application_get_server (app)) == GPOINTER_TO_INT (data);
+}
+
+/* Bound beyond loopback, clearing the key in Preferences stops the server, and the window
+ * says why; the key back starts it again. */
+static void
+test_clearing_key_off_loopback_stops (void)
+{
+  GSettings *settings = amq_application_get_settings (app);
+  AmqServer *server = amq_application_get_server (app);
+  AmqWindow *window = main_window ();
+  GtkWidget *preferences;
+  GtkWidget *key_row;
+
+  set_local_api_key ("ui-lan-key");
+  g_settings_set_string (settings, "bind-address", "0.0.0.0");
+  g_assert_true (amq_server_get_listening (server));
+  preferences = amq_preferences_window_new (app);
+  gtk_window_present (GTK_WINDOW (preferences));
+  key_row = find_widget (preferences, ADW_TYPE_ENTRY_ROW, _("Local API _key"));
+  gtk_editable_set_text (GTK_EDITABLE (key_row), "");
+  g_signal_emit_by_name (key_row, "apply");
+  g_assert_true (wait_until (listening, GINT_TO_POINTER (FALSE), 5000));
+  g_assert_true (g_str_has_prefix (row_subtitle (GTK_WIDGET (window), _("Local API")), "Cannot listen on 0.0.0.0"));
+  gtk_editable_set_text (GTK_EDITABLE (key_row), "ui-lan-key");
+  g_signal_emit_by_name (key_row, "apply");
+  g_assert_true (wait_until (listening, GINT_TO_POINTER (TRUE), 5000));
+  g_assert_cmpuint (request_with ("/health", NULL, "x-api-key", "ui-lan-key"), ==, 200);
+  g_settings_set_string (settings, "bind-address", "127.0.0.1");
+  set_local_api_key ("");
+  g_assert_true (amq_server_get_listening (server));
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+/* Preferences' allowed hosts and origins: a bad entry is refused with the server's reason and
+ * changes nothing; good ones apply at once and are kept. */
+static void
+test_reverse_proxy_preferences (void)
+{
+  GSettings *settings = amq_application_get_settings (app);
+  GtkWidget *preferences = amq_preferences_window_new (app);
+  GtkWidget *hosts = find_widget (preferences, ADW_TYPE_ENTRY_ROW, _("Allowed _hosts"));
+  GtkWidget *origins = find_widget (preferences, ADW_TYPE_ENTRY_ROW, _("Allowed o_rigins"));
+  g_auto(GStrv) kept_hosts = NULL;
+  g_auto(GStrv) kept_origins = NULL;
+  g_auto(GStrv) empty = NULL;
+
+  gtk_window_present (GTK_WINDOW (preferences));
+  g_assert_cmpuint (request_with ("/health", NULL, "Host", "proxy.example"), ==, 403);
+  g_assert_cmpuint (request_with ("/health", NULL, "Origin", "https://app.example"), ==, 403);
+
+  gtk_editable_set_text (GTK_EDITABLE (hosts), "proxy.example, not a host/");
+  g_signal_emit_by_name (hosts, "apply");
+  g_assert_true (gtk_widget_has_css_class (hosts, "error"));
+  empty = g_settings_get_strv (settings, "allowed-hosts");
+  g_assert_cmpuint (g_strv_length (empty), ==, 0);
+  g_assert_cmpuint (request_with ("/health", NULL, "Host", "proxy.example"), ==, 403);
+
+  gtk_editable_set_text (GTK_EDITABLE (hosts), "proxy.example, other.example:8443");
+  g_signal_emit_by_name (hosts, "apply");
+  g_assert_false (gtk_widget_has_css_class (hosts, "error"));
+  kept_hosts = g_settings_get_strv (settings, "allowed-hosts");
+  g_assert_cmpstrv (kept_hosts, ((const char *[]) { "proxy.example", "other.example:8443", NULL }));
+  g_assert_cmpuint (request_with ("/health", NULL, "Host", "proxy.example"), ==, 200);
+
+  gtk_editable_set_text (GTK_EDITABLE (origins), "*");
+  g_signal_emit_by_name (origins, "apply");
+  g_assert_true (gtk_widget_has_css_class (origins, "error"));
+  gtk_editable_set_text (GTK_EDITABLE (origins), "https://app.example");
+  g_signal_emit_by_name (origins, "apply");
+  kept_origins = g_settings_get_strv (settings, "allowed-origins");
+  g_assert_cmpstrv (kept_origins, ((const char *[]) { "https://app.example", NULL }));
+  g_assert_cmpuint (request_with ("/health", NULL, "Origin", "https://app.example"), ==, 200);
+
+  g_settings_reset (settings, "allowed-hosts");
+  g_settings_reset (settings, "allowed-origins");
+  g_assert_cmpuint (request_with ("/health", NULL, "Host", "proxy.example"), ==, 403);
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
 static void
 test_chinese_translation (void)
 {
@@ -695,18 +1142,12 @@ on_stored (GObject *source, GAsyncResult *result, gpointer data)
   *(gboolean *) data = TRUE;
 }
 
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
 static const char seeded_refresh_token[] = "rt-ok";
 
 static gboolean
 app_read_keyring (gpointer data)
 {
-  return g_strcmp0 (amq_application_get_credentials (app)->refresh_token, seeded_refresh_token) == 0;
+  return g_strcmp0 (credentials ()->refresh_token, seeded_refresh_token) == 0;
 }
 
 /* The keyring outlives a run: start from a known item and let the app read it before any
@@ -736,6 +1177,7 @@ main (int argc, char **argv)
   config = g_dir_make_tmp ("amq2api-ui-XXXXXX", NULL);
   g_setenv ("XDG_CONFIG_HOME", config, TRUE);
   g_setenv ("XDG_DATA_HOME", config, TRUE);
+  g_setenv ("HOME", config, TRUE);  /* Kiro IDE's token file is under ~/.aws */
   setlocale (LC_ALL, "");
   if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
     {
@@ -753,9 +1195,12 @@ main (int argc, char **argv)
   token_endpoint = g_strconcat (fake_url, "/token", NULL);
   g_setenv ("AMAZONQ_API_ENDPOINT", fake_url, TRUE);
   g_setenv ("AMAZONQ_TOKEN_ENDPOINT", token_endpoint, TRUE);
+  g_setenv ("AMAZONQ_SOCIAL_TOKEN_ENDPOINT", token_endpoint, TRUE);
   g_setenv ("PORT", "0", TRUE);
   adw_init ();
   seed_keyring ();
+  write_kiro_cli_signin ();
+  write_kiro_ide_signin ();
 
   app = amq_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
@@ -780,6 +1225,15 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/device-login", test_device_login);
   g_test_add_func ("/ui/autostart-follows-preference", test_autostart_follows_preference);
   g_test_add_func ("/ui/port-change-moves-server", test_port_change_moves_server);
+  g_test_add_func ("/ui/dialog-lists-signin-sources", test_dialog_lists_signin_sources);
+  g_test_add_func ("/ui/link-writes-rotation-back", test_link_writes_rotation_back);
+  g_test_add_func ("/ui/link-keeps-local-api-key", test_link_keeps_local_api_key);
+  g_test_add_func ("/ui/copy-into-keyring", test_copy_into_keyring);
+  g_test_add_func ("/ui/test-keeps-servers-token", test_test_keeps_servers_token);
+  g_test_add_func ("/ui/test-applies-new-credentials", test_test_applies_new_credentials);
+  g_test_add_func ("/ui/not-saved-shows-in-window", test_not_saved_shows_in_window);
+  g_test_add_func ("/ui/clearing-key-off-loopback-stops", test_clearing_key_off_loopback_stops);
+  g_test_add_func ("/ui/reverse-proxy-preferences", test_reverse_proxy_preferences);
   g_test_add_func ("/ui/chinese-translation", test_chinese_translation);
   status = g_test_run ();
   g_application_quit (G_APPLICATION (app));

@@ -1,21 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-application.c
  *
  * The actions (app.proxy-enabled, app.show-window, app.credentials, app.preferences,
  * app.about, app.quit) are what the window switch, the tray menu and the command line drive.
  * app.proxy-enabled is the "proxy-enabled" setting itself; the server follows that setting,
- * its port and its address. While the server listens the app holds itself, so closing the
- * window leaves it serving. */
+ * its port, its address and the allowed hosts and origins. It starts once the sign-in and
+ * the local API key are loaded: off loopback it may not listen without the key. While the
+ * server listens the app holds itself, so closing the window leaves it serving. */
+#include "config.h"
+
 #include "amq-application.h"
 
 #include <glib/gi18n.h>
 
-#include "amq-account.h"
 #include "amq-autostart.h"
 #include "amq-credentials-dialog.h"
 #include "amq-preferences-window.h"
 #include "amq-tray.h"
 #include "amq-window.h"
-#include "config.h"
 
 struct _AmqApplication
 {
@@ -27,10 +29,11 @@ struct _AmqApplication
   AmqServer        *server;
   AmqTray          *tray;
   AmqEnvironment   *environment;  /* AMAZONQ_* variables override settings and the keyring */
-  AmqAccount       *account;
+  AmqSignin        *signin;
   char             *server_error;     /* why the server does not listen, or NULL */
   gboolean          holding;
   gboolean          background;
+  gboolean          loaded;           /* the sign-in and the local API key are known */
 };
 
 G_DEFINE_FINAL_TYPE (AmqApplication, amq_application, ADW_TYPE_APPLICATION)
@@ -48,17 +51,7 @@ AmqServer *amq_application_get_server (AmqApplication *self) { return self->serv
 AmqTokenManager *amq_application_get_tokens (AmqApplication *self) { return self->tokens; }
 GSettings *amq_application_get_settings (AmqApplication *self) { return self->settings; }
 const char *amq_application_get_server_error (AmqApplication *self) { return self->server_error; }
-const AmqCredentialSet *amq_application_get_credentials (AmqApplication *self) { return amq_account_get_credentials (self->account); }
-
-char *
-amq_application_dup_token_endpoint (AmqApplication *self)
-{
-  g_autofree char *setting = g_settings_get_string (self->settings, "token-endpoint");
-
-  if (env (self, "AMAZONQ_TOKEN_ENDPOINT"))
-    return g_strdup (env (self, "AMAZONQ_TOKEN_ENDPOINT"));
-  return g_strdup (*setting ? setting : AMQ_DEFAULT_TOKEN_ENDPOINT);
-}
+AmqSignin *amq_application_get_signin (AmqApplication *self) { return self->signin; }
 
 static void
 set_server_error (AmqApplication *self, char *error)
@@ -116,7 +109,7 @@ stop_server (AmqApplication *self)
 static void
 restart_server (AmqApplication *self)
 {
-  if (!g_settings_get_boolean (self->settings, "proxy-enabled"))
+  if (!self->loaded || !g_settings_get_boolean (self->settings, "proxy-enabled"))
     return;
   amq_server_stop (self->server);
   start_server (self);
@@ -128,7 +121,7 @@ apply_settings (AmqApplication *self)
   g_autofree char *default_model = g_settings_get_string (self->settings, "default-model");
   g_autofree char *overrides = g_settings_get_string (self->settings, "model-overrides");
   g_autofree char *api_endpoint = g_settings_get_string (self->settings, "api-endpoint");
-  g_autofree char *token_endpoint = amq_application_dup_token_endpoint (self);
+  g_autofree char *token_endpoint = g_settings_get_string (self->settings, "token-endpoint");
   g_autofree char *region_endpoint = NULL;
 
   amq_model_map_set_default (self->models, default_model);
@@ -139,55 +132,56 @@ apply_settings (AmqApplication *self)
     amq_upstream_set_endpoint (self->upstream, api_endpoint);
   else
     {
-      region_endpoint = amq_upstream_endpoint_for_profile (amq_account_get_credentials (self->account)->profile_arn);
+      region_endpoint = amq_upstream_endpoint_for_profile (amq_signin_get_credentials (self->signin)->profile_arn);
       amq_upstream_set_endpoint (self->upstream, region_endpoint);
     }
-  amq_token_manager_set_endpoint (self->tokens, token_endpoint);
-}
-
-/* The account's credentials reached the token manager: the rest of the engine follows. */
-static void
-follow_credentials (AmqApplication *self)
-{
-  const AmqCredentialSet *credentials = amq_account_get_credentials (self->account);
-
-  amq_server_set_profile_arn (self->server, credentials->profile_arn);
-  amq_server_set_api_key (self->server, credentials->local_api_key);
-  apply_settings (self);
+  /* unset: the sign-in's region's endpoint (a Kiro sign-in may live in another region) */
+  amq_token_manager_set_endpoint (self->tokens, env (self, "AMAZONQ_TOKEN_ENDPOINT") ? env (self, "AMAZONQ_TOKEN_ENDPOINT")
+                                                : *token_endpoint ? token_endpoint : NULL);
+  amq_token_manager_set_social_endpoint (self->tokens, env (self, "AMAZONQ_SOCIAL_TOKEN_ENDPOINT"));
 }
 
 static void
-on_credentials_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+apply_access_lists (AmqApplication *self)
 {
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
+  g_auto(GStrv) hosts = g_settings_get_strv (self->settings, "allowed-hosts");
+  g_auto(GStrv) origins = g_settings_get_strv (self->settings, "allowed-origins");
+  g_autoptr(GError) hosts_error = NULL;
+  g_autoptr(GError) origins_error = NULL;
 
-  if (amq_account_save_finish (AMQ_ACCOUNT (source), result, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-void
-amq_application_save_credentials_async (AmqApplication *self, const AmqCredentialSet *set,
-                                        GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (AMQ_IS_APPLICATION (self));
-  g_return_if_fail (set != NULL);
-
-  task = g_task_new (self, NULL, callback, user_data);
-  amq_account_save_async (self->account, set, NULL, on_credentials_saved, task);
-  follow_credentials (self);
+  /* Preferences checks what it writes; anything else that wrote a bad entry hears why here */
+  if (!amq_server_set_allowed_hosts (self->server, (const char * const *) hosts, &hosts_error))
+    g_message ("allowed-hosts: %s", hosts_error->message);
+  if (!amq_server_set_allowed_origins (self->server, (const char * const *) origins, &origins_error))
+    g_message ("allowed-origins: %s", origins_error->message);
 }
 
 gboolean
-amq_application_save_credentials_finish (AmqApplication *self, GAsyncResult *result, GError **error)
+amq_application_bound_to_loopback (AmqApplication *self)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_autofree char *bind = NULL;
+  g_autoptr(GInetAddress) address = NULL;
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  g_return_val_if_fail (AMQ_IS_APPLICATION (self), TRUE);
+
+  bind = g_settings_get_string (self->settings, "bind-address");
+  address = g_inet_address_new_from_string (bind);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/* The sign-in or the local API key changed: the rest of the engine follows. Off loopback the
+ * key is what makes listening safe: without it the server stops, and its refused start says
+ * why in the window; with a key again it starts. */
+static void
+follow_signin (AmqApplication *self)
+{
+  const char *key = amq_signin_get_local_api_key (self->signin);
+
+  amq_server_set_profile_arn (self->server, amq_signin_get_credentials (self->signin)->profile_arn);
+  amq_server_set_api_key (self->server, key);
+  apply_settings (self);
+  if (self->loaded && !amq_application_bound_to_loopback (self) && (key == NULL) == amq_server_get_listening (self->server))
+    restart_server (self);
 }
 
 static void
@@ -200,15 +194,19 @@ show_window (AmqApplication *self)
   gtk_window_present (window);
 }
 
+/* Holds the app from startup until here: --background has no window to keep it running. */
 static void
-on_credentials_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+on_signin_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(AmqApplication) self = user_data;
 
-  amq_account_load_finish (self->account, result, NULL);
-  follow_credentials (self);
+  amq_signin_load_finish (self->signin, result, NULL);
+  self->loaded = TRUE;
+  if (g_settings_get_boolean (self->settings, "proxy-enabled"))
+    start_server (self);
+  g_application_release (G_APPLICATION (self));
   /* first launch: nothing stored yet, so ask */
-  if (amq_account_get_origin (self->account) == AMQ_ACCOUNT_ORIGIN_NONE && !self->background)
+  if (amq_signin_get_origin (self->signin) == AMQ_ACCOUNT_ORIGIN_NONE && !self->background)
     g_action_group_activate_action (G_ACTION_GROUP (self), "credentials", NULL);
 }
 
@@ -284,6 +282,8 @@ static const GActionEntry app_actions[] = {
 static void
 on_proxy_enabled_changed (AmqApplication *self)
 {
+  if (!self->loaded)
+    return;  /* it starts once the sign-in is loaded */
   if (g_settings_get_boolean (self->settings, "proxy-enabled"))
     start_server (self);
   else
@@ -307,6 +307,8 @@ follow_settings (AmqApplication *self)
   g_signal_connect_swapped (self->settings, "changed::port", G_CALLBACK (restart_server), self);
   g_signal_connect_swapped (self->settings, "changed::bind-address", G_CALLBACK (restart_server), self);
   g_signal_connect_swapped (self->settings, "changed::start-at-login", G_CALLBACK (on_start_at_login_changed), self);
+  g_signal_connect_swapped (self->settings, "changed::allowed-hosts", G_CALLBACK (apply_access_lists), self);
+  g_signal_connect_swapped (self->settings, "changed::allowed-origins", G_CALLBACK (apply_access_lists), self);
   for (guint i = 0; i < G_N_ELEMENTS (engine_keys); i++)
     {
       g_autofree char *signal = g_strconcat ("changed::", engine_keys[i], NULL);
@@ -334,20 +336,20 @@ amq_application_startup (GApplication *app)
   self->server = amq_server_new (self->tokens, self->upstream, self->models);
   /* a desktop app has no working directory of its own: the environment alone, no .env */
   self->environment = amq_environment_new (NULL);
-  self->account = amq_account_new (self->tokens, NULL);
+  self->signin = amq_signin_new (self->tokens, self->settings, self->environment);
+  g_signal_connect_swapped (self->signin, "changed", G_CALLBACK (follow_signin), self);
   g_signal_connect_swapped (self->server, "notify::listening", G_CALLBACK (on_listening_changed), self);
   /* outside Flatpak the autostart file is the truth; the switch shows it */
   if (!amq_autostart_in_flatpak () &&
       g_settings_get_boolean (self->settings, "start-at-login") != amq_autostart_is_enabled ())
     g_settings_set_boolean (self->settings, "start-at-login", amq_autostart_is_enabled ());
   follow_settings (self);
+  apply_access_lists (self);
 
-  follow_credentials (self);
-  amq_account_load_async (self->account, self->environment, NULL, NULL, on_credentials_loaded, g_object_ref (self));
-
-  /* listening starts at once, also before any credentials exist */
-  if (g_settings_get_boolean (self->settings, "proxy-enabled"))
-    start_server (self);
+  follow_signin (self);
+  /* listening starts once the keyring answered, also when no credentials exist */
+  g_application_hold (G_APPLICATION (self));
+  amq_signin_load_async (self->signin, on_signin_loaded, g_object_ref (self));
   self->tray = amq_tray_new (self);
 }
 
@@ -433,7 +435,7 @@ amq_application_finalize (GObject *object)
   g_clear_object (&self->models);
   g_clear_object (&self->tokens);
   g_clear_object (&self->settings);
-  g_clear_object (&self->account);
+  g_clear_object (&self->signin);
   g_clear_object (&self->environment);
   g_free (self->server_error);
   G_OBJECT_CLASS (amq_application_parent_class)->finalize (object);

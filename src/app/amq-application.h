@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-application.h: the desktop app; owns the engine and the actions everything drives */
 #pragma once
 
 #include <adwaita.h>
 
-#include "amq-credentials.h"
 #include "amq-server.h"
+#include "amq-signin.h"
 
 G_BEGIN_DECLS
 
@@ -17,16 +18,9 @@ AmqTokenManager *amq_application_get_tokens        (AmqApplication *self);
 GSettings       *amq_application_get_settings      (AmqApplication *self);
 /* Why the proxy does not listen (port in use...), or NULL: the "server-error" property. */
 const char      *amq_application_get_server_error  (AmqApplication *self);
-/* The token endpoint in use (settings, environment or the default). */
-char            *amq_application_dup_token_endpoint (AmqApplication *self);
-const AmqCredentialSet *amq_application_get_credentials (AmqApplication *self);
-/* Uses @set from now on and stores it in the keyring. */
-void             amq_application_save_credentials_async  (AmqApplication         *self,
-                                                          const AmqCredentialSet *set,
-                                                          GAsyncReadyCallback     callback,
-                                                          gpointer                user_data);
-gboolean         amq_application_save_credentials_finish (AmqApplication         *self,
-                                                          GAsyncResult           *result,
-                                                          GError                **error);
+/* The "bind-address" setting is a loopback address: no key is needed to listen there. */
+gboolean         amq_application_bound_to_loopback (AmqApplication *self);
+/* The sign-in in use: where it comes from, linking, copying, the local API key. */
+AmqSignin       *amq_application_get_signin        (AmqApplication *self);
 
 G_END_DECLS

@@ -1,34 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-credentials-dialog.c
  *
- * Secrets go from the rows to the keyring and the token manager; they are never logged and
- * never shown in the status text. */
+ * Every way to a sign-in goes through the app's AmqSignin, so the token manager the server
+ * uses is the only one that refreshes: a test of the credentials in use asks it for a token,
+ * and a test of new ones puts them in use first, so a refresh token Amazon Q rotates is saved
+ * rather than burnt in a throwaway manager. Rows left as they were filled are the sign-in in
+ * use. Secrets go from the rows to the sign-in; they are never logged nor shown in the
+ * status text. */
+#include "config.h"
+
 #include "amq-credentials-dialog.h"
 
 #include <glib/gi18n.h>
 
-#include "amq-cli-import.h"
 #include "amq-device-login.h"
 
 struct _AmqCredentialsDialog
 {
-  AdwWindow        parent_instance;
+  AdwWindow            parent_instance;
 
-  AdwEntryRow     *refresh_token_row;
-  AdwEntryRow     *client_id_row;
-  AdwEntryRow     *client_secret_row;
-  AdwEntryRow     *profile_arn_row;
-  AdwEntryRow     *region_row;
-  AdwActionRow    *status_row;
-  GtkSpinner      *spinner;
-  GtkButton       *test_button;
-  GtkButton       *save_button;
-  GtkButton       *sign_in_button;
-  GtkButton       *import_button;
+  AdwPreferencesGroup *sources_group;
+  AdwEntryRow         *refresh_token_row;
+  AdwEntryRow         *client_id_row;
+  AdwEntryRow         *client_secret_row;
+  AdwEntryRow         *profile_arn_row;
+  AdwEntryRow         *region_row;
+  AdwActionRow        *status_row;
+  GtkSpinner          *spinner;
+  GtkButton           *cancel_button;
+  GtkButton           *test_button;
+  GtkButton           *save_button;
+  GtkButton           *sign_in_button;
 
-  AmqApplication  *application;
-  AmqTokenManager *test_tokens;
-  AmqDeviceLogin  *login;
-  GCancellable    *cancellable;
+  AmqApplication      *application;
+  AmqSignin           *signin;
+  GPtrArray           *sources;       /* AmqSigninSource found on this computer */
+  GPtrArray           *link_buttons;  /* one per source, in the same order */
+  AmqCredentialSet    *shown;         /* what the rows were filled with */
+  AmqDeviceLogin      *login;
+  GCancellable        *cancellable;   /* NULL once the dialog is gone */
 };
 
 G_DEFINE_FINAL_TYPE (AmqCredentialsDialog, amq_credentials_dialog, ADW_TYPE_WINDOW)
@@ -38,10 +48,19 @@ set_busy (AmqCredentialsDialog *self, gboolean busy, const char *status)
 {
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->test_button), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->sign_in_button), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->import_button), !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "signin.link", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "signin.copy", !busy);
   if (status != NULL)
     adw_action_row_set_subtitle (self->status_row, status);
+}
+
+/* A sign-in call ended after the dialog was closed: nothing left to update. */
+static gboolean
+gone (AmqCredentialsDialog *self)
+{
+  return self->cancellable == NULL;
 }
 
 static char *
@@ -57,30 +76,81 @@ static AmqCredentialSet *
 read_rows (AmqCredentialsDialog *self)
 {
   AmqCredentialSet *set = amq_credential_set_new ();
-  const AmqCredentialSet *current = amq_application_get_credentials (self->application);
 
   set->refresh_token = row_text (self->refresh_token_row);
   set->client_id = row_text (self->client_id_row);
   set->client_secret = row_text (self->client_secret_row);
   set->profile_arn = row_text (self->profile_arn_row);
   set->region = row_text (self->region_row);
-  set->local_api_key = current ? g_strdup (current->local_api_key) : NULL;
+  /* the rows do not show the kind: the shown sign-in's, as long as its token is there */
+  if (self->shown != NULL && g_strcmp0 (set->refresh_token, self->shown->refresh_token) == 0)
+    set->kind = self->shown->kind;
   return set;
 }
 
-static void
-fill_rows (AmqCredentialsDialog *self, const AmqCredentialSet *set)
+static gboolean
+same_as_shown (AmqCredentialsDialog *self, const AmqCredentialSet *set)
 {
-  if (set == NULL)
-    return;
+  return g_strcmp0 (set->refresh_token, self->shown->refresh_token) == 0 &&
+         g_strcmp0 (set->client_id, self->shown->client_id) == 0 &&
+         g_strcmp0 (set->client_secret, self->shown->client_secret) == 0 &&
+         g_strcmp0 (set->profile_arn, self->shown->profile_arn) == 0 &&
+         g_strcmp0 (set->region, self->shown->region) == 0;
+}
+
+static void
+remember_shown (AmqCredentialsDialog *self, const AmqCredentialSet *set)
+{
+  g_clear_pointer (&self->shown, amq_credential_set_free);
+  self->shown = amq_credential_set_copy (set);
+}
+
+/* The rows show @set; left as they are, they stand for the sign-in in use. */
+static void
+show_credentials (AmqCredentialsDialog *self, const AmqCredentialSet *set)
+{
+  g_autoptr(AmqCredentialSet) shown = NULL;
+
   gtk_editable_set_text (GTK_EDITABLE (self->refresh_token_row), set->refresh_token ?: "");
   gtk_editable_set_text (GTK_EDITABLE (self->client_id_row), set->client_id ?: "");
   gtk_editable_set_text (GTK_EDITABLE (self->client_secret_row), set->client_secret ?: "");
-  if (set->profile_arn != NULL)
-    gtk_editable_set_text (GTK_EDITABLE (self->profile_arn_row), set->profile_arn);
+  gtk_editable_set_text (GTK_EDITABLE (self->profile_arn_row), set->profile_arn ?: "");
   if (set->region != NULL)
     gtk_editable_set_text (GTK_EDITABLE (self->region_row), set->region);
+  g_clear_pointer (&self->shown, amq_credential_set_free);
+  shown = read_rows (self);
+  shown->kind = set->kind;
+  remember_shown (self, shown);
 }
+
+/* Tested, linked or copied: that sign-in is in use already, and closing does not undo it. */
+static void
+now_in_use (AmqCredentialsDialog *self)
+{
+  gtk_button_set_label (self->cancel_button, _("_Close"));
+}
+
+/* The button of the client in use says so; the others offer a link. */
+static void
+update_sources (AmqCredentialsDialog *self)
+{
+  for (guint i = 0; i < self->sources->len; i++)
+    {
+      AmqSigninSource *source = g_ptr_array_index (self->sources, i);
+      GtkWidget *button = g_ptr_array_index (self->link_buttons, i);
+      gboolean linked = amq_signin_uses (self->signin, source);
+
+      gtk_button_set_label (GTK_BUTTON (button), linked ? _("Linked") : _("Link"));
+      gtk_widget_set_sensitive (button, !linked);
+      /* a state, not a button, while linked */
+      if (linked)
+        gtk_widget_add_css_class (button, "flat");
+      else
+        gtk_widget_remove_css_class (button, "flat");
+    }
+}
+
+/* ---- Test ---- */
 
 static void
 on_tested (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -89,24 +159,53 @@ on_tested (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree char *token = amq_token_manager_get_token_finish (AMQ_TOKEN_MANAGER (source), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (gone (self) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  set_busy (self, FALSE, token ? _("✓ The credentials work: Amazon Q issued an access token.")
+  set_busy (self, FALSE, token ? _("✓ The credentials work and are in use: Amazon Q issued an access token.")
                                : error->message);
+}
+
+static void
+test_in_use (AmqCredentialsDialog *self)
+{
+  amq_token_manager_get_token_async (amq_application_get_tokens (self->application), self->cancellable, on_tested,
+                                     g_object_ref (self));
+}
+
+static void
+on_test_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(AmqCredentialsDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!amq_signin_save_finish (AMQ_SIGNIN (source), result, &error))
+    {
+      if (!gone (self))
+        set_busy (self, FALSE, error->message);
+      return;
+    }
+  if (!gone (self))
+    test_in_use (self);
 }
 
 static void
 on_test (AmqCredentialsDialog *self)
 {
   g_autoptr(AmqCredentialSet) set = read_rows (self);
-  g_autofree char *endpoint = amq_application_dup_token_endpoint (self->application);
 
-  g_clear_object (&self->test_tokens);
-  self->test_tokens = amq_token_manager_new (endpoint);
-  amq_token_manager_set_credentials (self->test_tokens, set);
-  set_busy (self, TRUE, _("Refreshing a token…"));
-  amq_token_manager_get_token_async (self->test_tokens, self->cancellable, on_tested, g_object_ref (self));
+  set_busy (self, TRUE, _("Asking Amazon Q for an access token…"));
+  if (same_as_shown (self, set))
+    {
+      test_in_use (self);
+      return;
+    }
+  remember_shown (self, set);
+  amq_signin_save_async (self->signin, set, on_test_saved, g_object_ref (self));
+  update_sources (self);
+  now_in_use (self);
 }
+
+/* ---- Save, sign in ---- */
 
 static void
 on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -114,13 +213,22 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(AmqCredentialsDialog) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!amq_application_save_credentials_finish (AMQ_APPLICATION (source), result, &error))
+  if (gone (self))
+    return;
+  if (!amq_signin_save_finish (AMQ_SIGNIN (source), result, &error))
     {
       set_busy (self, FALSE, error->message);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), TRUE);
       return;
     }
   gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+save (AmqCredentialsDialog *self, const AmqCredentialSet *set)
+{
+  set_busy (self, TRUE, _("Saving to the keyring…"));
+  remember_shown (self, set);
+  amq_signin_save_async (self->signin, set, on_stored, g_object_ref (self));
 }
 
 static void
@@ -128,9 +236,13 @@ on_save (AmqCredentialsDialog *self)
 {
   g_autoptr(AmqCredentialSet) set = read_rows (self);
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), FALSE);
-  set_busy (self, TRUE, _("Saving to the keyring…"));
-  amq_application_save_credentials_async (self->application, set, on_stored, g_object_ref (self));
+  /* nothing typed: the sign-in in use stays as it is, linked or not */
+  if (same_as_shown (self, set))
+    {
+      gtk_window_destroy (GTK_WINDOW (self));
+      return;
+    }
+  save (self, set);
 }
 
 static void
@@ -157,9 +269,8 @@ on_logged_in (GObject *source, GAsyncResult *result, gpointer user_data)
       set_busy (self, FALSE, error->message);
       return;
     }
-  fill_rows (self, set);
-  set_busy (self, FALSE, _("✓ Signed in. Saving…"));
-  on_save (self);
+  show_credentials (self, set);
+  save (self, set);
 }
 
 static void
@@ -174,29 +285,103 @@ on_sign_in (AmqCredentialsDialog *self)
   amq_device_login_run_async (self->login, self->cancellable, on_logged_in, g_object_ref (self));
 }
 
-static void
-on_imported (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(AmqCredentialsDialog) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AmqCredentialSet) set = amq_cli_import_finish (result, &error);
+/* ---- other clients' sign-ins: signin.link and signin.copy, with the source's index ---- */
 
-  if (set == NULL)
+/* Linked or copied: the rows show the sign-in now in use, the status where it comes from. */
+static void
+show_outcome (AmqCredentialsDialog *self, gboolean done, const GError *error)
+{
+  g_autofree char *status = NULL;
+
+  if (!done)
     {
       set_busy (self, FALSE, error->message);
       return;
     }
-  fill_rows (self, set);
-  set_busy (self, FALSE, _("✓ Imported from the Amazon Q CLI. Test or save."));
+  show_credentials (self, amq_signin_get_credentials (self->signin));
+  update_sources (self);
+  now_in_use (self);
+  status = g_strdup_printf ("✓ %s", amq_signin_get_description (self->signin));
+  set_busy (self, FALSE, status);
 }
 
 static void
-on_import (AmqCredentialsDialog *self)
+on_linked (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autofree char *path = amq_cli_import_default_path ();
+  g_autoptr(AmqCredentialsDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean linked = amq_signin_link_finish (AMQ_SIGNIN (source), result, &error);
 
-  set_busy (self, TRUE, _("Reading the Amazon Q CLI login…"));
-  amq_cli_import_async (path, self->cancellable, on_imported, g_object_ref (self));
+  if (!gone (self))
+    show_outcome (self, linked, error);
+}
+
+static void
+on_copied (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(AmqCredentialsDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean copied = amq_signin_copy_finish (AMQ_SIGNIN (source), result, &error);
+
+  if (!gone (self))
+    show_outcome (self, copied, error);
+}
+
+static void
+use_source (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  AmqCredentialsDialog *self = AMQ_CREDENTIALS_DIALOG (widget);
+  guint index = g_variant_get_uint32 (parameter);
+  AmqSigninSource *source;
+  g_autofree char *status = NULL;
+
+  g_assert (index < self->sources->len);
+
+  source = g_ptr_array_index (self->sources, index);
+  status = g_strdup_printf (_("Reading the %s sign-in…"), amq_signin_source_get_name (source));
+  set_busy (self, TRUE, status);
+  if (g_str_equal (action_name, "signin.link"))
+    amq_signin_link_async (self->signin, source, on_linked, g_object_ref (self));
+  else
+    amq_signin_copy_async (self->signin, source, on_copied, g_object_ref (self));
+}
+
+static GtkWidget *
+source_button (const char *label, const char *tooltip, const char *action_name, guint index)
+{
+  GtkWidget *button = gtk_button_new_with_label (label);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action_name);
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), g_variant_new_uint32 (index));
+  return button;
+}
+
+/* A row per client signed in on this computer: its name, its file, Link and Copy. */
+static void
+add_sources (AmqCredentialsDialog *self)
+{
+  self->sources = amq_signin_source_find_all ();
+  self->link_buttons = g_ptr_array_new ();
+  for (guint i = 0; i < self->sources->len; i++)
+    {
+      AmqSigninSource *source = g_ptr_array_index (self->sources, i);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *link = source_button (_("Link"), _("Use this sign-in and keep it current there"), "signin.link", i);
+      g_autofree char *path = amq_signin_abbreviate_home (amq_signin_source_get_path (source));
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), amq_signin_source_get_name (source));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), path);
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), link);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 source_button (_("Copy"), _("Copy this sign-in into the keyring"), "signin.copy", i));
+      adw_preferences_group_add (self->sources_group, row);
+      g_ptr_array_add (self->link_buttons, link);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->sources_group), self->sources->len > 0);
+  update_sources (self);
 }
 
 static void
@@ -206,8 +391,10 @@ amq_credentials_dialog_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->test_tokens);
   g_clear_object (&self->login);
+  g_clear_pointer (&self->sources, g_ptr_array_unref);
+  g_clear_pointer (&self->link_buttons, g_ptr_array_unref);
+  g_clear_pointer (&self->shown, amq_credential_set_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), AMQ_TYPE_CREDENTIALS_DIALOG);
   G_OBJECT_CLASS (amq_credentials_dialog_parent_class)->dispose (object);
 }
@@ -219,6 +406,7 @@ amq_credentials_dialog_class_init (AmqCredentialsDialogClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = amq_credentials_dialog_dispose;
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Amq2Api/ui/amq-credentials-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, sources_group);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, refresh_token_row);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, client_id_row);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, client_secret_row);
@@ -226,14 +414,15 @@ amq_credentials_dialog_class_init (AmqCredentialsDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, region_row);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, status_row);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, spinner);
+  gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, test_button);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, save_button);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, sign_in_button);
-  gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, import_button);
   gtk_widget_class_bind_template_callback (widget_class, on_test);
   gtk_widget_class_bind_template_callback (widget_class, on_save);
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in);
-  gtk_widget_class_bind_template_callback (widget_class, on_import);
+  gtk_widget_class_install_action (widget_class, "signin.link", "u", use_source);
+  gtk_widget_class_install_action (widget_class, "signin.copy", "u", use_source);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -247,11 +436,14 @@ amq_credentials_dialog_init (AmqCredentialsDialog *self)
 AmqCredentialsDialog *
 amq_credentials_dialog_new (AmqApplication *application)
 {
-  AmqCredentialsDialog *self = g_object_new (AMQ_TYPE_CREDENTIALS_DIALOG, NULL);
-  g_autofree char *path = amq_cli_import_default_path ();
+  AmqCredentialsDialog *self;
 
+  g_return_val_if_fail (AMQ_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (AMQ_TYPE_CREDENTIALS_DIALOG, NULL);
   self->application = application;
-  fill_rows (self, amq_application_get_credentials (application));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->import_button), amq_cli_import_available (path));
+  self->signin = amq_application_get_signin (application);
+  show_credentials (self, amq_signin_get_credentials (self->signin));
+  add_sources (self);
   return self;
 }

@@ -1,9 +1,13 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-preferences-window.c: every row writes GSettings (the application reacts to it); the
- * local API key is a secret and goes to the keyring with the credentials. */
+ * local API key is a secret and goes to the keyring through the sign-in. */
+#include "config.h"
+
 #include "amq-preferences-window.h"
 
 #include <glib/gi18n.h>
 
+#include "amq-access-policy.h"
 #include "amq-model-map.h"
 
 struct _AmqPreferencesWindow
@@ -13,6 +17,8 @@ struct _AmqPreferencesWindow
   AdwEntryRow    *port_row;
   AdwEntryRow    *bind_row;
   AdwEntryRow    *api_key_row;
+  AdwEntryRow    *allowed_hosts_row;
+  AdwEntryRow    *allowed_origins_row;
   AdwComboRow    *default_model_row;
   AdwEntryRow    *overrides_row;
   AdwEntryRow    *api_endpoint_row;
@@ -55,14 +61,13 @@ static void
 on_bind_apply (AmqPreferencesWindow *self)
 {
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (row_text (self->bind_row));
-  const AmqCredentialSet *credentials = amq_application_get_credentials (self->application);
 
   if (address == NULL)
     {
       toast (self, _("Enter an IP address such as 127.0.0.1"));
       return;
     }
-  if (!g_inet_address_get_is_loopback (address) && (credentials->local_api_key == NULL || !*credentials->local_api_key))
+  if (!g_inet_address_get_is_loopback (address) && amq_signin_get_local_api_key (amq_application_get_signin (self->application)) == NULL)
     {
       toast (self, _("Set a local API key first: other machines could use your subscription"));
       return;
@@ -73,21 +78,57 @@ on_bind_apply (AmqPreferencesWindow *self)
 static void
 on_key_stored (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  g_autoptr(AmqPreferencesWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!amq_application_save_credentials_finish (AMQ_APPLICATION (source), result, &error))
-    g_warning ("could not store the local API key: %s", error->message);
+  /* a window closed meanwhile has nowhere to say it */
+  if (!amq_signin_set_local_api_key_finish (AMQ_SIGNIN (source), result, &error) && self->settings != NULL)
+    toast (self, error->message);
 }
 
 static void
 on_api_key_apply (AmqPreferencesWindow *self)
 {
-  g_autoptr(AmqCredentialSet) set = amq_credential_set_copy (amq_application_get_credentials (self->application));
+  const char *key = row_text (self->api_key_row);
 
-  g_free (set->local_api_key);
-  set->local_api_key = g_strdup (row_text (self->api_key_row));
-  amq_application_save_credentials_async (self->application, set, on_key_stored, NULL);
-  toast (self, *set->local_api_key ? _("Clients must now send this key") : _("Any key is accepted now"));
+  amq_signin_set_local_api_key_async (amq_application_get_signin (self->application), key, on_key_stored,
+                                      g_object_ref (self));
+  if (*key != '\0')
+    toast (self, _("Clients must now send this key"));
+  else if (!amq_application_bound_to_loopback (self->application))
+    toast (self, _("Without a key the local API stopped: it listens beyond this computer"));
+  else
+    toast (self, _("Any key is accepted now"));
+}
+
+/* The server checks the entries and uses them at once; the setting keeps them. */
+static void
+apply_access_list (AmqPreferencesWindow *self, AdwEntryRow *row, const char *key,
+                   gboolean (*apply) (AmqServer *, const char * const *, GError **))
+{
+  g_auto(GStrv) entries = amq_access_policy_split_list (row_text (row));
+  g_autoptr(GError) error = NULL;
+
+  if (!apply (amq_application_get_server (self->application), (const char * const *) entries, &error))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+      toast (self, error->message);
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
+  g_settings_set_strv (self->settings, key, (const char * const *) entries);
+}
+
+static void
+on_allowed_hosts_apply (AmqPreferencesWindow *self)
+{
+  apply_access_list (self, self->allowed_hosts_row, "allowed-hosts", amq_server_set_allowed_hosts);
+}
+
+static void
+on_allowed_origins_apply (AmqPreferencesWindow *self)
+{
+  apply_access_list (self, self->allowed_origins_row, "allowed-origins", amq_server_set_allowed_origins);
 }
 
 static void
@@ -146,6 +187,8 @@ amq_preferences_window_class_init (AmqPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AmqPreferencesWindow, port_row);
   gtk_widget_class_bind_template_child (widget_class, AmqPreferencesWindow, bind_row);
   gtk_widget_class_bind_template_child (widget_class, AmqPreferencesWindow, api_key_row);
+  gtk_widget_class_bind_template_child (widget_class, AmqPreferencesWindow, allowed_hosts_row);
+  gtk_widget_class_bind_template_child (widget_class, AmqPreferencesWindow, allowed_origins_row);
   gtk_widget_class_bind_template_child (widget_class, AmqPreferencesWindow, default_model_row);
   gtk_widget_class_bind_template_child (widget_class, AmqPreferencesWindow, overrides_row);
   gtk_widget_class_bind_template_child (widget_class, AmqPreferencesWindow, api_endpoint_row);
@@ -154,6 +197,8 @@ amq_preferences_window_class_init (AmqPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_port_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_bind_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_api_key_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_allowed_hosts_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_allowed_origins_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_default_model_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_overrides_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_api_endpoint_apply);
@@ -178,13 +223,19 @@ amq_preferences_window_new (AmqApplication *application)
   g_autofree char *api_endpoint = g_settings_get_string (settings, "api-endpoint");
   g_autofree char *token_endpoint = g_settings_get_string (settings, "token-endpoint");
   g_autofree char *default_model = g_settings_get_string (settings, "default-model");
-  const AmqCredentialSet *credentials = amq_application_get_credentials (application);
+  const char *api_key = amq_signin_get_local_api_key (amq_application_get_signin (application));
+  g_auto(GStrv) hosts = g_settings_get_strv (settings, "allowed-hosts");
+  g_auto(GStrv) origins = g_settings_get_strv (settings, "allowed-origins");
+  g_autofree char *hosts_text = g_strjoinv (", ", hosts);
+  g_autofree char *origins_text = g_strjoinv (", ", origins);
   g_autoptr(GtkStringList) model_list = gtk_string_list_new (models);
 
   self->application = application;
   gtk_editable_set_text (GTK_EDITABLE (self->port_row), port);
   gtk_editable_set_text (GTK_EDITABLE (self->bind_row), bind);
-  gtk_editable_set_text (GTK_EDITABLE (self->api_key_row), credentials && credentials->local_api_key ? credentials->local_api_key : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->api_key_row), api_key ? api_key : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->allowed_hosts_row), hosts_text);
+  gtk_editable_set_text (GTK_EDITABLE (self->allowed_origins_row), origins_text);
   gtk_editable_set_text (GTK_EDITABLE (self->overrides_row), overrides);
   gtk_editable_set_text (GTK_EDITABLE (self->api_endpoint_row), api_endpoint);
   gtk_editable_set_text (GTK_EDITABLE (self->token_endpoint_row), token_endpoint);

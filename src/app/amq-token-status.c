@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-token-status.c */
+#include "config.h"
+
 #include "amq-token-status.h"
 
 #include <glib/gi18n.h>
@@ -39,4 +42,11 @@ amq_token_status_needs_sign_in (AmqTokenManager *tokens)
   AmqTokenState state = amq_token_manager_get_state (tokens);
 
   return state == AMQ_TOKEN_STATE_NO_CREDENTIALS || state == AMQ_TOKEN_STATE_SIGN_IN_NEEDED;
+}
+
+gboolean
+amq_token_status_needs_attention (AmqTokenManager *tokens)
+{
+  /* requests work, but the next start (or the other client) has a refresh token that is gone */
+  return amq_token_status_needs_sign_in (tokens) || amq_token_manager_get_state (tokens) == AMQ_TOKEN_STATE_NOT_SAVED;
 }

@@ -237,7 +237,7 @@ update (AmqTray *self)
 {
   AmqTokenManager *tokens = amq_application_get_tokens (self->application);
   gboolean serving = amq_server_get_listening (amq_application_get_server (self->application));
-  gboolean attention = amq_token_status_needs_sign_in (tokens);
+  gboolean attention = amq_token_status_needs_attention (tokens);
   const char *status = attention ? "NeedsAttention" : serving ? "Active" : "Passive";
   const char *icon = attention ? APP_ID "-attention-symbolic" : serving ? APP_ID "-symbolic" : APP_ID "-stopped-symbolic";
   g_autofree char *token_text = amq_token_status_describe (tokens);

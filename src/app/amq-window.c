@@ -1,8 +1,12 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-window.c
  *
  * The window only observes: the server's "url", the application's "server-error", the token
- * manager's properties, and the core's request log (a GListModel) whose columns the .ui
- * declares. Closing it hides it; the application keeps serving while the proxy is enabled. */
+ * manager's properties, the sign-in's "changed", and the core's request log (a GListModel)
+ * whose columns the .ui declares. Closing it hides it; the application keeps serving while the
+ * proxy is enabled. */
+#include "config.h"
+
 #include "amq-window.h"
 
 #include <glib/gi18n.h>
@@ -318,14 +322,21 @@ update_server (AmqWindow *self)
   update_actions (self);
 }
 
+/* The token's state, and where the sign-in comes from; red while something needs the user. */
 static void
 update_token (AmqWindow *self)
 {
   AmqTokenManager *tokens = amq_application_get_tokens (self->application);
-  g_autofree char *text = amq_token_status_describe (tokens);
+  g_autofree char *state = amq_token_status_describe (tokens);
+  g_autofree char *text = g_strdup_printf ("%s\n%s", state,
+                                           amq_signin_get_description (amq_application_get_signin (self->application)));
   gboolean needs_action = amq_token_status_needs_sign_in (tokens);
 
   adw_action_row_set_subtitle (self->token_row, text);
+  if (amq_token_status_needs_attention (tokens))
+    gtk_widget_add_css_class (GTK_WIDGET (self->token_row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->token_row), "error");
   gtk_button_set_label (self->token_button, needs_action ? _("_Sign In…") : _("_Credentials…"));
   if (needs_action)
     gtk_widget_add_css_class (GTK_WIDGET (self->token_button), "suggested-action");
@@ -417,6 +428,7 @@ amq_window_new (AmqApplication *application)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "notify::server-error", G_CALLBACK (update_server), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (amq_application_get_tokens (application), "notify", G_CALLBACK (update_token), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (amq_application_get_signin (application), "changed", G_CALLBACK (update_token), self, G_CONNECT_SWAPPED);
   update_server (self);
   update_token (self);
   update_counters (self);
