@@ -85,7 +85,8 @@ describe (AmqSignin *self)
       /* TRANSLATORS: %s is a client's name and the file of its sign-in */
       return g_strdup_printf (_("Linked to %s"), where);
     case AMQ_ACCOUNT_ORIGIN_STATE_FILE:
-      /* TRANSLATORS: %s is a command and a file */
+    case AMQ_ACCOUNT_ORIGIN_ACCOUNTS_FILE:
+      /* TRANSLATORS: %s is a command and a file, or an account and its file */
       return g_strdup_printf (_("From %s"), where);
     case AMQ_ACCOUNT_ORIGIN_NONE:
     default:
