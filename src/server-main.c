@@ -34,6 +34,7 @@ typedef struct {
   char     *social_token_endpoint;
   char     *api_key;
   char     *origin;
+  char     *accounts_file;
   gint64    max_request_bytes;
   gboolean  verbose;
   gboolean  login;
@@ -43,9 +44,10 @@ typedef struct {
   GMainLoop       *loop;
   AmqEnvironment  *environment;
   AmqServer       *server;
-  AmqTokenManager *tokens;
   AmqUpstream     *upstream;
-  AmqAccount      *account;
+  GProxyResolver  *resolver;
+  AmqAccountPool  *pool;
+  AmqAccount      *account;        /* without --accounts: the one sign-in found */
   Options         *options;
   gboolean         quitting;
   int              exit_code;
@@ -67,10 +69,23 @@ on_loop_probe (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+saving (App *app)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (app->pool)); i++)
+    {
+      g_autoptr(AmqAccount) account = g_list_model_get_item (G_LIST_MODEL (app->pool), i);
+
+      if (amq_account_get_saving (account))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 quit_when_saved (App *app)
 {
-  if (app->quitting && !amq_account_get_saving (app->account))
+  if (app->quitting && !saving (app))
     g_main_loop_quit (app->loop);
 }
 
@@ -100,7 +115,7 @@ fail (App *app, int exit_code, const char *message)
 static gboolean
 endpoint_setting (App *app, const char *option, const char *variable, const char **value, GError **error)
 {
-  gboolean trusted = amq_account_get_origin (app->account) == AMQ_ACCOUNT_ORIGIN_ENVIRONMENT;
+  gboolean trusted = app->account == NULL || amq_account_get_origin (app->account) == AMQ_ACCOUNT_ORIGIN_ENVIRONMENT;
 
   *value = option ? option : amq_environment_get (app->environment, variable);
   if (option == NULL && !trusted && amq_environment_is_from_dotenv (app->environment, variable))
@@ -118,48 +133,38 @@ apply_endpoints (App *app, GError **error)
   Options *options = app->options;
   const char *api, *token, *social;
   g_autofree char *region_api = NULL;
+  GListModel *accounts = G_LIST_MODEL (app->pool);
 
   if (!endpoint_setting (app, options->api_endpoint, "AMAZONQ_API_ENDPOINT", &api, error) ||
       !endpoint_setting (app, options->token_endpoint, "AMAZONQ_TOKEN_ENDPOINT", &token, error) ||
       !endpoint_setting (app, options->social_token_endpoint, "AMAZONQ_SOCIAL_TOKEN_ENDPOINT", &social, error))
     return FALSE;
-  if (api == NULL)
+  if (api == NULL && app->account != NULL)
     api = region_api = amq_upstream_endpoint_for_profile (amq_account_get_credentials (app->account)->profile_arn);
   amq_upstream_set_endpoint (app->upstream, api);
-  amq_token_manager_set_endpoint (app->tokens, token);
-  amq_token_manager_set_social_endpoint (app->tokens, social);
+  for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
+    {
+      g_autoptr(AmqAccount) account = g_list_model_get_item (accounts, i);
+      AmqUpstream *own = amq_account_get_upstream (account);
+
+      if (own != NULL)
+        amq_upstream_set_endpoint (own, api);
+      amq_token_manager_set_endpoint (amq_account_get_tokens (account), token);
+      amq_token_manager_set_social_endpoint (amq_account_get_tokens (account), social);
+    }
   return TRUE;
 }
 
 static void
-on_account_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+serve (App *app)
 {
-  App *app = user_data;
-  const AmqCredentialSet *credentials = amq_account_get_credentials (app->account);
-  const char *names[] = { "AMAZONQ_REFRESH_TOKEN", "AMAZONQ_CLIENT_ID", "AMAZONQ_CLIENT_SECRET" };
-  g_autofree char *missing = NULL;
   g_autoptr(GError) error = NULL;
 
-  amq_account_load_finish (app->account, result, NULL);
-  missing = amq_credential_set_missing (credentials, names);
-  if (missing != NULL)
-    {
-      g_autofree char *message = g_strdup_printf ("no Amazon Q sign-in: %s missing. Set them in the environment or "
-                                                  ".env, sign in with amq2api-server --login, in the Amq2Api app, "
-                                                  "or with the Kiro CLI (kiro-cli login)", missing);
-      fail (app, 2, message);
-      return;
-    }
   if (!apply_endpoints (app, &error))
     {
       fail (app, 2, error->message);
       return;
     }
-  {
-    g_autofree char *profile_arn = amq_account_dup_profile_arn (app->account);
-
-    amq_server_set_profile_arn (app->server, profile_arn);
-  }
   if (!amq_server_start (app->server, app->options->bind, app->options->port, &error))
     {
       g_autofree char *message = g_strdup_printf ("cannot listen on %s:%d: %s", app->options->bind,
@@ -169,7 +174,35 @@ on_account_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   printf ("listening on %s\n", amq_server_get_url (app->server));
   fflush (stdout);
-  g_message ("Amazon Q sign-in from %s", amq_account_get_description (app->account));
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (app->pool)); i++)
+    {
+      g_autoptr(AmqAccount) account = g_list_model_get_item (G_LIST_MODEL (app->pool), i);
+
+      g_message ("Amazon Q sign-in from %s", amq_account_get_description (account));
+      amq_account_update_credits (account, app->upstream, TRUE);
+    }
+}
+
+static void
+on_account_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  App *app = user_data;
+  const AmqCredentialSet *credentials = amq_account_get_credentials (app->account);
+  const char *names[] = { "AMAZONQ_REFRESH_TOKEN", "AMAZONQ_CLIENT_ID", "AMAZONQ_CLIENT_SECRET" };
+  g_autofree char *missing = NULL;
+
+  amq_account_load_finish (app->account, result, NULL);
+  missing = amq_credential_set_missing (credentials, names);
+  if (missing != NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("no Amazon Q sign-in: %s missing. Set them in the environment or "
+                                                  ".env, sign in with amq2api-server --login, in the Amq2Api app, "
+                                                  "or with the Kiro CLI (kiro-cli login); or give --accounts",
+                                                  missing);
+      fail (app, 2, message);
+      return;
+    }
+  serve (app);
 }
 
 static gboolean
@@ -182,6 +215,8 @@ parse_options (int *argc, char ***argv, Options *options, GError **error)
     { "token-endpoint", 0, 0, G_OPTION_ARG_STRING, &options->token_endpoint, "AWS SSO-OIDC token endpoint", "URL" },
     { "social-token-endpoint", 0, 0, G_OPTION_ARG_STRING, &options->social_token_endpoint,
       "Kiro's refresh endpoint for Google and GitHub sign-ins", "URL" },
+    { "accounts", 0, 0, G_OPTION_ARG_FILENAME, &options->accounts_file,
+      "Serve several Amazon Q accounts, from this JSON file (mode 0600)", "FILE" },
     { "origin", 0, 0, G_OPTION_ARG_STRING, &options->origin,
       "The origin Amazon Q is told (default KIRO_CLI; CLI for accounts that still need it)", "ORIGIN" },
     { "max-request-bytes", 0, 0, G_OPTION_ARG_INT64, &options->max_request_bytes,
@@ -239,6 +274,8 @@ complete_options (Options *options, AmqEnvironment *environment, GError **error)
     options->api_key = g_strdup (amq_environment_get (environment, "AMQ2API_API_KEY"));
   if (options->origin == NULL)
     options->origin = g_strdup (amq_environment_get (environment, "AMAZONQ_ORIGIN"));
+  if (options->accounts_file == NULL)
+    options->accounts_file = g_strdup (amq_environment_get (environment, "AMQ2API_ACCOUNTS_FILE"));
   if (options->max_request_bytes == 0 && amq_environment_get (environment, "AMAZONQ_MAX_REQUEST_BYTES") != NULL)
     {
       const char *text = amq_environment_get (environment, "AMAZONQ_MAX_REQUEST_BYTES");
@@ -258,13 +295,62 @@ complete_options (Options *options, AmqEnvironment *environment, GError **error)
   return TRUE;
 }
 
+/* An account's own token manager (its refresh in flight, its rotations), reaching out through
+ * @resolver. */
+static AmqAccount *
+account_new (App *app, GProxyResolver *resolver)
+{
+  g_autoptr(AmqTokenManager) tokens = amq_token_manager_new (NULL);
+  AmqAccount *account;
+
+  if (app->options->idle_timeout > 0)
+    amq_token_manager_set_timeout (tokens, app->options->idle_timeout);
+  amq_token_manager_set_proxy_resolver (tokens, resolver);
+  account = amq_account_new (tokens, NULL);
+  g_signal_connect_swapped (account, "notify::saving", G_CALLBACK (quit_when_saved), app);
+  return account;
+}
+
+/* --accounts: each entry an account of the pool; one with a proxy of its own gets its own
+ * Amazon Q connection through it. */
+static gboolean
+add_file_accounts (App *app, GError **error)
+{
+  g_autoptr(AmqAccountsFile) file = amq_accounts_file_load (app->options->accounts_file, error);
+  GPtrArray *entries;
+
+  if (file == NULL)
+    return FALSE;
+  entries = amq_accounts_file_get_entries (file);
+  app->pool = amq_account_pool_new (amq_accounts_file_get_strategy (file));
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const AmqAccountEntry *entry = g_ptr_array_index (entries, i);
+      g_autoptr(GProxyResolver) proxy = entry->proxy ? g_simple_proxy_resolver_new (entry->proxy, NULL) : NULL;
+      g_autoptr(AmqAccount) account = account_new (app, proxy ? proxy : app->resolver);
+
+      amq_account_use_file_entry (account, file, entry);
+      if (proxy != NULL)
+        {
+          g_autoptr(AmqUpstream) own = amq_upstream_new (NULL);
+
+          amq_upstream_set_origin (own, app->options->origin);
+          amq_upstream_set_proxy_resolver (own, proxy);
+          if (app->options->idle_timeout > 0)
+            amq_upstream_set_idle_timeout (own, app->options->idle_timeout);
+          amq_account_set_upstream (account, own);
+        }
+      amq_account_pool_add (app->pool, account);
+    }
+  return TRUE;
+}
+
 /* The engine's objects, wired as the options say. */
 static gboolean
 build (App *app, GError **error)
 {
   Options *options = app->options;
   g_autoptr(AmqModelMap) models = amq_model_map_new ();
-  g_autoptr(GProxyResolver) resolver = amq_environment_dup_proxy_resolver (app->environment);
 
   amq_model_map_set_default (models, amq_environment_get (app->environment, "AMAZONQ_DEFAULT_MODEL"));
   if (!amq_model_map_parse_overrides (models, amq_environment_get (app->environment, "AMAZONQ_MODEL_MAP"), error))
@@ -272,21 +358,26 @@ build (App *app, GError **error)
       g_prefix_error (error, "AMAZONQ_MODEL_MAP: ");
       return FALSE;
     }
+  app->resolver = amq_environment_dup_proxy_resolver (app->environment);
   app->upstream = amq_upstream_new (NULL);
   amq_upstream_set_origin (app->upstream, options->origin);
   if (options->max_request_bytes > 0)
     amq_upstream_set_max_request_bytes (app->upstream, options->max_request_bytes);
-  app->tokens = amq_token_manager_new (NULL);
   if (options->idle_timeout > 0)
+    amq_upstream_set_idle_timeout (app->upstream, options->idle_timeout);
+  amq_upstream_set_proxy_resolver (app->upstream, app->resolver);
+  if (options->accounts_file != NULL)
     {
-      amq_upstream_set_idle_timeout (app->upstream, options->idle_timeout);
-      amq_token_manager_set_timeout (app->tokens, options->idle_timeout);
+      if (!add_file_accounts (app, error))
+        return FALSE;
     }
-  amq_upstream_set_proxy_resolver (app->upstream, resolver);
-  amq_token_manager_set_proxy_resolver (app->tokens, resolver);
-  app->account = amq_account_new (app->tokens, NULL);
-  g_signal_connect_swapped (app->account, "notify::saving", G_CALLBACK (quit_when_saved), app);
-  app->server = amq_server_new (app->tokens, app->upstream, models);
+  else
+    {
+      app->account = account_new (app, app->resolver);
+      app->pool = amq_account_pool_new (AMQ_POOL_PRIORITY);
+      amq_account_pool_add (app->pool, app->account);
+    }
+  app->server = amq_server_new (app->pool, app->upstream, models);
   amq_server_set_api_key (app->server, options->api_key);
   if (!amq_server_set_allowed_hosts (app->server, (const char * const *) options->allowed_hosts, error) ||
       !amq_server_set_allowed_origins (app->server, (const char * const *) options->allowed_origins, error))
@@ -378,8 +469,9 @@ app_clear (App *app)
 {
   g_clear_object (&app->server);
   g_clear_object (&app->account);
-  g_clear_object (&app->tokens);
+  g_clear_object (&app->pool);
   g_clear_object (&app->upstream);
+  g_clear_object (&app->resolver);
   g_clear_object (&app->environment);
   g_clear_pointer (&app->loop, g_main_loop_unref);
 }
@@ -393,6 +485,7 @@ options_clear (Options *options)
   g_free (options->social_token_endpoint);
   g_free (options->api_key);
   g_free (options->origin);
+  g_free (options->accounts_file);
   g_strfreev (options->allowed_hosts);
   g_strfreev (options->allowed_origins);
 }
@@ -432,8 +525,10 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_signal, &app);
   if (options.login)
     start_login (&app);
-  else
+  else if (app.account != NULL)
     amq_account_load_async (app.account, app.environment, NULL, NULL, on_account_loaded, &app);
+  else
+    serve (&app);
   if (g_getenv ("AMQ2API_MEASURE_LOOP") != NULL)
     g_timeout_add (5, on_loop_probe, NULL);
   g_main_loop_run (app.loop);

@@ -147,7 +147,7 @@ fake_access_token (void)
 /* ---- the server, in this process ---- */
 
 typedef struct {
-  AmqTokenManager *tokens;
+  AmqAccountPool  *pool;
   AmqUpstream     *upstream;
   AmqModelMap     *models;
   AmqServer       *server;
@@ -160,29 +160,32 @@ local_stop (Local *local)
   g_clear_object (&local->server);
   g_clear_object (&local->models);
   g_clear_object (&local->upstream);
-  g_clear_object (&local->tokens);
+  g_clear_object (&local->pool);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Local, local_stop)
 
+static Local local_start_with_profile (const char *profile_arn);
+
 static Local
 local_start (void)
 {
-  g_autofree char *token_endpoint = g_strconcat (fake_url, "/token", NULL);
+  return local_start_with_profile (NULL);
+}
+
+/* A server in this process with one account naming @profile_arn (NULL: its default). */
+static Local
+local_start_with_profile (const char *profile_arn)
+{
+  const char *refresh_tokens[] = { "rt-ok", NULL };
   g_autoptr(GError) error = NULL;
-  g_autoptr(AmqCredentialSet) credentials = amq_credential_set_new ();
   Local local;
 
-  credentials->refresh_token = g_strdup ("rt-ok");
-  credentials->client_id = g_strdup ("client-id-test");
-  credentials->client_secret = g_strdup ("client-secret-test");
-  local.tokens = amq_token_manager_new (token_endpoint);
-  amq_token_manager_set_credentials (local.tokens, credentials);
-  amq_token_manager_set_proxy_resolver (local.tokens, NULL);
+  local.pool = test_pool_new (fake_url, refresh_tokens, profile_arn);
   local.upstream = amq_upstream_new (fake_url);
   amq_upstream_set_proxy_resolver (local.upstream, NULL);
   local.models = amq_model_map_new ();
-  local.server = amq_server_new (local.tokens, local.upstream, local.models);
+  local.server = amq_server_new (local.pool, local.upstream, local.models);
   g_assert_true (amq_server_start (local.server, "127.0.0.1", 0, &error));
   g_assert_no_error (error);
   return local;
@@ -375,9 +378,9 @@ test_dialect_end_to_end (void)
     g_assert_nonnull (strstr (reply.body, "\"claude-opus-4-6\""));
     g_assert_cmpfloat (fake_stat ("refused_calls"), ==, refused);
   }
-  amq_server_set_profile_arn (local.server, custom);
   {
-    g_auto(Reply) reply = post_messages (&local, "text", TRUE);
+    g_auto(Local) configured = local_start_with_profile (custom);
+    g_auto(Reply) reply = post_messages (&configured, "text", TRUE);
     g_autofree char *sent = fake_last_body ();
     g_autoptr(JsonObject) body = parse_object (sent);
 
@@ -533,7 +536,12 @@ test_quota_and_throttling (void)
     assert_error_reply (&local, &rows[i]);
 
   /* once the reset date is known (getUsageLimits), the answer names it and waits for it */
-  amq_upstream_set_quota_reset (local.upstream, now + 2 * 86400);
+  {
+    g_autoptr(AmqAccount) account = g_list_model_get_item (G_LIST_MODEL (local.pool), 0);
+    AmqCredits credits = { .plan = (char *) "KIRO FREE", .used = 50, .limit = 50, .resets_at = now + 2 * 86400 };
+
+    amq_account_health_set_credits (amq_account_get_health (account), &credits);
+  }
   {
     g_autoptr(GDateTime) reset = g_date_time_new_from_unix_utc (now + 2 * 86400);
     g_autofree char *until = g_date_time_format (reset, "used up until %Y-%m-%d %H:%M UTC");

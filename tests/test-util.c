@@ -4,6 +4,8 @@
 
 #include "test-util.h"
 
+#include <glib/gstdio.h>
+
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -268,24 +270,57 @@ test_send_spinning (SoupMessage *message)
   return reply_new (message, answer, start);
 }
 
+AmqAccountPool *
+test_pool_new (const char *fake_url, const char * const *refresh_tokens, const char *profile_arn)
+{
+  g_autofree char *token_endpoint = g_strconcat (fake_url, "/token", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("amq2api-pool-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "accounts.json", NULL);
+  g_autoptr(GString) text = g_string_new ("{\"accounts\": [");
+  g_autoptr(AmqAccountsFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *entries;
+  AmqAccountPool *pool;
+
+  for (guint i = 0; refresh_tokens[i] != NULL; i++)
+    {
+      g_string_append_printf (text, "%s{\"label\": \"account-%u\", \"refreshToken\": \"%s\", \"clientId\": \"c\", "
+                              "\"clientSecret\": \"s\"", i ? ", " : "", i, refresh_tokens[i]);
+      if (profile_arn != NULL)
+        g_string_append_printf (text, ", \"profileArn\": \"%s\"", profile_arn);
+      g_string_append_c (text, '}');
+    }
+  g_string_append (text, "]}");
+  g_assert_true (g_file_set_contents_full (path, text->str, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL));
+  file = amq_accounts_file_load (path, &error);
+  g_assert_no_error (error);
+  entries = amq_accounts_file_get_entries (file);
+  pool = amq_account_pool_new (AMQ_POOL_PRIORITY);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      g_autoptr(AmqTokenManager) tokens = amq_token_manager_new (token_endpoint);
+      g_autoptr(AmqAccount) account = amq_account_new (tokens, NULL);
+
+      amq_token_manager_set_proxy_resolver (tokens, NULL);
+      amq_account_use_file_entry (account, file, g_ptr_array_index (entries, i));
+      amq_account_pool_add (pool, account);
+    }
+  /* rotated tokens are written back there: it stays for the test's life */
+  return pool;
+}
+
 AmqServer *
 test_local_server_new (const char *fake_url)
 {
-  g_autofree char *token_endpoint = g_strconcat (fake_url, "/token", NULL);
-  g_autoptr(AmqCredentialSet) credentials = amq_credential_set_new ();
-  g_autoptr(AmqTokenManager) tokens = amq_token_manager_new (token_endpoint);
+  const char *refresh_tokens[] = { "rt-ok", NULL };
+  g_autoptr(AmqAccountPool) pool = test_pool_new (fake_url, refresh_tokens, NULL);
   g_autoptr(AmqUpstream) upstream = amq_upstream_new (fake_url);
   g_autoptr(AmqModelMap) models = amq_model_map_new ();
   g_autoptr(GError) error = NULL;
   AmqServer *server;
 
-  credentials->refresh_token = g_strdup ("rt-ok");
-  credentials->client_id = g_strdup ("client-id-test");
-  credentials->client_secret = g_strdup ("client-secret-test");
-  amq_token_manager_set_credentials (tokens, credentials);
-  amq_token_manager_set_proxy_resolver (tokens, NULL);
   amq_upstream_set_proxy_resolver (upstream, NULL);
-  server = amq_server_new (tokens, upstream, models);
+  server = amq_server_new (pool, upstream, models);
   g_assert_true (amq_server_start (server, "127.0.0.1", 0, &error));
   g_assert_no_error (error);
   return server;

@@ -78,6 +78,12 @@ TestReply            test_send                     (SoupMessage     *message);
 /* The same, on the default main context, which runs until the answer is in: for a server in
  * this process. */
 TestReply            test_send_spinning            (SoupMessage     *message);
+/* A pool of one account per refresh token (rt-ok and the like, see fake-upstream.c), labelled
+ * account-0, account-1..., refreshing at the fake; every account names @profile_arn (NULL: its
+ * default). */
+AmqAccountPool      *test_pool_new                 (const char          *fake_url,
+                                                    const char * const  *refresh_tokens,
+                                                    const char          *profile_arn);
 /* An AmqServer in this process, listening on a free loopback port, with Amazon Q at
  * @fake_url and a refresh token it accepts. */
 AmqServer           *test_local_server_new         (const char      *fake_url);

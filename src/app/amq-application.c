@@ -177,7 +177,6 @@ follow_signin (AmqApplication *self)
 {
   const char *key = amq_signin_get_local_api_key (self->signin);
 
-  amq_server_set_profile_arn (self->server, amq_signin_get_credentials (self->signin)->profile_arn);
   amq_server_set_api_key (self->server, key);
   apply_settings (self);
   if (self->loaded && !amq_application_bound_to_loopback (self) && (key == NULL) == amq_server_get_listening (self->server))
@@ -333,10 +332,15 @@ amq_application_startup (GApplication *app)
   self->tokens = amq_token_manager_new (NULL);
   self->upstream = amq_upstream_new (NULL);
   self->models = amq_model_map_new ();
-  self->server = amq_server_new (self->tokens, self->upstream, self->models);
   /* a desktop app has no working directory of its own: the environment alone, no .env */
   self->environment = amq_environment_new (NULL);
   self->signin = amq_signin_new (self->tokens, self->settings, self->environment);
+  {
+    g_autoptr(AmqAccountPool) pool = amq_account_pool_new (AMQ_POOL_PRIORITY);
+
+    amq_account_pool_add (pool, amq_signin_get_account (self->signin));
+    self->server = amq_server_new (pool, self->upstream, self->models);
+  }
   g_signal_connect_swapped (self->signin, "changed", G_CALLBACK (follow_signin), self);
   g_signal_connect_swapped (self->server, "notify::listening", G_CALLBACK (on_listening_changed), self);
   /* outside Flatpak the autostart file is the truth; the switch shows it */

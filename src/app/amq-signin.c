@@ -484,3 +484,11 @@ amq_signin_new (AmqTokenManager *tokens, GSettings *settings, AmqEnvironment *en
   self->description = describe (self);
   return self;
 }
+
+AmqAccount *
+amq_signin_get_account (AmqSignin *self)
+{
+  g_return_val_if_fail (AMQ_IS_SIGNIN (self), NULL);
+
+  return self->account;
+}

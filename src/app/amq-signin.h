@@ -17,6 +17,7 @@ G_DECLARE_FINAL_TYPE (AmqSignin, amq_signin, AMQ, SIGNIN, GObject)
 AmqSignin              *amq_signin_new                (AmqTokenManager     *tokens,
                                                        GSettings           *settings,
                                                        AmqEnvironment      *environment);
+AmqAccount             *amq_signin_get_account        (AmqSignin           *self);
 /* The first sign-in found (AmqAccount's order, the linked client in its place), and the
  * local API key. Always succeeds: without a sign-in the origin is NONE. */
 void                    amq_signin_load_async         (AmqSignin           *self,

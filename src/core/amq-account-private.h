@@ -22,6 +22,8 @@ struct _AmqAccount
   char             *seed;          /* ORIGIN_ENVIRONMENT: the refresh token as given */
   char             *saved;         /* the refresh token the store holds, as far as we know */
   guint             saving;
+  gint64            credits_asked_at;  /* monotonic µs of the last getUsageLimits, 0 never */
+  gboolean          asking_credits;
 };
 
 /* amq-account.c: takes @set (NULL: none) as the sign-in from @origin (@source for a linked one) */

@@ -256,6 +256,77 @@ amq_account_dup_profile_arn (AmqAccount *self)
   return g_strdup (amq_profile_arn_default (self->credentials->kind));
 }
 
+/* Credits change only with use: asked at most this often, and only when something happens. */
+#define CREDITS_MAX_AGE_SECONDS 300
+
+typedef struct {
+  AmqAccount  *account;
+  AmqUpstream *upstream;
+} CreditsQuery;
+
+static void
+credits_query_end (CreditsQuery *query)
+{
+  query->account->asking_credits = FALSE;
+  g_object_unref (query->account);
+  g_object_unref (query->upstream);
+  g_free (query);
+}
+
+static void
+on_usage_limits (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CreditsQuery *query = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) limits = amq_upstream_get_usage_limits_finish (AMQ_UPSTREAM (source), result, &error);
+  g_autoptr(AmqCredits) credits = limits ? amq_credits_parse (limits) : NULL;
+
+  if (credits != NULL)
+    amq_account_health_set_credits (query->account->health, credits);
+  else
+    g_info ("no credits for account %s: %s", query->account->label, error ? error->message : "none in the answer");
+  credits_query_end (query);
+}
+
+static void
+on_credits_token (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CreditsQuery *query = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = amq_token_manager_get_token_finish (AMQ_TOKEN_MANAGER (source), result, &error);
+  g_autofree char *profile_arn = NULL;
+
+  if (token == NULL)
+    {
+      g_info ("no credits for account %s: %s", query->account->label, error->message);
+      credits_query_end (query);
+      return;
+    }
+  profile_arn = amq_account_dup_profile_arn (query->account);
+  amq_upstream_get_usage_limits_async (query->upstream, token, profile_arn, NULL, on_usage_limits, query);
+  amq_secret_replace (&token, NULL);
+}
+
+void
+amq_account_update_credits (AmqAccount *self, AmqUpstream *shared, gboolean now)
+{
+  CreditsQuery *query;
+
+  g_return_if_fail (AMQ_IS_ACCOUNT (self));
+  g_return_if_fail (AMQ_IS_UPSTREAM (shared));
+
+  if (self->asking_credits || self->origin == AMQ_ACCOUNT_ORIGIN_NONE ||
+      (!now && self->credits_asked_at != 0 &&
+       g_get_monotonic_time () - self->credits_asked_at < CREDITS_MAX_AGE_SECONDS * G_USEC_PER_SEC))
+    return;
+  self->asking_credits = TRUE;
+  self->credits_asked_at = g_get_monotonic_time ();
+  query = g_new0 (CreditsQuery, 1);
+  query->account = g_object_ref (self);
+  query->upstream = g_object_ref (self->upstream ? self->upstream : shared);
+  amq_token_manager_get_token_async (self->tokens, NULL, on_credits_token, query);
+}
+
 gboolean
 amq_account_get_saving (AmqAccount *self)
 {

@@ -85,6 +85,11 @@ void                    amq_account_set_upstream    (AmqAccount          *self,
 /* The profile ARN to send: its own, else the default for its kind (NULL for Identity Center
  * without one). */
 char                   *amq_account_dup_profile_arn (AmqAccount          *self);
+/* Asks Amazon Q for the account's plan and credits (its health's "credits"), through its own
+ * upstream or @shared; at most every few minutes unless @now. */
+void                    amq_account_update_credits  (AmqAccount          *self,
+                                                     AmqUpstream         *shared,
+                                                     gboolean             now);
 /* TRUE while rotated tokens are being written: wait before exiting. */
 gboolean                amq_account_get_saving      (AmqAccount          *self);
 

@@ -120,6 +120,14 @@ amq_error_get_retry_after (const GError *error)
   return error->domain == AMQ_ERROR ? amq_error_get_private (error)->retry_after : 0;
 }
 
+void
+amq_error_set_retry_after (GError *error, gint64 seconds)
+{
+  g_return_if_fail (error != NULL && error->domain == AMQ_ERROR);
+
+  amq_error_get_private (error)->retry_after = MAX (seconds, 0);
+}
+
 gboolean
 amq_error_is_quota_used_up (const GError *error)
 {

@@ -53,6 +53,9 @@ char       *amq_error_to_json          (const GError *error,
                                         const char   *request_id);
 /* Seconds the client should wait before trying again (its Retry-After), 0 when not known. */
 gint64      amq_error_get_retry_after  (const GError *error);
+/* For an AMQ_ERROR of ours: when to try again. */
+void        amq_error_set_retry_after  (GError       *error,
+                                        gint64        seconds);
 /* TRUE when Amazon Q refused because the account's request quota or credits are used up. */
 gboolean    amq_error_is_quota_used_up (const GError *error);
 /* TRUE when Amazon Q refused because the account is suspended (TEMPORARILY_SUSPENDED). */

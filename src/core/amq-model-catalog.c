@@ -13,9 +13,8 @@
 struct _AmqModelCatalog
 {
   GObject          parent_instance;
-  AmqTokenManager *tokens;
+  AmqAccountPool  *pool;
   AmqUpstream     *upstream;
-  char            *profile_arn;
   GPtrArray       *cache;       /* char*[3] {id, display name, NULL} */
   gint64           cached_at;
 };
@@ -166,16 +165,27 @@ on_token (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   AmqModelCatalog *self = g_task_get_source_object (task);
+  AmqAccount *account = g_task_get_task_data (task);
   g_autofree char *token = amq_token_manager_get_token_finish (AMQ_TOKEN_MANAGER (source), result, NULL);
+  g_autofree char *profile_arn = amq_account_dup_profile_arn (account);
   GCancellable *cancellable = g_task_get_cancellable (task);
+  AmqUpstream *upstream = amq_account_get_upstream (account) ? amq_account_get_upstream (account) : self->upstream;
 
   if (token == NULL)
     {
       g_task_return_pointer (task, builtin_model_list (), (GDestroyNotify) g_ptr_array_unref);
       return;
     }
-  amq_upstream_list_models_async (self->upstream, token, self->profile_arn, cancellable, on_listed,
-                                  g_steal_pointer (&task));
+  amq_upstream_list_models_async (upstream, token, profile_arn, cancellable, on_listed, g_steal_pointer (&task));
+}
+
+/* A ready account, else the first: a throttled account can still list models. */
+static AmqAccount *
+any_account (AmqModelCatalog *self)
+{
+  AmqAccount *ready = amq_account_pool_pick (self->pool, NULL, NULL, NULL);
+
+  return ready ? g_object_ref (ready) : g_list_model_get_item (G_LIST_MODEL (self->pool), 0);
 }
 
 void
@@ -183,6 +193,7 @@ amq_model_catalog_get_async (AmqModelCatalog *self, GCancellable *cancellable, G
                              gpointer user_data)
 {
   g_autoptr(GTask) task = NULL;
+  AmqAccount *account;
 
   g_return_if_fail (AMQ_IS_MODEL_CATALOG (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
@@ -193,10 +204,14 @@ amq_model_catalog_get_async (AmqModelCatalog *self, GCancellable *cancellable, G
   if (self->cache != NULL &&
       g_get_monotonic_time () - self->cached_at < AMQ_MODEL_CATALOG_CACHE_SECONDS * G_USEC_PER_SEC)
     g_task_return_pointer (task, g_ptr_array_ref (self->cache), (GDestroyNotify) g_ptr_array_unref);
-  else if (!amq_token_manager_has_credentials (self->tokens))
+  else if ((account = any_account (self)) == NULL)
     g_task_return_pointer (task, builtin_model_list (), (GDestroyNotify) g_ptr_array_unref);
   else
-    amq_token_manager_get_token_async (self->tokens, cancellable, on_token, g_steal_pointer (&task));
+    {
+      g_task_set_task_data (task, account, g_object_unref);
+      amq_token_manager_get_token_async (amq_account_get_tokens (account), cancellable, on_token,
+                                         g_steal_pointer (&task));
+    }
 }
 
 GPtrArray *
@@ -207,21 +222,13 @@ amq_model_catalog_get_finish (AmqModelCatalog *self, GAsyncResult *result, GErro
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-void
-amq_model_catalog_set_profile_arn (AmqModelCatalog *self, const char *profile_arn)
-{
-  g_free (self->profile_arn);
-  self->profile_arn = g_strdup (profile_arn);
-}
-
 static void
 amq_model_catalog_finalize (GObject *object)
 {
   AmqModelCatalog *self = AMQ_MODEL_CATALOG (object);
 
-  g_clear_object (&self->tokens);
+  g_clear_object (&self->pool);
   g_clear_object (&self->upstream);
-  g_free (self->profile_arn);
   g_clear_pointer (&self->cache, g_ptr_array_unref);
   G_OBJECT_CLASS (amq_model_catalog_parent_class)->finalize (object);
 }
@@ -238,11 +245,15 @@ amq_model_catalog_init (AmqModelCatalog *self)
 }
 
 AmqModelCatalog *
-amq_model_catalog_new (AmqTokenManager *tokens, AmqUpstream *upstream)
+amq_model_catalog_new (AmqAccountPool *pool, AmqUpstream *upstream)
 {
-  AmqModelCatalog *self = g_object_new (AMQ_TYPE_MODEL_CATALOG, NULL);
+  AmqModelCatalog *self;
 
-  self->tokens = g_object_ref (tokens);
+  g_return_val_if_fail (AMQ_IS_ACCOUNT_POOL (pool), NULL);
+  g_return_val_if_fail (AMQ_IS_UPSTREAM (upstream), NULL);
+
+  self = g_object_new (AMQ_TYPE_MODEL_CATALOG, NULL);
+  self->pool = g_object_ref (pool);
   self->upstream = g_object_ref (upstream);
   return self;
 }

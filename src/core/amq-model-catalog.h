@@ -5,7 +5,7 @@
 
 #include <gio/gio.h>
 
-#include "amq-token-manager.h"
+#include "amq-account-pool.h"
 #include "amq-upstream.h"
 
 G_BEGIN_DECLS
@@ -15,10 +15,8 @@ G_BEGIN_DECLS
 #define AMQ_TYPE_MODEL_CATALOG (amq_model_catalog_get_type ())
 G_DECLARE_FINAL_TYPE (AmqModelCatalog, amq_model_catalog, AMQ, MODEL_CATALOG, GObject)
 
-AmqModelCatalog *amq_model_catalog_new          (AmqTokenManager *tokens,
+AmqModelCatalog *amq_model_catalog_new          (AmqAccountPool  *pool,
                                                  AmqUpstream     *upstream);
-void             amq_model_catalog_set_profile_arn (AmqModelCatalog *self,
-                                                    const char      *profile_arn);
 /* Fails only when cancelled: without credentials, or when Amazon Q does not answer, the
  * built-in list. */
 void             amq_model_catalog_get_async    (AmqModelCatalog    *self,

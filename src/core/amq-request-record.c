@@ -13,6 +13,7 @@ struct _AmqRequestRecord
   char      *method;
   char      *path;
   AmqRequestApi api;
+  char      *account;
   char      *model_asked;
   char      *model_used;
   gboolean   stream;
@@ -54,6 +55,7 @@ amq_request_record_set_headers (AmqRequestRecord *self, SoupMessageHeaders *head
     if (soup_message_headers_get_one (headers, secret[i]) != NULL)
       g_string_append_printf (out, "%s: (elided)\n", secret[i]);
   g_free (self->headers);
+  g_free (self->account);
   self->headers = g_string_free (out, FALSE);
 }
 
@@ -81,6 +83,23 @@ amq_request_record_set_api (AmqRequestRecord *self, AmqRequestApi api)
   g_return_if_fail (AMQ_IS_REQUEST_RECORD (self));
 
   self->api = api;
+}
+
+void
+amq_request_record_set_account (AmqRequestRecord *self, const char *label)
+{
+  g_return_if_fail (AMQ_IS_REQUEST_RECORD (self));
+
+  g_free (self->account);
+  self->account = g_strdup (label);
+}
+
+const char *
+amq_request_record_get_account (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), NULL);
+
+  return self->account;
 }
 
 AmqRequestApi

@@ -30,6 +30,10 @@ const char *amq_request_record_get_headers (AmqRequestRecord *self);
 void amq_request_record_set_api      (AmqRequestRecord *self,
                                       AmqRequestApi     api);
 AmqRequestApi amq_request_record_get_api (AmqRequestRecord *self);
+/* The account that answered, by its label; NULL until one did. */
+void amq_request_record_set_account  (AmqRequestRecord *self,
+                                      const char       *label);
+const char *amq_request_record_get_account (AmqRequestRecord *self);
 /* Fills what the parsed request says. */
 void amq_request_record_set_models   (AmqRequestRecord *self,
                                       const char       *model_asked,

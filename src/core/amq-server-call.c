@@ -2,7 +2,8 @@
 /* amq-server-call.c
  *
  * One Call follows a generation request: token, upstream (with one refresh-and-retry on a
- * refused token), then either stream (the front end's sink over an AmqSseChannel) or fold
+ * refused token; on another account when this one's quota, throttling, capacity, suspension
+ * or sign-in fails it before anything reached the client), then either stream (the front end's sink over an AmqSseChannel) or fold
  * (AmqMessageBuilder, rendered by the front end) the translated events. Which API the client
  * speaks is only its AmqFrontEnd's business. The client's answer stays unsent until Amazon Q
  * answered 200, so errors before content are real HTTP errors. A client that goes away
@@ -36,6 +37,10 @@ typedef struct {
   char                 *request_id;
   AmqMessagesRequest   *request;
   AmqConversion        *conversion;
+  AmqAccount           *account;     /* serving it now */
+  char                 *profile_arn; /* the one in the body */
+  char                 *conversation_key;
+  GPtrArray            *tried;       /* accounts that failed it */
   GCancellable         *cancellable;
   char                 *access_token;
   gboolean              retried;
@@ -50,6 +55,15 @@ typedef struct {
   AmqEventStreamReader *reader;
   AmqRequestRecord     *record;
 } Call;
+
+/* The account's own Amazon Q connection (its egress proxy), else the server's. */
+static AmqUpstream *
+call_upstream (Call *call)
+{
+  AmqUpstream *own = amq_account_get_upstream (call->account);
+
+  return own != NULL ? own : call->server->upstream;
+}
 
 static gboolean
 release_free_memory (gpointer unused)
@@ -77,6 +91,10 @@ call_free (Call *call)
   g_free (call->request_id);
   g_clear_object (&call->request);
   g_clear_pointer (&call->conversion, amq_conversion_free);
+  g_clear_object (&call->account);
+  g_free (call->profile_arn);
+  g_free (call->conversation_key);
+  g_ptr_array_unref (call->tried);
   g_clear_object (&call->cancellable);
   g_free (call->access_token);
   g_clear_object (&call->upstream_msg);
@@ -171,7 +189,7 @@ on_body_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_clear_error (&error);
       error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Amazon Q sent nothing for %u seconds",
-                           amq_upstream_get_idle_timeout (call->server->upstream));
+                           amq_upstream_get_idle_timeout (call_upstream (call)));
     }
   if (call_abandoned (call))
     return;
@@ -200,6 +218,9 @@ start_translation (Call *call)
 
   /* Amazon Q has accepted the body: no retry will send it again */
   g_clear_pointer (&call->conversion->body, g_free);
+  amq_account_health_report_success (amq_account_get_health (call->account));
+  amq_account_update_credits (call->account, call->server->upstream, FALSE);
+  amq_request_record_set_account (call->record, amq_account_get_label (call->account));
 
   if (amq_messages_request_get_stream (request))
     {
@@ -242,6 +263,7 @@ retry_after_seconds (SoupMessageHeaders *headers)
 static GError *
 error_from_upstream_body (Call *call, GBytes *body)
 {
+  const AmqCredits *credits = amq_account_health_get_credits (amq_account_get_health (call->account));
   SoupMessageHeaders *headers = soup_message_get_response_headers (call->upstream_msg);
   const char *type = soup_message_headers_get_one (headers, "x-amzn-errortype");
   const char *phrase = soup_message_get_reason_phrase (call->upstream_msg);
@@ -253,7 +275,7 @@ error_from_upstream_body (Call *call, GBytes *body)
   AmqAwsFault fault = {
     .http_status = soup_message_get_status (call->upstream_msg),
     .retry_after = retry_after_seconds (headers),
-    .quota_reset = amq_upstream_get_quota_reset (call->server->upstream),
+    .quota_reset = credits ? credits->resets_at : 0,
     .input_tokens = call->conversion->input_tokens,
     .max_input_tokens = AMQ_CONTEXT_WINDOW,
   };
@@ -282,6 +304,69 @@ error_from_upstream_body (Call *call, GBytes *body)
 
 static void fetch_token (Call *call);
 
+/* The body names the profile ARN last (amq-converter.c): another account's replaces it. */
+static void
+swap_profile_arn (Call *call, const char *profile_arn)
+{
+  g_autofree char *old = amq_json_quote (call->profile_arn);
+  g_autofree char *new = amq_json_quote (profile_arn);
+  g_autofree char *old_end = g_strdup_printf (",\"profileArn\":%s}", old);
+  char *body = call->conversion->body;
+  gsize length = strlen (body), old_length = strlen (old_end);
+
+  g_assert (length >= old_length && g_str_has_suffix (body, old_end));
+  body[length - old_length] = '\0';
+  call->conversion->body = g_strdup_printf ("%s,\"profileArn\":%s}", body, new);
+  g_free (body);
+  g_free (call->profile_arn);
+  call->profile_arn = g_strdup (profile_arn);
+}
+
+/* @error failed the call on its account before anything reached the client: when it rests the
+ * account, the call goes on with another. FALSE when it is for the client to hear. */
+static gboolean
+fail_over (Call *call, const GError *error)
+{
+  AmqAccount *next;
+  g_autofree char *profile_arn = NULL;
+
+  if (!amq_account_health_report_failure (amq_account_get_health (call->account), error))
+    return FALSE;
+  g_ptr_array_add (call->tried, g_object_ref (call->account));
+  next = amq_account_pool_pick (call->server->pool, call->conversation_key, call->tried, NULL);
+  if (next == NULL)
+    return FALSE;
+  g_info ("request %s: account %s failed (%s); going on with %s", call->request_id,
+          amq_account_get_label (call->account), error->message, amq_account_get_label (next));
+  g_set_object (&call->account, next);
+  profile_arn = amq_account_dup_profile_arn (next);
+  if (g_strcmp0 (profile_arn, call->profile_arn) != 0)
+    swap_profile_arn (call, profile_arn);
+  g_clear_object (&call->upstream_stream);
+  g_clear_object (&call->upstream_msg);
+  call->retried = FALSE;
+  fetch_token (call);
+  return TRUE;
+}
+
+/* With several accounts and none left for this call: the pool's answer, a 429 saying when the
+ * first is back, rather than the last account's own failure. */
+static GError *
+none_left (Call *call, const GError *error)
+{
+  gint64 back = G_MAXINT64;
+  GError *all_down;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (call->server->pool)) < 2 ||
+      amq_account_pool_pick (call->server->pool, NULL, NULL, &back) != NULL)
+    return g_error_copy (error);
+  all_down = g_error_new (AMQ_ERROR, AMQ_ERROR_RATE_LIMIT, "No Amazon Q account can take this request now "
+                          "(the last said: %s)", error->message);
+  if (back != G_MAXINT64)
+    amq_error_set_retry_after (all_down, back - g_get_real_time () / G_USEC_PER_SEC);
+  return all_down;
+}
+
 static void
 on_error_body (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -296,13 +381,17 @@ on_error_body (GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_error_matches (error, AMQ_ERROR, AMQ_ERROR_AUTHENTICATION) && !call->retried)
     {
       call->retried = TRUE;
-      amq_token_manager_invalidate (call->server->tokens, call->access_token);
+      amq_token_manager_invalidate (amq_account_get_tokens (call->account), call->access_token);
       g_clear_object (&call->upstream_stream);
       g_clear_object (&call->upstream_msg);
       fetch_token (call);
       return;
     }
-  call_fail (call, error);
+  if (!fail_over (call, error))
+    {
+      g_autoptr(GError) answer = none_left (call, error);
+      call_fail (call, answer);
+    }
 }
 
 static void
@@ -345,17 +434,22 @@ on_token (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (call->access_token == NULL)
     {
-      call_fail (call, error);
+      /* a refused refresh token ends this account's sign-in: another may serve */
+      if (!fail_over (call, error))
+        {
+          g_autoptr(GError) answer = none_left (call, error);
+          call_fail (call, answer);
+        }
       return;
     }
-  amq_upstream_send_async (call->server->upstream, call->conversion->body, call->access_token,
+  amq_upstream_send_async (call_upstream (call), call->conversion->body, call->access_token,
                            call->cancellable, on_upstream_response, call);
 }
 
 static void
 fetch_token (Call *call)
 {
-  amq_token_manager_get_token_async (call->server->tokens, call->cancellable, on_token, call);
+  amq_token_manager_get_token_async (amq_account_get_tokens (call->account), call->cancellable, on_token, call);
 }
 
 /* ---- the client going away ---- */
@@ -406,12 +500,13 @@ on_client_closed (gpointer user_data)
 void
 amq_server_call_start (AmqServer *self, SoupServerMessage *msg, const AmqFrontEnd *front_end,
                        AmqAnswerForm *form, const char *request_id, AmqRequestRecord *record,
-                       AmqMessagesRequest *request, AmqConversion *conversion)
+                       AmqMessagesRequest *request, AmqConversion *conversion, AmqAccount *account,
+                       const char *conversation_key)
 {
   Call *call = g_new0 (Call, 1);
   GSocket *socket = amq_listener_get_client_socket (self->listener, msg);
 
-  g_assert (front_end != NULL && form != NULL && request != NULL && conversion != NULL);
+  g_assert (front_end != NULL && form != NULL && request != NULL && conversion != NULL && account != NULL);
 
   call->server = g_object_ref (self);
   self->active_calls++;
@@ -426,6 +521,10 @@ amq_server_call_start (AmqServer *self, SoupServerMessage *msg, const AmqFrontEn
   soup_message_body_truncate (soup_server_message_get_request_body (msg));
   call->request = request;
   call->conversion = conversion;
+  call->account = g_object_ref (account);
+  call->profile_arn = amq_account_dup_profile_arn (account);
+  call->conversation_key = g_strdup (conversation_key);
+  call->tried = g_ptr_array_new_with_free_func (g_object_unref);
   call->cancellable = g_cancellable_new ();
   call->record = g_object_ref (record);
   call->finished_handler = g_signal_connect (msg, "finished", G_CALLBACK (on_client_gone), call);

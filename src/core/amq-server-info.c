@@ -7,22 +7,34 @@
 #include "amq-server-private.h"
 
 void
-amq_server_answer_health (AmqServer *self, SoupServerMessage *msg)
+amq_server_answer_health (AmqServer *self, SoupServerMessage *msg, gboolean detailed)
 {
-  AmqTokenState state = amq_token_manager_get_state (self->tokens);
-  gint64 expires_at = amq_token_manager_get_expires_at (self->tokens);
+  g_autoptr(AmqAccount) first = g_list_model_get_item (G_LIST_MODEL (self->pool), 0);
+  AmqTokenManager *tokens = first ? amq_account_get_tokens (first) : NULL;
+  AmqTokenState state = tokens ? amq_token_manager_get_state (tokens) : AMQ_TOKEN_STATE_NO_CREDENTIALS;
+  gint64 expires_at = tokens ? amq_token_manager_get_expires_at (tokens) : 0;
   gboolean has_token = expires_at > 0;
   gboolean expired = !has_token || expires_at <= g_get_real_time () / G_USEC_PER_SEC;
-  g_autofree char *json = g_strdup_printf (
+  guint accounts = g_list_model_get_n_items (G_LIST_MODEL (self->pool));
+  g_autofree char *json = NULL;
+
+  if (!detailed)
+    {
+      /* a caller without the key learns that the server lives, nothing about its accounts */
+      amq_server_respond_json (msg, SOUP_STATUS_OK, "{\"status\":\"healthy\"}");
+      return;
+    }
+  /* the token fields are the first account's: with one account, the whole story */
+  json = g_strdup_printf (
     "{\"status\":\"healthy\",\"has_token\":%s,\"token_expired\":%s,\"token_state\":\"%s\","
-    "\"sign_in_needed\":%s,\"version\":\"%s\",\"uptime_seconds\":%" G_GINT64_FORMAT
-    ",\"requests_served\":%" G_GUINT64_FORMAT ",\"errors\":%" G_GUINT64_FORMAT "}",
+    "\"sign_in_needed\":%s,\"accounts\":%u,\"accounts_ready\":%u,\"version\":\"%s\","
+    "\"uptime_seconds\":%" G_GINT64_FORMAT ",\"requests_served\":%" G_GUINT64_FORMAT ",\"errors\":%" G_GUINT64_FORMAT "}",
     has_token ? "true" : "false", expired ? "true" : "false",
-    amq_token_manager_get_state_text (self->tokens),
+    tokens ? amq_token_manager_get_state_text (tokens) : "no-credentials",
     state == AMQ_TOKEN_STATE_SIGN_IN_NEEDED || state == AMQ_TOKEN_STATE_NO_CREDENTIALS ? "true" : "false",
+    accounts, amq_account_pool_count_ready (self->pool),
     PACKAGE_VERSION, (g_get_monotonic_time () - self->started_at) / G_USEC_PER_SEC,
     self->requests_served, self->errors);
-
   amq_server_respond_json (msg, SOUP_STATUS_OK, json);
 }
 

@@ -57,13 +57,12 @@ struct _AmqServer
   AmqListener     *listener;      /* while listening */
   AmqAccessPolicy *policy;
   AmqRequestGuard *guard;
-  AmqTokenManager *tokens;
-  AmqUpstream     *upstream;
+  AmqAccountPool  *pool;
+  AmqUpstream     *upstream;      /* for accounts without one of their own */
   AmqModelMap     *models;
   AmqModelCatalog *catalog;
   AmqRequestLog   *log;
   char            *api_key;
-  char            *profile_arn;
   char            *address;
   char            *url;           /* while listening */
   guint            port;
@@ -90,8 +89,10 @@ void     amq_server_respond_error   (AmqServer          *self,
                                      const GError       *error);
 
 /* amq-server-info.c: GET /health and GET /v1/models[/{id}] */
+/* with @detailed FALSE (a key is set and the caller lacks it), liveness only */
 void     amq_server_answer_health   (AmqServer          *self,
-                                     SoupServerMessage  *msg);
+                                     SoupServerMessage  *msg,
+                                     gboolean            detailed);
 void     amq_server_answer_models   (AmqServer          *self,
                                      SoupServerMessage  *msg,
                                      const char         *path,
@@ -99,8 +100,9 @@ void     amq_server_answer_models   (AmqServer          *self,
                                      const char         *request_id,
                                      AmqRequestRecord   *record);
 
-/* amq-server-call.c: one generation call, from the token to the last event; takes @request,
- * @conversion and what @form holds, and answers @msg asynchronously in @front_end's API */
+/* amq-server-call.c: one generation call, from the token to the last event, on @account (or
+ * another of the pool's); takes @request, @conversion and what @form holds, and answers @msg
+ * asynchronously in @front_end's API */
 void     amq_server_call_start      (AmqServer          *self,
                                      SoupServerMessage  *msg,
                                      const AmqFrontEnd  *front_end,
@@ -108,6 +110,8 @@ void     amq_server_call_start      (AmqServer          *self,
                                      const char         *request_id,
                                      AmqRequestRecord   *record,
                                      AmqMessagesRequest *request,
-                                     AmqConversion      *conversion);
+                                     AmqConversion      *conversion,
+                                     AmqAccount         *account,
+                                     const char         *conversation_key);
 
 G_END_DECLS

@@ -151,6 +151,58 @@ name_conversation_field (const AmqFrontEnd *front_end, GError *error)
   error->message = renamed;
 }
 
+/* Which conversation a request continues: its system text and first message, which the
+ * turns of one conversation share (a bounded prefix is enough to tell them apart). */
+static char *
+conversation_key (AmqMessagesRequest *request)
+{
+  JsonArray *messages = amq_messages_request_get_messages (request);
+  const char *system = amq_messages_request_get_system (request);
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *first = NULL;
+
+  if (system != NULL)
+    g_checksum_update (sum, (const guchar *) system, MIN (strlen (system), 8192));
+  if (messages != NULL && json_array_get_length (messages) > 0)
+    {
+      first = json_to_string (json_array_get_element (messages, 0), FALSE);
+      g_checksum_update (sum, (const guchar *) first, MIN (strlen (first), 8192));
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+/* The account for a new request. With one account, that one whatever its state: its own
+ * error tells the client what is wrong. With several and none ready, a 429 saying when the
+ * first comes back: never a 5xx. */
+static AmqAccount *
+choose_account (AmqServer *self, const char *key, GError **error)
+{
+  GListModel *accounts = G_LIST_MODEL (self->pool);
+  gint64 back = G_MAXINT64;
+  AmqAccount *account = amq_account_pool_pick (self->pool, key, NULL, &back);
+  g_autoptr(GDateTime) when = NULL;
+  g_autofree char *until = NULL;
+
+  if (account != NULL)
+    return g_object_ref (account);
+  if (g_list_model_get_n_items (accounts) == 1)
+    return g_list_model_get_item (accounts, 0);
+  if (back == G_MAXINT64)
+    {
+      g_set_error (error, AMQ_ERROR, AMQ_ERROR_RATE_LIMIT,
+                   "None of the %u Amazon Q accounts can take requests (signed out, suspended or disabled): "
+                   "see /admin/accounts", g_list_model_get_n_items (accounts));
+      return NULL;
+    }
+  when = g_date_time_new_from_unix_utc (back);
+  until = g_date_time_format (when, "%Y-%m-%d %H:%M:%S UTC");
+  g_set_error (error, AMQ_ERROR, AMQ_ERROR_RATE_LIMIT,
+               "All %u Amazon Q accounts are resting (throttled or out of quota); the first is back at %s",
+               g_list_model_get_n_items (accounts), until);
+  amq_error_set_retry_after (*error, back - g_get_real_time () / G_USEC_PER_SEC);
+  return NULL;
+}
+
 /* Starts the asynchronous answer, or fails at once with @error. */
 static gboolean
 start_generation (AmqServer *self, SoupServerMessage *msg, const AmqFrontEnd *front_end, GBytes *body,
@@ -158,9 +210,10 @@ start_generation (AmqServer *self, SoupServerMessage *msg, const AmqFrontEnd *fr
 {
   g_auto(AmqAnswerForm) form = { .created = g_get_real_time () / G_USEC_PER_SEC };
   g_autoptr(AmqMessagesRequest) request = front_end->parse (body, &form, error);
+  g_autoptr(AmqAccount) account = NULL;
   g_autofree char *upstream_model = NULL;
-  AmqConverterOptions options = { amq_upstream_get_origin (self->upstream), self->profile_arn,
-                                  amq_upstream_get_max_request_bytes (self->upstream) };
+  g_autofree char *key = NULL;
+  g_autofree char *profile_arn = NULL;
   AmqConversion *conversion;
 
   if (request == NULL)
@@ -168,16 +221,27 @@ start_generation (AmqServer *self, SoupServerMessage *msg, const AmqFrontEnd *fr
   upstream_model = amq_model_map_resolve (self->models, amq_messages_request_get_model (request));
   amq_request_record_set_models (record, amq_messages_request_get_model (request), upstream_model,
                                  amq_messages_request_get_stream (request));
-  conversion = amq_converter_convert (request, upstream_model, &options, error);
+  key = conversation_key (request);
+  account = choose_account (self, key, error);
+  if (account == NULL)
+    return FALSE;
+  profile_arn = amq_account_dup_profile_arn (account);
+  {
+    AmqConverterOptions options = { amq_upstream_get_origin (self->upstream), profile_arn,
+                                    amq_upstream_get_max_request_bytes (self->upstream) };
+
+    conversion = amq_converter_convert (request, upstream_model, &options, error);
+  }
   if (conversion == NULL)
     {
       name_conversation_field (front_end, *error);
       return FALSE;
     }
-  g_info ("request %s (%s): model %s -> %s, %s", request_id, amq_request_api_get_label (front_end->api),
+  g_info ("request %s (%s): model %s -> %s, %s, account %s", request_id, amq_request_api_get_label (front_end->api),
           amq_messages_request_get_model (request), upstream_model,
-          amq_messages_request_get_stream (request) ? "stream" : "json");
-  amq_server_call_start (self, msg, front_end, &form, request_id, record, g_steal_pointer (&request), conversion);
+          amq_messages_request_get_stream (request) ? "stream" : "json", amq_account_get_label (account));
+  amq_server_call_start (self, msg, front_end, &form, request_id, record, g_steal_pointer (&request), conversion,
+                         account, key);
   return TRUE;
 }
 
@@ -300,7 +364,7 @@ handle_health (SoupServer *soup, SoupServerMessage *msg, const char *path, GHash
   else if (!is_get (msg))
     error = method_not_allowed (msg, path);
   else
-    amq_server_answer_health (self, msg);
+    amq_server_answer_health (self, msg, authorized (self, msg));
   end_answer (self, msg, &amq_front_end_messages, request_id, NULL, error);
 }
 

@@ -136,6 +136,14 @@ amq_server_get_port (AmqServer *self)
   return self->port;
 }
 
+AmqAccountPool *
+amq_server_get_pool (AmqServer *self)
+{
+  g_return_val_if_fail (AMQ_IS_SERVER (self), NULL);
+
+  return self->pool;
+}
+
 AmqRequestLog *
 amq_server_get_request_log (AmqServer *self)
 {
@@ -151,18 +159,6 @@ amq_server_set_api_key (AmqServer *self, const char *api_key)
 
   g_free (self->api_key);
   self->api_key = api_key && *api_key ? g_strdup (api_key) : NULL;
-}
-
-void
-amq_server_set_profile_arn (AmqServer *self, const char *profile_arn)
-{
-  g_return_if_fail (AMQ_IS_SERVER (self));
-
-  g_free (self->profile_arn);
-  /* the service refuses calls without one */
-  self->profile_arn = g_strdup (profile_arn && *profile_arn ? profile_arn
-                                : amq_profile_arn_default (AMQ_CREDENTIAL_BUILDER_ID));
-  amq_model_catalog_set_profile_arn (self->catalog, self->profile_arn);
 }
 
 void
@@ -218,13 +214,12 @@ amq_server_finalize (GObject *object)
   g_clear_object (&self->guard);
   g_clear_object (&self->policy);
   g_clear_object (&self->soup);
-  g_clear_object (&self->tokens);
+  g_clear_object (&self->pool);
   g_clear_object (&self->upstream);
   g_clear_object (&self->models);
   g_clear_object (&self->log);
   g_clear_object (&self->catalog);
   g_free (self->api_key);
-  g_free (self->profile_arn);
   g_free (self->address);
   g_free (self->url);
   G_OBJECT_CLASS (amq_server_parent_class)->finalize (object);
@@ -276,19 +271,18 @@ amq_server_init (AmqServer *self)
 }
 
 AmqServer *
-amq_server_new (AmqTokenManager *tokens, AmqUpstream *upstream, AmqModelMap *models)
+amq_server_new (AmqAccountPool *pool, AmqUpstream *upstream, AmqModelMap *models)
 {
   AmqServer *self;
 
-  g_return_val_if_fail (AMQ_IS_TOKEN_MANAGER (tokens), NULL);
+  g_return_val_if_fail (AMQ_IS_ACCOUNT_POOL (pool), NULL);
   g_return_val_if_fail (AMQ_IS_UPSTREAM (upstream), NULL);
   g_return_val_if_fail (AMQ_IS_MODEL_MAP (models), NULL);
 
   self = g_object_new (AMQ_TYPE_SERVER, NULL);
-  self->tokens = g_object_ref (tokens);
+  self->pool = g_object_ref (pool);
   self->upstream = g_object_ref (upstream);
   self->models = g_object_ref (models);
-  self->catalog = amq_model_catalog_new (tokens, upstream);
-  amq_server_set_profile_arn (self, NULL);
+  self->catalog = amq_model_catalog_new (pool, upstream);
   return self;
 }

@@ -6,7 +6,7 @@
 
 #include "amq-model-map.h"
 #include "amq-request-log.h"
-#include "amq-token-manager.h"
+#include "amq-account-pool.h"
 #include "amq-upstream.h"
 
 G_BEGIN_DECLS
@@ -17,7 +17,8 @@ G_BEGIN_DECLS
 #define AMQ_TYPE_SERVER (amq_server_get_type ())
 G_DECLARE_FINAL_TYPE (AmqServer, amq_server, AMQ, SERVER, GObject)
 
-AmqServer       *amq_server_new               (AmqTokenManager *tokens,
+/* Requests are served by @pool's accounts, over @upstream unless an account has its own. */
+AmqServer       *amq_server_new               (AmqAccountPool  *pool,
                                                AmqUpstream     *upstream,
                                                AmqModelMap     *models);
 /* Listens on @address:@port (0 picks a free port). Any address but loopback needs an API key. */
@@ -34,9 +35,6 @@ guint            amq_server_get_port          (AmqServer   *self);
 /* Clients must send this key (x-api-key or Authorization: Bearer); NULL accepts any. */
 void             amq_server_set_api_key       (AmqServer   *self,
                                                const char  *api_key);
-/* The profile every call names; NULL: the Builder ID default (see amq-dialect.h). */
-void             amq_server_set_profile_arn   (AmqServer   *self,
-                                               const char  *profile_arn);
 void             amq_server_set_ping_interval (AmqServer   *self,
                                                guint        seconds);
 /* Host names (with :port or without) and exact origins accepted besides the loopback ones
@@ -55,6 +53,7 @@ void             amq_server_set_request_timeouts (AmqServer *self,
 /* Client connections held at once; 0 for the default. Takes effect at the next start. */
 void             amq_server_set_max_connections (AmqServer *self,
                                                  guint      max_connections);
+AmqAccountPool  *amq_server_get_pool          (AmqServer   *self);
 AmqRequestLog   *amq_server_get_request_log   (AmqServer   *self);
 
 G_END_DECLS

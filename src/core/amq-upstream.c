@@ -30,7 +30,6 @@ struct _AmqUpstream
   char           *endpoint;
   char           *origin;
   gsize           max_request_bytes;
-  gint64          quota_reset;
   guint           idle_timeout;
   gboolean        proxy_set;      /* FALSE: the desktop's settings */
   GProxyResolver *proxy_resolver; /* NULL once set: direct connections */
@@ -321,21 +320,6 @@ amq_upstream_get_max_request_bytes (AmqUpstream *self)
   return self->max_request_bytes;
 }
 
-void
-amq_upstream_set_quota_reset (AmqUpstream *self, gint64 reset)
-{
-  g_return_if_fail (AMQ_IS_UPSTREAM (self));
-
-  self->quota_reset = MAX (reset, 0);
-}
-
-gint64
-amq_upstream_get_quota_reset (AmqUpstream *self)
-{
-  g_return_val_if_fail (AMQ_IS_UPSTREAM (self), 0);
-
-  return self->quota_reset;
-}
 
 void
 amq_upstream_set_idle_timeout (AmqUpstream *self, guint seconds)

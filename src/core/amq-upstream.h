@@ -38,11 +38,6 @@ const char   *amq_upstream_get_origin     (AmqUpstream *self);
 void          amq_upstream_set_max_request_bytes (AmqUpstream *self,
                                                   gsize        bytes);
 gsize         amq_upstream_get_max_request_bytes (AmqUpstream *self);
-/* When the account's quota resets (Unix seconds, getUsageLimits' nextDateReset); 0 when not
- * known. A used-up quota is then reported with its reset date and a Retry-After until it. */
-void          amq_upstream_set_quota_reset (AmqUpstream *self,
-                                            gint64       reset);
-gint64        amq_upstream_get_quota_reset (AmqUpstream *self);
 /* The endpoint for a profile ARN's region (eu-central-1 has its own), or the configured one. */
 char         *amq_upstream_endpoint_for_profile (const char *profile_arn);
 void          amq_upstream_send_async     (AmqUpstream         *self,
