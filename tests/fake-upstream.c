@@ -17,7 +17,7 @@
  * from then on); any other works. POST /refreshToken is Kiro's social refresh (no client
  * registration; 401 for a token it refuses). An account's refresh token also decides how its
  * generation calls fare: rt-quota* (402, monthly quota used up), rt-suspended* (403
- * TEMPORARILY_SUSPENDED), rt-throttled* (429 with Retry-After: 7). GET /stats tells what it
+ * TEMPORARILY_SUSPENDED), rt-throttled* (429 with Retry-After: 2). GET /stats tells what it
  * saw, "served" counting answered calls by refresh token. */
 #include "config.h"
 
@@ -228,7 +228,7 @@ account_refuses (SoupServerMessage *msg, const char *token)
     }
   if (g_str_has_prefix (owner, "rt-throttled"))
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "7");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "2");
       respond_aws_error (msg, 429, "ThrottlingException", "Rate exceeded");
       return TRUE;
     }

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "amq-json.h"
 #include "amq-server-private.h"
 
 void
@@ -102,4 +103,84 @@ amq_server_answer_models (AmqServer *self, SoupServerMessage *msg, const char *p
     }
   soup_server_message_pause (msg);
   amq_model_catalog_get_async (self->catalog, NULL, on_models, answer);
+}
+
+static void
+append_time (GString *out, gint64 seconds)
+{
+  g_autoptr(GDateTime) time = NULL;
+  g_autofree char *text = NULL;
+
+  if (seconds <= 0 || seconds == G_MAXINT64)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  time = g_date_time_new_from_unix_utc (seconds);
+  text = g_date_time_format_iso8601 (time);
+  amq_json_append_string (out, text, -1);
+}
+
+static void
+append_account (GString *out, AmqAccount *account)
+{
+  AmqAccountHealth *health = amq_account_get_health (account);
+  const AmqCredits *credits = amq_account_health_get_credits (health);
+  AmqAccountStatus status = amq_account_health_get_status (health);
+  const char *last_error = amq_account_health_get_last_error (health);
+
+  g_string_append (out, "{\"label\":");
+  amq_json_append_string (out, amq_account_get_label (account), -1);
+  g_string_append (out, ",\"kind\":");
+  amq_json_append_string (out, amq_credential_kind_to_string (amq_account_get_credentials (account)->kind), -1);
+  g_string_append_printf (out, ",\"status\":\"%s\",\"available_at\":", amq_account_status_to_string (status));
+  append_time (out, amq_account_health_get_available_at (health));
+  g_string_append (out, ",\"plan\":");
+  if (credits != NULL && credits->plan != NULL)
+    amq_json_append_string (out, credits->plan, -1);
+  else
+    g_string_append (out, "null");
+  if (credits != NULL)
+    {
+      g_string_append_printf (out, ",\"credits\":{\"used\":%.2f,\"limit\":%.2f,\"resets_at\":",
+                              credits->used, credits->limit);
+      append_time (out, credits->resets_at);
+      g_string_append_c (out, '}');
+    }
+  else
+    g_string_append (out, ",\"credits\":null");
+  g_string_append_printf (out, ",\"requests\":%" G_GUINT64_FORMAT ",\"last_error\":",
+                          amq_account_health_get_requests (health));
+  if (last_error != NULL)
+    amq_json_append_string (out, last_error, -1);
+  else
+    g_string_append (out, "null");
+  g_string_append_c (out, '}');
+}
+
+void
+amq_server_answer_accounts (AmqServer *self, SoupServerMessage *msg, AmqAccount *one)
+{
+  GListModel *accounts = G_LIST_MODEL (self->pool);
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (one != NULL)
+    append_account (out, one);
+  else
+    {
+      g_string_append (out, "{\"accounts\":[");
+      for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
+        {
+          g_autoptr(AmqAccount) account = g_list_model_get_item (accounts, i);
+
+          if (i > 0)
+            g_string_append_c (out, ',');
+          append_account (out, account);
+          /* someone looks: a good moment to learn what the credits are now */
+          amq_account_update_credits (account, self->upstream, FALSE);
+        }
+      g_string_append_printf (out, "],\"strategy\":\"%s\"}",
+                              amq_pool_strategy_to_string (amq_account_pool_get_strategy (self->pool)));
+    }
+  amq_server_respond_json (msg, SOUP_STATUS_OK, out->str);
 }

@@ -100,6 +100,11 @@ void     amq_server_answer_models   (AmqServer          *self,
                                      const char         *request_id,
                                      AmqRequestRecord   *record);
 
+/* GET /admin/accounts: every account's status, plan and credits; with @one, that account's */
+void     amq_server_answer_accounts (AmqServer          *self,
+                                     SoupServerMessage  *msg,
+                                     AmqAccount         *one);
+
 /* amq-server-call.c: one generation call, from the token to the last event, on @account (or
  * another of the pool's); takes @request, @conversion and what @form holds, and answers @msg
  * asynchronously in @front_end's API */

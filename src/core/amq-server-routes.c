@@ -326,6 +326,66 @@ handle_count_tokens (SoupServer *soup, SoupServerMessage *msg, const char *path,
   end_answer (self, msg, &amq_front_end_messages, request_id, record, error);
 }
 
+/* POST /admin/accounts/{label}/enable or /disable: the account's answer; NULL with @error. */
+static AmqAccount *
+switch_account (AmqServer *self, SoupServerMessage *msg, const char *path, GError **error)
+{
+  const char *rest = path + strlen ("/admin/accounts/");
+  const char *slash = strrchr (rest, '/');
+  g_autofree char *label = slash ? g_uri_unescape_segment (rest, slash, NULL) : NULL;
+  gboolean enable = slash && g_str_equal (slash, "/enable");
+  AmqAccount *account;
+
+  if (slash == NULL || (!enable && !g_str_equal (slash, "/disable")) || label == NULL)
+    {
+      *error = not_found (path);
+      return NULL;
+    }
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      *error = method_not_allowed (msg, path);
+      return NULL;
+    }
+  account = amq_account_pool_lookup (self->pool, label);
+  if (account == NULL)
+    {
+      g_set_error (error, AMQ_ERROR, AMQ_ERROR_NOT_FOUND, "No account is labelled \"%s\"", label);
+      return NULL;
+    }
+  amq_account_health_set_enabled (amq_account_get_health (account), enable);
+  g_message ("account %s %s through /admin/accounts", label, enable ? "enabled" : "disabled");
+  return account;
+}
+
+/* GET /admin/accounts; POST /admin/accounts/{label}/enable|disable. Same key and guards as /v1. */
+static void
+handle_accounts (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  AmqServer *self = user_data;
+  g_autofree char *request_id = begin_answer (self, msg, &amq_front_end_messages);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AmqRequestRecord) record = NULL;
+  AmqAccount *account;
+
+  if (!g_str_equal (path, "/admin/accounts") && !g_str_has_prefix (path, "/admin/accounts/"))
+    {
+      error = not_found (path);
+      end_answer (self, msg, &amq_front_end_messages, request_id, NULL, error);
+      return;
+    }
+  record = begin_api_request (self, msg, &amq_front_end_messages, path, request_id, &error);
+  if (error == NULL && g_str_equal (path, "/admin/accounts"))
+    {
+      if (is_get (msg))
+        amq_server_answer_accounts (self, msg, NULL);
+      else
+        error = method_not_allowed (msg, path);
+    }
+  else if (error == NULL && (account = switch_account (self, msg, path, &error)) != NULL)
+    amq_server_answer_accounts (self, msg, account);
+  end_answer (self, msg, &amq_front_end_messages, request_id, record, error);
+}
+
 static void
 handle_models (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
@@ -394,6 +454,7 @@ amq_server_add_routes (AmqServer *self)
   soup_server_add_handler (self->soup, amq_front_end_messages.path, handle_messages, self, NULL);
   soup_server_add_handler (self->soup, "/v1/messages/count_tokens", handle_count_tokens, self, NULL);
   soup_server_add_handler (self->soup, "/v1/models", handle_models, self, NULL);
+  soup_server_add_handler (self->soup, "/admin/accounts", handle_accounts, self, NULL);
   soup_server_add_handler (self->soup, amq_front_end_chat.path, handle_chat_completions, self, NULL);
   soup_server_add_handler (self->soup, amq_front_end_responses.path, handle_responses, self, NULL);
 }
