@@ -26,6 +26,7 @@ typedef struct {
   gint      header_timeout;
   gint      body_timeout;
   gint      max_connections;
+  gint      drain_timeout;
   char    **allowed_hosts;
   char    **allowed_origins;
   char     *bind;
@@ -50,6 +51,7 @@ typedef struct {
   AmqAccount      *account;        /* without --accounts: the one sign-in found */
   Options         *options;
   gboolean         quitting;
+  guint            drain_timeout;
   int              exit_code;
 } App;
 
@@ -89,15 +91,49 @@ quit_when_saved (App *app)
     g_main_loop_quit (app->loop);
 }
 
-/* SIGINT, SIGTERM: stop serving; exit once a refresh token being written is on disk. */
+static void
+stop_now (App *app)
+{
+  g_clear_handle_id (&app->drain_timeout, g_source_remove);
+  amq_server_stop (app->server);
+  quit_when_saved (app);
+}
+
+static void
+on_drained (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  App *app = user_data;
+
+  if (amq_server_drain_finish (AMQ_SERVER (source), result, NULL))
+    stop_now (app);
+}
+
+static gboolean
+on_drain_timeout (gpointer user_data)
+{
+  App *app = user_data;
+
+  app->drain_timeout = 0;
+  g_message ("requests still under way after %d s: ending them", app->options->drain_timeout);
+  stop_now (app);
+  return G_SOURCE_REMOVE;
+}
+
+/* SIGINT, SIGTERM: take no more requests, answer those under way (a restart loses nothing),
+ * then exit once a refresh token being written is on disk. A second signal stops at once. */
 static gboolean
 on_signal (gpointer user_data)
 {
   App *app = user_data;
 
+  if (app->quitting)
+    {
+      stop_now (app);
+      return G_SOURCE_CONTINUE;
+    }
   app->quitting = TRUE;
-  amq_server_stop (app->server);
-  quit_when_saved (app);
+  app->drain_timeout = g_timeout_add_seconds (MAX (app->options->drain_timeout, 0), on_drain_timeout, app);
+  amq_server_drain_async (app->server, NULL, on_drained, app);
   return G_SOURCE_CONTINUE;
 }
 
@@ -215,6 +251,8 @@ parse_options (int *argc, char ***argv, Options *options, GError **error)
     { "token-endpoint", 0, 0, G_OPTION_ARG_STRING, &options->token_endpoint, "AWS SSO-OIDC token endpoint", "URL" },
     { "social-token-endpoint", 0, 0, G_OPTION_ARG_STRING, &options->social_token_endpoint,
       "Kiro's refresh endpoint for Google and GitHub sign-ins", "URL" },
+    { "drain-timeout", 0, 0, G_OPTION_ARG_INT, &options->drain_timeout,
+      "Seconds to finish requests under way on SIGTERM before exiting (default 60)", "SECONDS" },
     { "accounts", 0, 0, G_OPTION_ARG_FILENAME, &options->accounts_file,
       "Serve several Amazon Q accounts, from this JSON file (mode 0600)", "FILE" },
     { "origin", 0, 0, G_OPTION_ARG_STRING, &options->origin,
@@ -493,7 +531,7 @@ options_clear (Options *options)
 int
 main (int argc, char **argv)
 {
-  Options options = { .port = -1, .ping_interval = -1, .idle_timeout = -1 };
+  Options options = { .port = -1, .ping_interval = -1, .idle_timeout = -1, .drain_timeout = 60 };
   App app = { .options = &options };
   g_autoptr(GError) error = NULL;
 

@@ -235,7 +235,7 @@ amq_listener_listen (AmqListener *self, GSocket *socket, GError **error)
 }
 
 void
-amq_listener_stop (AmqListener *self)
+amq_listener_close (AmqListener *self)
 {
   g_return_if_fail (AMQ_IS_LISTENER (self));
 
@@ -245,6 +245,14 @@ amq_listener_stop (AmqListener *self)
       g_socket_close (self->socket, NULL);
       g_clear_object (&self->socket);
     }
+}
+
+void
+amq_listener_stop (AmqListener *self)
+{
+  g_return_if_fail (AMQ_IS_LISTENER (self));
+
+  amq_listener_close (self);
   soup_server_disconnect (self->soup);
 }
 

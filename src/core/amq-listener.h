@@ -27,6 +27,8 @@ gboolean     amq_listener_listen            (AmqListener       *self,
 /* Connections held at once; 0 for the default. */
 void         amq_listener_set_max_connections (AmqListener       *self,
                                                guint              max_connections);
+/* Stops accepting (new clients are refused), keeping the connections it has. */
+void         amq_listener_close             (AmqListener       *self);
 /* Stops accepting and drops every connection. */
 void         amq_listener_stop              (AmqListener       *self);
 /* The socket @message arrived on, NULL once its connection is gone. */

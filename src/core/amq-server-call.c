@@ -46,6 +46,7 @@ typedef struct {
   gboolean              retried;
   gboolean              finished;    /* the client side is over: touch msg no more */
   gulong                finished_handler;
+  gulong                disconnected_handler;
   GSource              *close_watch;
   SoupMessage          *upstream_msg;
   GInputStream         *upstream_stream;
@@ -81,6 +82,8 @@ call_free (Call *call)
 
   if (call->finished_handler != 0)
     g_signal_handler_disconnect (call->msg, call->finished_handler);
+  if (call->disconnected_handler != 0)
+    g_signal_handler_disconnect (call->msg, call->disconnected_handler);
   if (call->close_watch != NULL)
     {
       g_source_destroy (call->close_watch);
@@ -462,8 +465,8 @@ on_client_gone (SoupServerMessage *msg, gpointer user_data)
   if (call->finished)
     return;
   call->finished = TRUE;
-  g_signal_handler_disconnect (call->msg, call->finished_handler);
-  call->finished_handler = 0;
+  g_clear_signal_handler (&call->finished_handler, call->msg);
+  g_clear_signal_handler (&call->disconnected_handler, call->msg);
   if (call->channel != NULL)
     amq_sse_channel_detach (call->channel);
   g_cancellable_cancel (call->cancellable);
@@ -509,6 +512,7 @@ amq_server_call_start (AmqServer *self, SoupServerMessage *msg, const AmqFrontEn
   g_assert (front_end != NULL && form != NULL && request != NULL && conversion != NULL && account != NULL);
 
   call->server = g_object_ref (self);
+  amq_server_track_answer (self, msg);
   self->active_calls++;
   self->peak_calls = MAX (self->peak_calls, self->active_calls);
   call->msg = g_object_ref (msg);
@@ -528,6 +532,8 @@ amq_server_call_start (AmqServer *self, SoupServerMessage *msg, const AmqFrontEn
   call->cancellable = g_cancellable_new ();
   call->record = g_object_ref (record);
   call->finished_handler = g_signal_connect (msg, "finished", G_CALLBACK (on_client_gone), call);
+  /* the server stopping drops connections without finishing their messages */
+  call->disconnected_handler = g_signal_connect (msg, "disconnected", G_CALLBACK (on_client_gone), call);
   if (socket != NULL)
     call->close_watch = amq_close_watch_new (socket, on_client_closed, call);
   soup_server_message_pause (msg);

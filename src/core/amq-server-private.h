@@ -73,6 +73,8 @@ struct _AmqServer
   guint64          errors;
   guint            active_calls;
   guint            peak_calls;    /* since the server was last idle */
+  guint            answering;     /* generation answers not yet written out */
+  GPtrArray       *drains;        /* GTasks waiting for the last of them */
   gboolean         listening;
 };
 
@@ -104,6 +106,10 @@ void     amq_server_answer_models   (AmqServer          *self,
 void     amq_server_answer_accounts (AmqServer          *self,
                                      SoupServerMessage  *msg,
                                      AmqAccount         *one);
+
+/* amq-server.c: a drain waits until @msg's answer is written out (or its client gone) */
+void     amq_server_track_answer    (AmqServer          *self,
+                                     SoupServerMessage  *msg);
 
 /* amq-server-call.c: one generation call, from the token to the last event, on @account (or
  * another of the pool's); takes @request, @conversion and what @form holds, and answers @msg

@@ -112,6 +112,61 @@ amq_server_stop (AmqServer *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_URL]);
 }
 
+static void
+on_answer_done (SoupServerMessage *msg, AmqServer *self)
+{
+  g_autoptr(GPtrArray) drains = NULL;
+
+  /* "finished" and "disconnected" may both come: the answer counts once */
+  if (g_object_steal_data (G_OBJECT (msg), "amq-answering") == NULL)
+    return;
+  g_signal_handlers_disconnect_by_func (msg, on_answer_done, self);
+  if (--self->answering > 0)
+    return;
+  drains = g_steal_pointer (&self->drains);
+  for (guint i = 0; drains != NULL && i < drains->len; i++)
+    g_task_return_boolean (g_ptr_array_index (drains, i), TRUE);
+}
+
+void
+amq_server_track_answer (AmqServer *self, SoupServerMessage *msg)
+{
+  self->answering++;
+  g_object_set_data (G_OBJECT (msg), "amq-answering", GINT_TO_POINTER (TRUE));
+  g_signal_connect_object (msg, "finished", G_CALLBACK (on_answer_done), self, 0);
+  g_signal_connect_object (msg, "disconnected", G_CALLBACK (on_answer_done), self, 0);
+}
+
+void
+amq_server_drain_async (AmqServer *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                        gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (AMQ_IS_SERVER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, amq_server_drain_async);
+  if (self->listener != NULL)
+    amq_listener_close (self->listener);
+  if (self->answering == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (self->drains == NULL)
+    self->drains = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->drains, g_steal_pointer (&task));
+}
+
+gboolean
+amq_server_drain_finish (AmqServer *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 gboolean
 amq_server_get_listening (AmqServer *self)
 {
@@ -215,6 +270,7 @@ amq_server_finalize (GObject *object)
   g_clear_object (&self->policy);
   g_clear_object (&self->soup);
   g_clear_object (&self->pool);
+  g_clear_pointer (&self->drains, g_ptr_array_unref);
   g_clear_object (&self->upstream);
   g_clear_object (&self->models);
   g_clear_object (&self->log);

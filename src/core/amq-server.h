@@ -27,6 +27,15 @@ gboolean         amq_server_start             (AmqServer   *self,
                                                guint        port,
                                                GError     **error);
 void             amq_server_stop              (AmqServer   *self);
+/* Takes no more connections, and finishes once the generation calls under way have answered
+ * (a restart loses nothing); amq_server_stop then ends what is left. */
+void             amq_server_drain_async       (AmqServer           *self,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean         amq_server_drain_finish      (AmqServer           *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
 /* The "listening" and "url" properties, notified when they change. */
 gboolean         amq_server_get_listening     (AmqServer   *self);
 /* "http://127.0.0.1:8080", or NULL when stopped. */
