@@ -97,7 +97,7 @@ store_in_keyring (const AmqCredentialSet *set)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  amq_credentials_store_async (set, NULL, on_done, NULL);
+  amq_credentials_store_async (NULL, set, NULL, on_done, NULL);
   result = wait_done ();
   g_assert_true (amq_credentials_store_finish (result, NULL));
 }
@@ -107,7 +107,7 @@ keyring_now (void)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  amq_credentials_lookup_async (NULL, on_done, NULL);
+  amq_credentials_lookup_async (NULL, NULL, on_done, NULL);
   result = wait_done ();
   return amq_credentials_lookup_finish (result, NULL);
 }
@@ -213,6 +213,74 @@ test_keyring_other_sign_in_kept (void)
   g_assert_cmpstr (after->refresh_token, ==, "someone-else");
 }
 
+/* Several accounts, an item each: listed, loaded and rotated by label, one cleared alone. */
+static void
+test_labelled_items (void)
+{
+  const char *labels[] = { "home", "work" };
+  g_autoptr(AmqTokenManager) tokens = amq_token_manager_new (NULL);
+  g_autoptr(AmqAccount) work = amq_account_new (tokens, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(AmqCredentialSet) home_after = NULL;
+  g_auto(GStrv) listed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      g_autoptr(AmqCredentialSet) set = amq_credential_set_new ();
+      g_autoptr(GAsyncResult) stored = NULL;
+
+      set->refresh_token = g_strdup_printf ("%s-refresh", labels[i]);
+      set->client_id = g_strdup ("c");
+      set->client_secret = g_strdup ("s");
+      amq_credentials_store_async (labels[i], set, NULL, on_done, NULL);
+      stored = wait_done ();
+      g_assert_true (amq_credentials_store_finish (stored, NULL));
+    }
+  amq_credentials_list_async (NULL, on_done, NULL);
+  result = wait_done ();
+  listed = amq_credentials_list_finish (result, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_strv_contains ((const char * const *) listed, "home"));
+  g_assert_true (g_strv_contains ((const char * const *) listed, "work"));
+
+  amq_account_set_label (work, "work");
+  g_clear_object (&result);
+  amq_account_load_stored_async (work, NULL, on_done, NULL);
+  result = wait_done ();
+  g_assert_true (amq_account_load_finish (work, result, NULL));
+  g_assert_cmpint (amq_account_get_origin (work), ==, AMQ_ACCOUNT_ORIGIN_KEYRING);
+  g_assert_cmpstr (amq_account_get_credentials (work)->refresh_token, ==, "work-refresh");
+  g_assert_true (save_rotation (work, "work-refresh", "work-next", &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(GAsyncResult) looked = NULL;
+    g_autoptr(AmqCredentialSet) work_after = NULL;
+
+    amq_credentials_lookup_async ("work", NULL, on_done, NULL);
+    looked = wait_done ();
+    work_after = amq_credentials_lookup_finish (looked, NULL);
+    g_assert_cmpstr (work_after->refresh_token, ==, "work-next");
+  }
+  g_clear_object (&result);
+  amq_credentials_lookup_async ("home", NULL, on_done, NULL);
+  result = wait_done ();
+  home_after = amq_credentials_lookup_finish (result, NULL);
+  g_assert_cmpstr (home_after->refresh_token, ==, "home-refresh");
+
+  g_clear_object (&result);
+  amq_credentials_clear_async ("home", NULL, on_done, NULL);
+  result = wait_done ();
+  g_assert_true (amq_credentials_clear_finish (result, NULL));
+  g_clear_object (&result);
+  g_clear_pointer (&listed, g_strfreev);
+  amq_credentials_list_async (NULL, on_done, NULL);
+  result = wait_done ();
+  listed = amq_credentials_list_finish (result, NULL);
+  g_assert_false (g_strv_contains ((const char * const *) listed, "home"));
+  g_assert_true (g_strv_contains ((const char * const *) listed, "work"));
+}
+
 /* Memory holds the sign-in: no core dump may write it out. */
 static void
 test_process_harden (void)
@@ -242,6 +310,7 @@ main (int argc, char **argv)
   g_test_add_func ("/account/environment-seed-successor", test_environment_seed_successor);
   g_test_add_func ("/account/keyring-rotation-merges", test_keyring_rotation_merges);
   g_test_add_func ("/account/keyring-other-sign-in-kept", test_keyring_other_sign_in_kept);
+  g_test_add_func ("/account/labelled-items", test_labelled_items);
   g_test_add_func ("/account/process-harden", test_process_harden);
   status = g_test_run ();
   {

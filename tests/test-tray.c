@@ -418,7 +418,7 @@ store_in_keyring (const char *refresh_token, const char *local_api_key)
   set->client_id = g_strdup ("tray-client");
   set->client_secret = g_strdup ("tray-secret");
   set->local_api_key = g_strdup (local_api_key);
-  amq_credentials_store_async (set, NULL, on_stored, &stored);
+  amq_credentials_store_async (NULL, set, NULL, on_stored, &stored);
   g_assert_true (spin_until (flag_set, &stored, 10000));
 }
 

@@ -1011,7 +1011,7 @@ test_not_saved_shows_in_window (void)
 
   use_refresh_token ("rt-rotate-unsaved");
   other->refresh_token = g_strdup ("rt-someone-else");
-  amq_credentials_store_async (other, NULL, on_replaced_behind, &replaced);
+  amq_credentials_store_async (NULL, other, NULL, on_replaced_behind, &replaced);
   g_assert_true (wait_until (flag_set, &replaced, 10000));
   g_assert_false (gtk_widget_has_css_class (token_row, "error"));
   g_assert_cmpuint (ask ("text"), ==, 200);
@@ -1161,7 +1161,7 @@ seed_keyring (void)
   set->refresh_token = g_strdup (seeded_refresh_token);
   set->client_id = g_strdup ("ui-client");
   set->client_secret = g_strdup ("ui-secret");
-  amq_credentials_store_async (set, NULL, on_stored, &stored);
+  amq_credentials_store_async (NULL, set, NULL, on_stored, &stored);
   g_assert_true (wait_until (flag_set, &stored, 10000));
 }
 

@@ -124,7 +124,7 @@ test_keyring_lookup (void)
 {
   Lookup lookup = { 0 };
 
-  amq_credentials_lookup_async (NULL, on_lookup, &lookup);
+  amq_credentials_lookup_async (NULL, NULL, on_lookup, &lookup);
   while (!lookup.done)
     g_main_context_iteration (NULL, TRUE);
   return lookup.set;

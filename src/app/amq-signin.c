@@ -135,7 +135,7 @@ follow_account (GTask *task)
 
   if (credentials->local_api_key == NULL && amq_account_get_origin (self->account) == AMQ_ACCOUNT_ORIGIN_SOURCE)
     {
-      amq_credentials_lookup_async (NULL, on_key_looked_up, task);
+      amq_credentials_lookup_async (NULL, NULL, on_key_looked_up, task);
       return;
     }
   replace_key (self, credentials->local_api_key);
@@ -342,7 +342,7 @@ static void
 store_with_key (AmqSignin *self, AmqCredentialSet *set, GTask *task)
 {
   amq_secret_replace (&set->local_api_key, self->local_api_key);
-  amq_credentials_store_async (set, NULL, on_key_stored, task);
+  amq_credentials_store_async (NULL, set, NULL, on_key_stored, task);
 }
 
 static void
@@ -386,7 +386,7 @@ amq_signin_set_local_api_key_async (AmqSignin *self, const char *key, GAsyncRead
       store_with_key (self, set, task);
     }
   else
-    amq_credentials_lookup_async (NULL, on_item_for_key, task);
+    amq_credentials_lookup_async (NULL, NULL, on_item_for_key, task);
 }
 
 gboolean

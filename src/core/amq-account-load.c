@@ -165,7 +165,7 @@ on_linked_read (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_message ("the linked %s sign-in cannot be read: %s", amq_signin_source_get_name (AMQ_SIGNIN_SOURCE (source)),
                  error->message);
-      amq_credentials_lookup_async (g_task_get_cancellable (task), on_keyring_loaded, task);
+      amq_credentials_lookup_async (self->label, g_task_get_cancellable (task), on_keyring_loaded, task);
       return;
     }
   amq_account_use_credentials (self, set, AMQ_ACCOUNT_ORIGIN_SOURCE, AMQ_SIGNIN_SOURCE (source));
@@ -199,7 +199,7 @@ amq_account_load_async (AmqAccount *self, AmqEnvironment *environment, AmqSignin
   else if (load->given == NULL && load->linked != NULL)
     amq_signin_source_read_async (load->linked, cancellable, on_linked_read, task);
   else
-    amq_credentials_lookup_async (cancellable, on_keyring_loaded, task);
+    amq_credentials_lookup_async (self->label, cancellable, on_keyring_loaded, task);
 }
 
 gboolean
@@ -210,3 +210,33 @@ amq_account_load_finish (AmqAccount *self, GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+
+static void
+on_stored_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AmqAccount *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  AmqCredentialSet *stored = amq_credentials_lookup_finish (result, &error);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  amq_account_use_credentials (self, stored, AMQ_ACCOUNT_ORIGIN_KEYRING, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+amq_account_load_stored_async (AmqAccount *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (AMQ_IS_ACCOUNT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, amq_account_load_stored_async);
+  amq_credentials_lookup_async (self->label, cancellable, on_stored_loaded, task);
+}

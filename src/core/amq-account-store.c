@@ -69,7 +69,7 @@ save_tokens_async (AmqTokenStore *store, const char *previous, const AmqCredenti
       finish_save (task, saved, error);
       break;
     case AMQ_ACCOUNT_ORIGIN_KEYRING:
-      amq_credentials_replace_refresh_token_async (held, tokens->refresh_token, NULL, on_keyring_replaced, task);
+      amq_credentials_replace_refresh_token_async (self->label, held, tokens->refresh_token, NULL, on_keyring_replaced, task);
       break;
     case AMQ_ACCOUNT_ORIGIN_SOURCE:
       amq_signin_source_write_async (self->source, held, tokens, NULL, on_source_written, task);

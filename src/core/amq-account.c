@@ -93,7 +93,7 @@ amq_account_save_async (AmqAccount *self, const AmqCredentialSet *set, GCancella
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, amq_account_save_async);
   amq_account_use_credentials (self, amq_credential_set_copy (set), AMQ_ACCOUNT_ORIGIN_KEYRING, NULL);
-  amq_credentials_store_async (set, cancellable, on_stored, task);
+  amq_credentials_store_async (self->label, set, cancellable, on_stored, task);
 }
 
 gboolean
@@ -141,7 +141,7 @@ amq_account_keep_login_async (AmqAccount *self, const AmqCredentialSet *set, GCa
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, amq_account_keep_login_async);
   g_task_set_task_data (task, amq_credential_set_copy (set), (GDestroyNotify) amq_credential_set_free);
-  amq_credentials_store_async (set, cancellable, on_login_stored, task);
+  amq_credentials_store_async (self->label, set, cancellable, on_login_stored, task);
 }
 
 gboolean

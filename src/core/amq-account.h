@@ -45,7 +45,14 @@ void                    amq_account_load_async      (AmqAccount          *self,
 gboolean                amq_account_load_finish     (AmqAccount          *self,
                                                      GAsyncResult        *result,
                                                      GError             **error);
-/* Credentials the user entered or copied: used at once, kept in the keyring. */
+/* The keyring item of its label (one of several accounts the app keeps); finish with
+ * amq_account_load_finish. */
+void                    amq_account_load_stored_async (AmqAccount        *self,
+                                                       GCancellable      *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer           user_data);
+/* Credentials the user entered or copied: used at once, kept in the keyring (the item of its
+ * label). */
 void                    amq_account_save_async      (AmqAccount          *self,
                                                      const AmqCredentialSet *set,
                                                      GCancellable        *cancellable,

@@ -21,7 +21,14 @@ static const SecretSchema schema = {
   }
 };
 
-#define ACCOUNT "default"
+/* the item of a single-account setup, as earlier versions named it */
+#define DEFAULT_LABEL "default"
+
+static const char *
+label_or_default (const char *label)
+{
+  return label != NULL && *label != '\0' ? label : DEFAULT_LABEL;
+}
 
 static void
 on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -36,13 +43,14 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-amq_credentials_store_async (const AmqCredentialSet *set, GCancellable *cancellable,
+amq_credentials_store_async (const char *label, const AmqCredentialSet *set, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *secret = NULL;
+  g_autofree char *title = g_strdup_printf ("Amazon Q credentials (Amq2Api, %s)", label_or_default (label));
   const char *names[] = { "kind", "refreshToken", "clientId", "clientSecret", "profileArn", "region", "localApiKey" };
   const char *values[] = { amq_credential_kind_to_string (set->kind), set->refresh_token, set->client_id,
                            set->client_secret, set->profile_arn, set->region, set->local_api_key };
@@ -57,8 +65,8 @@ amq_credentials_store_async (const AmqCredentialSet *set, GCancellable *cancella
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   secret = json_to_string (root, FALSE);
-  secret_password_store (&schema, SECRET_COLLECTION_DEFAULT, "Amazon Q credentials (Amq2Api)", secret,
-                         cancellable, on_stored, task, "account", ACCOUNT, NULL);
+  secret_password_store (&schema, SECRET_COLLECTION_DEFAULT, title, secret, cancellable, on_stored, task,
+                         "account", label_or_default (label), NULL);
   memset (secret, 0, strlen (secret));
 }
 
@@ -109,11 +117,12 @@ on_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-amq_credentials_lookup_async (GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+amq_credentials_lookup_async (const char *label, GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 
-  secret_password_lookup (&schema, cancellable, on_looked_up, task, "account", ACCOUNT, NULL);
+  secret_password_lookup (&schema, cancellable, on_looked_up, task, "account", label_or_default (label), NULL);
 }
 
 AmqCredentialSet *
@@ -124,6 +133,7 @@ amq_credentials_lookup_finish (GAsyncResult *result, GError **error)
 
 
 typedef struct {
+  char *label;
   char *previous;
   char *refresh_token;
 } Replacement;
@@ -131,6 +141,7 @@ typedef struct {
 static void
 replacement_free (Replacement *replacement)
 {
+  g_free (replacement->label);
   g_free (replacement->previous);
   g_free (replacement->refresh_token);
   g_free (replacement);
@@ -180,11 +191,12 @@ on_looked_up_for_replacement (GObject *source, GAsyncResult *result, gpointer us
     }
   g_free (stored->refresh_token);
   stored->refresh_token = g_strdup (replacement->refresh_token);
-  amq_credentials_store_async (stored, g_task_get_cancellable (task), on_replaced, g_object_ref (task));
+  amq_credentials_store_async (replacement->label, stored, g_task_get_cancellable (task), on_replaced,
+                               g_object_ref (task));
 }
 
 void
-amq_credentials_replace_refresh_token_async (const char *previous, const char *refresh_token,
+amq_credentials_replace_refresh_token_async (const char *label, const char *previous, const char *refresh_token,
                                              GCancellable *cancellable, GAsyncReadyCallback callback,
                                              gpointer user_data)
 {
@@ -195,14 +207,89 @@ amq_credentials_replace_refresh_token_async (const char *previous, const char *r
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   replacement = g_new0 (Replacement, 1);
+  replacement->label = g_strdup (label);
   replacement->previous = g_strdup (previous);
   replacement->refresh_token = g_strdup (refresh_token);
   g_task_set_task_data (task, replacement, (GDestroyNotify) replacement_free);
-  amq_credentials_lookup_async (cancellable, on_looked_up_for_replacement, task);
+  amq_credentials_lookup_async (label, cancellable, on_looked_up_for_replacement, task);
 }
 
 gboolean
 amq_credentials_replace_refresh_token_finish (GAsyncResult *result, GError **error)
 {
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_listed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GList *items = secret_password_search_finish (result, &error);
+  GPtrArray *labels = g_ptr_array_new_with_free_func (g_free);
+
+  if (error != NULL)
+    {
+      g_ptr_array_unref (labels);
+      g_task_return_error (task, error);
+      return;
+    }
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      g_autoptr(GHashTable) attributes = secret_retrievable_get_attributes (l->data);
+      const char *label = g_hash_table_lookup (attributes, "account");
+
+      if (label != NULL)
+        g_ptr_array_add (labels, g_strdup (label));
+    }
+  g_list_free_full (items, g_object_unref);
+  g_ptr_array_sort (labels, (GCompareFunc) g_strcmp0);
+  g_ptr_array_add (labels, NULL);
+  g_task_return_pointer (task, g_ptr_array_free (labels, FALSE), (GDestroyNotify) g_strfreev);
+}
+
+void
+amq_credentials_list_async (GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  secret_password_search (&schema, SECRET_SEARCH_ALL, cancellable, on_listed, task, NULL);
+}
+
+GStrv
+amq_credentials_list_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+on_cleared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  secret_password_clear_finish (result, &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+amq_credentials_clear_async (const char *label, GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  secret_password_clear (&schema, cancellable, on_cleared, task, "account", label_or_default (label), NULL);
+}
+
+gboolean
+amq_credentials_clear_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }

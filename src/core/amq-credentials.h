@@ -8,26 +8,43 @@
 
 G_BEGIN_DECLS
 
-void              amq_credentials_store_async  (const AmqCredentialSet *set,
+/* One item per account, named by its label; NULL: the single account's ("default"). */
+void              amq_credentials_store_async  (const char             *label,
+                                                const AmqCredentialSet *set,
                                                 GCancellable           *cancellable,
                                                 GAsyncReadyCallback     callback,
                                                 gpointer                user_data);
 gboolean          amq_credentials_store_finish (GAsyncResult           *result,
                                                 GError                **error);
 /* NULL without error when nothing is stored. */
-void              amq_credentials_lookup_async (GCancellable           *cancellable,
+void              amq_credentials_lookup_async (const char             *label,
+                                                GCancellable           *cancellable,
                                                 GAsyncReadyCallback     callback,
                                                 gpointer                user_data);
 AmqCredentialSet *amq_credentials_lookup_finish (GAsyncResult          *result,
                                                 GError                **error);
 /* A rotated refresh token merged into the stored item: every other field stays. Fails,
  * leaving the item alone, when it no longer holds @previous (another sign-in replaced it). */
-void              amq_credentials_replace_refresh_token_async  (const char          *previous,
+void              amq_credentials_replace_refresh_token_async  (const char          *label,
+                                                                const char          *previous,
                                                                 const char          *refresh_token,
                                                                 GCancellable        *cancellable,
                                                                 GAsyncReadyCallback  callback,
                                                                 gpointer             user_data);
 gboolean          amq_credentials_replace_refresh_token_finish (GAsyncResult        *result,
                                                                 GError             **error);
+
+/* The labels of every stored account, sorted. */
+void              amq_credentials_list_async   (GCancellable           *cancellable,
+                                                GAsyncReadyCallback     callback,
+                                                gpointer                user_data);
+GStrv             amq_credentials_list_finish  (GAsyncResult           *result,
+                                                GError                **error);
+void              amq_credentials_clear_async  (const char             *label,
+                                                GCancellable           *cancellable,
+                                                GAsyncReadyCallback     callback,
+                                                gpointer                user_data);
+gboolean          amq_credentials_clear_finish (GAsyncResult           *result,
+                                                GError                **error);
 
 G_END_DECLS
