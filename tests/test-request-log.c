@@ -59,10 +59,10 @@ test_counters_follow_finish (void)
   amq_request_log_add (log, stream_failed);
   g_assert_cmpuint (amq_request_log_get_errors (log), ==, 0);
   amq_request_record_set_models (ok, "claude-opus-4-5", "claude-opus-4.5", TRUE);
-  amq_request_record_finish (ok, 200, NULL, g_get_monotonic_time (), 100, 20);
-  amq_request_record_finish (failed, 429, "Amazon Q: throttled", 0, 5, 0);
-  amq_request_record_finish (stream_failed, 200, "event-stream message CRC mismatch", 0, 5, 3);
-  amq_request_record_finish (ok, 500, "ignored: finished once", 0, 999, 999);
+  amq_request_record_complete (ok, 200, NULL, g_get_monotonic_time (), 100, 20);
+  amq_request_record_complete (failed, 429, "Amazon Q: throttled", 0, 5, 0);
+  amq_request_record_complete (stream_failed, 200, "event-stream message CRC mismatch", 0, 5, 3);
+  amq_request_record_complete (ok, 500, "ignored: finished once", 0, 999, 999);
   g_assert_cmpuint (amq_request_log_get_errors (log), ==, 2);
   g_assert_cmpuint (amq_request_log_get_input_tokens (log), ==, 110);
   g_assert_cmpuint (amq_request_log_get_output_tokens (log), ==, 23);

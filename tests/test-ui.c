@@ -581,7 +581,7 @@ test_log_columns_follow_record (void)
   g_assert_true (wait_until (label_shown, &running, 5000));
   amq_request_record_set_models (record, "claude-ui-columns", "claude-sonnet-4.5", TRUE);
   g_assert_true (wait_until (label_shown, &models, 5000));
-  amq_request_record_finish (record, 529, "overloaded", 0, 4242, 77);
+  amq_request_record_complete (record, 529, "overloaded", 0, 4242, 77);
   g_assert_true (wait_until (label_shown, &tokens, 5000));
   g_assert_true (wait_until (label_gone, &running, 5000));
   g_assert_true (gtk_widget_has_css_class (find_label (GTK_WIDGET (view), status.text), "error"));

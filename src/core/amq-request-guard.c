@@ -94,7 +94,7 @@ log_refusal (AmqRequestGuard *self, SoupServerMessage *msg, const char *request_
   record = amq_request_record_new (request_id, method ? method : "-", uri ? g_uri_get_path (uri) : "-");
   amq_request_record_set_headers (record, soup_server_message_get_request_headers (msg));
   amq_request_log_add (self->log, record);
-  amq_request_record_finish (record, amq_error_http_status (error), error->message, 0, 0, 0);
+  amq_request_record_complete (record, amq_error_http_status (error), error->message, 0, 0, 0);
 }
 
 /* Takes the connection from libsoup and answers @error on it. */

@@ -134,7 +134,7 @@ amq_request_record_set_metering (AmqRequestRecord *self, gdouble credits, gdoubl
 }
 
 void
-amq_request_record_finish (AmqRequestRecord *self, guint status, const char *error,
+amq_request_record_complete (AmqRequestRecord *self, guint status, const char *error,
                            gint64 first_token_us, guint64 input_tokens, guint64 output_tokens)
 {
   if (self->finished)

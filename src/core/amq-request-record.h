@@ -46,7 +46,7 @@ void amq_request_record_set_metering (AmqRequestRecord *self,
                                       gdouble           context_usage);
 /* The request is over: @status is the HTTP status (200 for a stream that then failed, with
  * @error set), @error a one-line summary or NULL. */
-void amq_request_record_finish       (AmqRequestRecord *self,
+void amq_request_record_complete       (AmqRequestRecord *self,
                                       guint             status,
                                       const char       *error,
                                       gint64            first_token_us,

@@ -126,7 +126,7 @@ call_record (Call *call, guint status, const char *error)
   if (call->translator != NULL)
     amq_request_record_set_metering (call->record, amq_translator_get_credits (call->translator),
                                      amq_translator_get_context_usage (call->translator));
-  amq_request_record_finish (call->record, status, error,
+  amq_request_record_complete (call->record, status, error,
                              call->translator ? amq_translator_get_first_content_time (call->translator) : 0,
                              usage ? usage->input_tokens : call->conversion->input_tokens,
                              usage ? usage->output_tokens : 0);

@@ -72,7 +72,7 @@ on_models (GObject *source, GAsyncResult *result, gpointer user_data)
     amq_server_respond_json (answer->msg, SOUP_STATUS_OK, json);
   else
     amq_server_respond_error (answer->server, answer->msg, &amq_front_end_messages, answer->request_id, error);
-  amq_request_record_finish (answer->record, soup_server_message_get_status (answer->msg),
+  amq_request_record_complete (answer->record, soup_server_message_get_status (answer->msg),
                              error ? error->message : NULL, 0, 0, 0);
   soup_server_message_unpause (answer->msg);
   models_answer_free (answer);

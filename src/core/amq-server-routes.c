@@ -80,7 +80,7 @@ end_answer (AmqServer *self, SoupServerMessage *msg, const AmqFrontEnd *front_en
   if (error != NULL)
     amq_server_respond_error (self, msg, front_end, request_id, error);
   if (record != NULL)
-    amq_request_record_finish (record, soup_server_message_get_status (msg), error ? error->message : NULL, 0, 0, 0);
+    amq_request_record_complete (record, soup_server_message_get_status (msg), error ? error->message : NULL, 0, 0, 0);
 }
 
 /* Constant time: the key's length and content leak nothing through timing. */
