@@ -10,7 +10,8 @@
  * issued.
  *
  * The scenario comes from a marker "SCENARIO:name" anywhere in the request body
- * (tests/data/scenarios/name.json; "large" is generated); without one it answers "text".
+ * (tests/data/scenarios/name.json; "large" and "huge" are generated); without one it answers
+ * "text".
  * Refresh tokens choose the token endpoint's behaviour: rt-invalid (invalid_grant),
  * rt-garbage (200 with a body that is not JSON), rt-hang (never answers), rt-slow (answers
  * after 300 ms), rt-rotate* (rotates the refresh token; as AWS does, the old one is refused
@@ -49,6 +50,7 @@ static struct {
   gdouble     credits_used;    /* what the answered scenarios metered */
   char       *last_body;
   GHashTable *generate_ports;  /* client ports seen on GenerateAssistantResponse: its connections */
+  guint64     answer_bytes;    /* body bytes of GenerateAssistantResponse answers written */
 } stats;
 
 typedef struct {
@@ -57,6 +59,7 @@ typedef struct {
   Scenario          *scenario;
   guint              next_frame;
   guint              timer;
+  guint              frames_left;  /* of a huge answer: its one frame, this many times more */
   gboolean           done;
 } Stream;
 
@@ -119,6 +122,31 @@ write_next (gpointer user_data)
     s->timer = g_timeout_add (s->scenario->gap_ms, write_next, s);
   soup_server_message_unpause (s->msg);
   return G_SOURCE_REMOVE;
+}
+
+/* A huge answer's next frame goes out once the one before is written: a reader that stops
+ * reading stops the fake too, as its TCP window closes. */
+static void
+on_huge_frame_written (SoupServerMessage *msg, Stream *s)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+
+  if (s->done)
+    return;
+  if (s->frames_left == 0)
+    {
+      soup_message_body_complete (body);
+      s->done = TRUE;
+      return;
+    }
+  s->frames_left--;
+  soup_message_body_append_bytes (body, g_ptr_array_index (s->scenario->frames, 0));
+}
+
+static void
+count_answer_bytes (SoupServerMessage *msg, guint written, gpointer unused)
+{
+  stats.answer_bytes += written;
 }
 
 static void
@@ -278,6 +306,8 @@ agent_read_scenario (const char *body)
   return scenario;
 }
 
+#define HUGE_FRAME_TEXT (16 * 1024)
+
 static void
 handle_generate (SoupServerMessage *msg)
 {
@@ -323,11 +353,21 @@ handle_generate (SoupServerMessage *msg)
     }
   if (g_str_has_prefix (name, "large"))  /* "large" is 100,000 frames, "large_N" N of them */
     scenario = scenario_new_large (name[5] == '_' ? (guint) g_ascii_strtoull (name + 6, NULL, 10) : 100000, 64);
+  else if (g_str_has_prefix (name, "huge_"))  /* "huge_N": N MiB of text, one 16 KiB frame at a time */
+    scenario = scenario_new_large (1, HUGE_FRAME_TEXT);
   else if (g_str_equal (name, "agent_read"))
     scenario = agent_read_scenario (text);
   else if ((scenario = scenario_load (name, &error)) == NULL)
     {
       respond_aws_error (msg, 400, "ValidationException", "unknown test scenario");
+      return;
+    }
+  if (scenario->drop)
+    {
+      /* the connection dies as the request arrives (a load balancer restarting, a TLS
+       * session dropped): Amazon Q may have started on it, and billed it */
+      g_socket_shutdown (soup_server_message_get_socket (msg), TRUE, TRUE, NULL);
+      scenario_free (scenario);
       return;
     }
   if (scenario->http_status != 200)
@@ -357,7 +397,15 @@ handle_generate (SoupServerMessage *msg)
   s->msg = g_object_ref (msg);
   s->scenario = scenario;
   g_signal_connect (msg, "finished", G_CALLBACK (on_stream_finished), s);
+  g_signal_connect (msg, "wrote-body-data", G_CALLBACK (count_answer_bytes), NULL);
   s->close_watch = amq_close_watch_new (soup_server_message_get_socket (msg), on_peer_closed, s);
+  if (g_str_has_prefix (name, "huge_"))
+    {
+      s->frames_left = g_ascii_strtoull (name + 5, NULL, 10) * (1024 * 1024 / HUGE_FRAME_TEXT);
+      g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_huge_frame_written), s);
+      on_huge_frame_written (msg, s);
+      return;
+    }
   soup_server_message_pause (msg);
   if (scenario->gap_ms == 0 && scenario->stall_ms == 0 && !scenario->reset)
     {
@@ -569,10 +617,10 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
     {
       g_autofree char *json = g_strdup_printf (
         "{\"token_calls\":%u,\"requests\":%u,\"generate_connections\":%u,\"rejected_tokens\":%u,\"closed_early\":%u,\"invalid_bodies\":%u,\"model_lists\":%u,"
-        "\"usage_queries\":%u,\"refused_calls\":%u,\"credits_used\":%.4f,"
+        "\"usage_queries\":%u,\"refused_calls\":%u,\"credits_used\":%.4f,\"answer_bytes\":%" G_GUINT64_FORMAT ","
         "\"since_closed_early_ms\":%" G_GINT64_FORMAT ",\"last_refresh_token\":\"%s\"}",
         stats.token_calls, stats.requests, g_hash_table_size (stats.generate_ports), stats.rejected_tokens, stats.closed_early, stats.invalid_bodies, stats.model_lists,
-        stats.usage_queries, stats.refused_calls, stats.credits_used,
+        stats.usage_queries, stats.refused_calls, stats.credits_used, stats.answer_bytes,
         stats.last_closed_early_us ? (g_get_monotonic_time () - stats.last_closed_early_us) / 1000 : -1,
         stats.last_refresh_token ? stats.last_refresh_token : "");
       soup_server_message_set_status (msg, 200, NULL);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "amq-json.h"
+#include "amq-token-estimator.h"
 
 typedef struct {
   char    *id;
@@ -20,6 +21,7 @@ typedef struct {
   GString *input;          /* every fragment */
   GString *input_deduped;  /* without fragments repeating the previous one */
   char    *last_fragment;
+  guint64  units;          /* of every fragment */
 } PendingCall;
 
 struct _AmqToolAssembler
@@ -95,7 +97,10 @@ amq_tool_assembler_add (AmqToolAssembler *self,
     }
   if (fragment != NULL && *fragment != '\0')
     {
-      g_string_append (self->call->input, fragment);
+      gsize length = strlen (fragment);
+
+      g_string_append_len (self->call->input, fragment, length);
+      self->call->units += amq_token_units_of (fragment, length);
       if (g_strcmp0 (fragment, self->call->last_fragment) != 0)
         g_string_append (self->call->input_deduped, fragment);
       g_free (self->call->last_fragment);
@@ -112,6 +117,14 @@ amq_tool_assembler_end (AmqToolAssembler *self)
 
   if (self->call != NULL)
     complete_call (self);
+}
+
+guint64
+amq_tool_assembler_get_pending_units (AmqToolAssembler *self)
+{
+  g_return_val_if_fail (AMQ_IS_TOOL_ASSEMBLER (self), 0);
+
+  return self->call != NULL ? self->call->units : 0;
 }
 
 gboolean
