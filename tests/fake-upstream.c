@@ -306,7 +306,70 @@ agent_read_scenario (const char *body)
   return scenario;
 }
 
+/* An HTTP error answer, as @scenario describes it. */
+static void
+respond_http_error (SoupServerMessage *msg, const Scenario *scenario)
+{
+  GHashTableIter headers;
+  gpointer header, value;
+
+  soup_server_message_set_status (msg, scenario->http_status, NULL);
+  if (scenario->http_error_type)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "x-amzn-errortype",
+                                  scenario->http_error_type);
+  g_hash_table_iter_init (&headers, scenario->http_headers);
+  while (g_hash_table_iter_next (&headers, &header, &value))
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), header, value);
+  soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_COPY,
+                                    scenario->http_body, strlen (scenario->http_body));
+}
+
 #define HUGE_FRAME_TEXT (16 * 1024)
+
+/* The 200 answer: @scenario's event stream (taken), all at once, frame by frame or, for a
+ * huge one, as fast as the reader reads. */
+static void
+stream_answer (SoupServerMessage *msg, Scenario *scenario, const char *name)
+{
+  Stream *s;
+
+  stats.credits_used += scenario->credits;
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg), SOUP_ENCODING_CHUNKED);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Content-Type",
+                                "application/vnd.amazon.eventstream");
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+  s = g_new0 (Stream, 1);
+  s->msg = g_object_ref (msg);
+  s->scenario = scenario;
+  g_signal_connect (msg, "finished", G_CALLBACK (on_stream_finished), s);
+  g_signal_connect (msg, "wrote-body-data", G_CALLBACK (count_answer_bytes), NULL);
+  s->close_watch = amq_close_watch_new (soup_server_message_get_socket (msg), on_peer_closed, s);
+  if (g_str_has_prefix (name, "huge_"))
+    {
+      s->frames_left = g_ascii_strtoull (name + 5, NULL, 10) * (1024 * 1024 / HUGE_FRAME_TEXT);
+      g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_huge_frame_written), s);
+      on_huge_frame_written (msg, s);
+      return;
+    }
+  soup_server_message_pause (msg);
+  if (scenario->gap_ms == 0 && scenario->stall_ms == 0 && !scenario->reset)
+    {
+      g_autoptr(GBytes) all = scenario_body (scenario);
+
+      if (scenario->one_chunk)
+        soup_message_body_append_bytes (soup_server_message_get_response_body (msg), all);
+      else
+        append_in_pieces (soup_server_message_get_response_body (msg), all);
+      soup_message_body_complete (soup_server_message_get_response_body (msg));
+      s->done = TRUE;
+      soup_server_message_unpause (msg);
+    }
+  else if (scenario->stall_ms > 0)
+    s->timer = g_timeout_add (scenario->stall_ms, write_next, s);  /* nothing, not even headers */
+  else
+    write_next (s);  /* headers and the first frame now, then a gap before each next one */
+}
 
 static void
 handle_generate (SoupServerMessage *msg)
@@ -318,7 +381,6 @@ handle_generate (SoupServerMessage *msg)
   g_autofree char *name = find_scenario_name (text);
   g_autoptr(GError) error = NULL;
   Scenario *scenario;
-  Stream *s;
 
   stats.requests++;
   g_hash_table_add (stats.generate_ports, GUINT_TO_POINTER (g_inet_socket_address_get_port (
@@ -368,61 +430,14 @@ handle_generate (SoupServerMessage *msg)
        * session dropped): Amazon Q may have started on it, and billed it */
       g_socket_shutdown (soup_server_message_get_socket (msg), TRUE, TRUE, NULL);
       scenario_free (scenario);
-      return;
     }
-  if (scenario->http_status != 200)
+  else if (scenario->http_status != 200)
     {
-      GHashTableIter headers;
-      gpointer header, value;
-
-      soup_server_message_set_status (msg, scenario->http_status, NULL);
-      if (scenario->http_error_type)
-        soup_message_headers_replace (soup_server_message_get_response_headers (msg), "x-amzn-errortype",
-                                      scenario->http_error_type);
-      g_hash_table_iter_init (&headers, scenario->http_headers);
-      while (g_hash_table_iter_next (&headers, &header, &value))
-        soup_message_headers_replace (soup_server_message_get_response_headers (msg), header, value);
-      soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_COPY,
-                                        scenario->http_body, strlen (scenario->http_body));
+      respond_http_error (msg, scenario);
       scenario_free (scenario);
-      return;
     }
-  stats.credits_used += scenario->credits;
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg), SOUP_ENCODING_CHUNKED);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Content-Type",
-                                "application/vnd.amazon.eventstream");
-  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
-  s = g_new0 (Stream, 1);
-  s->msg = g_object_ref (msg);
-  s->scenario = scenario;
-  g_signal_connect (msg, "finished", G_CALLBACK (on_stream_finished), s);
-  g_signal_connect (msg, "wrote-body-data", G_CALLBACK (count_answer_bytes), NULL);
-  s->close_watch = amq_close_watch_new (soup_server_message_get_socket (msg), on_peer_closed, s);
-  if (g_str_has_prefix (name, "huge_"))
-    {
-      s->frames_left = g_ascii_strtoull (name + 5, NULL, 10) * (1024 * 1024 / HUGE_FRAME_TEXT);
-      g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_huge_frame_written), s);
-      on_huge_frame_written (msg, s);
-      return;
-    }
-  soup_server_message_pause (msg);
-  if (scenario->gap_ms == 0 && scenario->stall_ms == 0 && !scenario->reset)
-    {
-      g_autoptr(GBytes) all = scenario_body (scenario);
-
-      if (scenario->one_chunk)
-        soup_message_body_append_bytes (soup_server_message_get_response_body (msg), all);
-      else
-        append_in_pieces (soup_server_message_get_response_body (msg), all);
-      soup_message_body_complete (soup_server_message_get_response_body (msg));
-      s->done = TRUE;
-      soup_server_message_unpause (msg);
-    }
-  else if (scenario->stall_ms > 0)
-    s->timer = g_timeout_add (scenario->stall_ms, write_next, s);  /* nothing, not even headers */
   else
-    write_next (s);  /* headers and the first frame now, then a gap before each next one */
+    stream_answer (msg, scenario, name);
 }
 
 static gboolean

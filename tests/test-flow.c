@@ -51,16 +51,6 @@ post_messages (TestProc *server, const char *scenario, gboolean stream, gint64 m
   return test_send (msg);
 }
 
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-
-  if (!json_parser_load_from_data (parser, text, -1, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    g_error ("not a JSON object: %.300s", text);
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
 /* One of the fake's counters (GET /stats). */
 static gint64
 fake_stat (const char *name)
@@ -68,7 +58,7 @@ fake_stat (const char *name)
   g_autofree char *url = g_strconcat (fake.url, "/stats", NULL);
   g_autoptr(SoupMessage) msg = test_message_new ("GET", url, NULL, NULL, 0);
   g_auto(TestReply) r = test_send (msg);
-  g_autoptr(JsonObject) stats = parse_object (r.body);
+  g_autoptr(JsonObject) stats = test_parse_object (r.body);
 
   return json_object_get_int_member (stats, name);
 }
@@ -127,14 +117,15 @@ read_stream (GSocketConnection *connection, const char *until, GString *tail)
 {
   GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
   g_autofree char *buffer = g_malloc (256 * 1024);
+  gboolean found = FALSE;
   guint64 total = 0;
   gssize got;
 
-  while ((until == NULL || strstr (tail->str, until) == NULL) &&
-         (got = g_input_stream_read (in, buffer, 256 * 1024, NULL, NULL)) > 0)
+  while (!found && (got = g_input_stream_read (in, buffer, 256 * 1024, NULL, NULL)) > 0)
     {
       total += got;
       g_string_append_len (tail, buffer, got);
+      found = until != NULL && strstr (tail->str, until) != NULL;
       if (tail->len > 8192)
         g_string_erase (tail, 0, tail->len - 8192);
     }
@@ -202,6 +193,31 @@ test_stalled_client_holds_upstream (void)
   test_proc_stop (&server, NULL);
 }
 
+/* A stalled client that then hangs up lets its upstream call go at once, though the server
+ * had stopped reading it: nothing waits for a read that was never issued. */
+static void
+test_stalled_client_hangs_up (void)
+{
+  TestProc server = start_server ();
+  g_autofree char *body = messages_body ("huge_64", TRUE, 100000000);
+  g_autoptr(GString) tail = g_string_new (NULL);
+  g_autoptr(GSocketConnection) stalled = open_stream (&server, body);
+  gint64 closed_before = fake_stat ("closed_early");
+  gint64 closed = closed_before;
+
+  read_stream (stalled, "message_start", tail);
+  settled_answer_bytes ();
+  g_assert_true (g_io_stream_close (G_IO_STREAM (stalled), NULL, NULL));
+  for (guint wait = 0; wait < 40 && closed == closed_before; wait++)
+    {
+      g_usleep (50 * 1000);
+      closed = fake_stat ("closed_early");
+    }
+  g_assert_cmpint (closed, ==, closed_before + 1);
+  assert_healthy (&server);
+  test_proc_stop (&server, NULL);
+}
+
 /* A collected (non-streaming) answer past 32 MiB is a 400 the SDKs do not retry, at once:
  * the server stops reading Amazon Q there rather than holding all of it. */
 static void
@@ -218,7 +234,7 @@ test_collected_answer_capped (void)
   g_test_message ("%u in %" G_GINT64_FORMAT " ms, peak %" G_GUINT64_FORMAT " KB (%" G_GUINT64_FORMAT
                   " before): %.300s", r.status, r.elapsed_ms, peak, peak_before, r.body);
   g_assert_cmpuint (r.status, ==, 400);
-  answer = parse_object (r.body);
+  answer = test_parse_object (r.body);
   error = json_object_get_object_member (answer, "error");
   g_assert_cmpstr (json_object_get_string_member (error, "type"), ==, "invalid_request_error");
   g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "\"stream\": true"));
@@ -240,7 +256,7 @@ answer_text (const char *body, gboolean stream)
 
   if (!stream)
     {
-      g_autoptr(JsonObject) message = parse_object (body);
+      g_autoptr(JsonObject) message = test_parse_object (body);
       JsonArray *content = json_object_get_array_member (message, "content");
 
       for (guint i = 0; i < json_array_get_length (content); i++)
@@ -255,7 +271,7 @@ answer_text (const char *body, gboolean stream)
   for (const char *p = body; (p = strstr (p, "data: {\"type\":\"content_block_delta\"")) != NULL; p++)
     {
       g_autofree char *line = g_strndup (p + 6, strcspn (p + 6, "\n"));
-      g_autoptr(JsonObject) event = parse_object (line);
+      g_autoptr(JsonObject) event = test_parse_object (line);
       JsonObject *delta = json_object_get_object_member (event, "delta");
 
       if (json_object_has_member (delta, "text"))
@@ -362,7 +378,7 @@ test_one_upstream_call_per_request (void)
         g_test_message ("%s stream=%d: %u %.300s", row->scenario, row->stream, r.status, r.body);
         g_assert_cmpint (fake_stat ("requests") - requests, ==, 1);
         g_assert_cmpuint (r.status, ==, 502);
-        answer = parse_object (r.body);
+        answer = test_parse_object (r.body);
         error = json_object_get_object_member (answer, "error");
         g_assert_cmpstr (json_object_get_string_member (error, "type"), ==, "api_error");
         g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), row->says));
@@ -381,6 +397,7 @@ main (int argc, char **argv)
   fake.process = test_start_fake_upstream (&fake.url);
 
   g_test_add_func ("/flow/stalled-client-holds-upstream", test_stalled_client_holds_upstream);
+  g_test_add_func ("/flow/stalled-client-hangs-up", test_stalled_client_hangs_up);
   g_test_add_func ("/flow/collected-answer-capped", test_collected_answer_capped);
   g_test_add_func ("/flow/max-tokens-ends-answer", test_max_tokens_ends_answer);
   g_test_add_func ("/flow/one-upstream-call-per-request", test_one_upstream_call_per_request);

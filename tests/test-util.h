@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "amq-credentials.h"
@@ -73,6 +74,8 @@ SoupMessage         *test_message_new              (const char      *method,
 /* Sends @message on a session of its own, so its connection closes with the answer, and
  * reads the whole answer; asserts that one came. */
 TestReply            test_send                     (SoupMessage     *message);
+/* @text as a JSON object (a reference); a test failure when it is not one. */
+JsonObject          *test_parse_object             (const char      *text);
 /* A Messages API request for the fake upstream's @scenario ("SCENARIO:name" in its text). */
 char                *test_messages_body            (const char      *scenario,
                                                     gboolean         stream);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-event-stream-reader.h: pumps event-stream frames off a GInputStream */
 #pragma once
 

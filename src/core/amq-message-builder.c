@@ -1,4 +1,7 @@
-/* amq-message-builder.c */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-message-builder.c: the events of one answer folded into its Message, up to a cap */
+#include "config.h"
+
 #include "amq-message-builder.h"
 
 #include "amq-error.h"

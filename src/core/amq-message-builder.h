@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-message-builder.h: Anthropic events folded into one non-streaming Message */
 #pragma once
 

@@ -1,4 +1,5 @@
-/* amq-token-estimator.c */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-token-estimator.c: units by character class, and the prefix a budget of them holds */
 #include "config.h"
 
 #include "amq-token-estimator.h"

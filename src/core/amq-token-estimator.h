@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-token-estimator.h: offline token estimate (Amazon Q reports usage only sometimes)
  *
  * Twelve "units" make a token: 3 per ASCII letter, digit or blank (four to a token), 7 per
