@@ -6,19 +6,6 @@
 
 #include <string.h>
 
-/* A character's units, counted at its first byte; continuation bytes count nothing. */
-static inline guint
-units_of_byte (guchar byte)
-{
-  if (byte < 0x80)
-    return g_ascii_isalnum (byte) || g_ascii_isspace (byte) ? 3 : 7;
-  if (byte >= 0xe0)
-    return 11;
-  if (byte >= 0xc0)
-    return 8;
-  return 0;
-}
-
 guint64
 amq_token_units_of (const char *text,
                     gssize      length)
@@ -31,7 +18,15 @@ amq_token_units_of (const char *text,
     length = strlen (text);
   end = p + length;
   for (; p < end; p++)
-    units += units_of_byte (*p);
+    {
+      if (*p < 0x80)
+        units += g_ascii_isalnum (*p) || g_ascii_isspace (*p) ? 3 : 7;
+      else if (*p >= 0xe0)
+        units += 11;
+      else if (*p >= 0xc0)
+        units += 8;
+      /* continuation bytes count nothing: their lead byte counted the character */
+    }
   return units;
 }
 
@@ -40,13 +35,13 @@ amq_token_prefix_within (const char *text,
                          gsize       length,
                          guint64     units)
 {
-  const guchar *p = (const guchar *) text;
   guint64 used = 0;
   gsize n;
 
+  /* byte by byte: a character counts at its first byte, so the cut falls between characters */
   for (n = 0; n < length; n++)
     {
-      used += units_of_byte (p[n]);
+      used += amq_token_units_of (text + n, 1);
       if (used > units)
         break;
     }

@@ -21,7 +21,8 @@ typedef struct {
   GString *input;          /* every fragment */
   GString *input_deduped;  /* without fragments repeating the previous one */
   char    *last_fragment;
-  guint64  units;          /* of every fragment */
+  guint64  units;          /* token units of input, and of input_deduped: each fragment counted once */
+  guint64  units_deduped;
 } PendingCall;
 
 struct _AmqToolAssembler
@@ -63,11 +64,12 @@ complete_call (AmqToolAssembler *self)
   g_assert (call != NULL);
   g_hash_table_add (self->completed, g_strdup (call->id));
   if (strspn (call->input->str, " \t\n\r") == call->input->len)  /* no input at all */
-    self->ready (call->id, call->name, "{}", 2, self->user_data);
+    self->ready (call->id, call->name, "{}", 2, amq_token_units_of ("{}", 2), self->user_data);
   else if (is_json_object (self, call->input))
-    self->ready (call->id, call->name, call->input->str, call->input->len, self->user_data);
+    self->ready (call->id, call->name, call->input->str, call->input->len, call->units, self->user_data);
   else if (is_json_object (self, call->input_deduped))
-    self->ready (call->id, call->name, call->input_deduped->str, call->input_deduped->len, self->user_data);
+    self->ready (call->id, call->name, call->input_deduped->str, call->input_deduped->len, call->units_deduped,
+                 self->user_data);
   else
     self->cut_off = TRUE;
   pending_call_free (call);
@@ -98,11 +100,15 @@ amq_tool_assembler_add (AmqToolAssembler *self,
   if (fragment != NULL && *fragment != '\0')
     {
       gsize length = strlen (fragment);
+      guint64 units = amq_token_units_of (fragment, length);
 
       g_string_append_len (self->call->input, fragment, length);
-      self->call->units += amq_token_units_of (fragment, length);
+      self->call->units += units;
       if (g_strcmp0 (fragment, self->call->last_fragment) != 0)
-        g_string_append (self->call->input_deduped, fragment);
+        {
+          g_string_append_len (self->call->input_deduped, fragment, length);
+          self->call->units_deduped += units;
+        }
       g_free (self->call->last_fragment);
       self->call->last_fragment = g_strdup (fragment);
     }

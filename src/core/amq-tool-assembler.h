@@ -6,11 +6,13 @@
 
 G_BEGIN_DECLS
 
-/* A tool call whose input is one JSON object, @input its text (not NUL-terminated). */
+/* A tool call whose input is one JSON object, @input its text (not NUL-terminated) of
+ * @input_units token units (amq-token-estimator). */
 typedef void (*AmqToolCallReady) (const char *id,
                                   const char *name,
                                   const char *input,
                                   gsize       input_length,
+                                  guint64     input_units,
                                   gpointer    user_data);
 
 #define AMQ_TYPE_TOOL_ASSEMBLER (amq_tool_assembler_get_type ())

@@ -286,7 +286,8 @@ flush_text (AmqTranslator *self)
 
 /* AmqToolAssembler has a whole call: it goes out as one block, after the text before it. */
 static void
-on_tool_call (const char *id, const char *name, const char *input, gsize input_length, gpointer user_data)
+on_tool_call (const char *id, const char *name, const char *input, gsize input_length, guint64 input_units,
+              gpointer user_data)
 {
   AmqTranslator *self = user_data;
   const char *client_name = self->tool_names ? g_hash_table_lookup (self->tool_names, name) : NULL;
@@ -294,7 +295,7 @@ on_tool_call (const char *id, const char *name, const char *input, gsize input_l
 
   flush_text (self);
   /* a call cut short by max_tokens is left out: never a tool_use with broken input */
-  units = amq_token_units_of (input, input_length) + amq_token_units_of (name, -1);
+  units = input_units + amq_token_units_of (name, -1);
   if (self->budget_spent || !spend (self, units))
     return;
   close_block (self);
