@@ -10,7 +10,8 @@
  * issued.
  *
  * The scenario comes from a marker "SCENARIO:name" anywhere in the request body
- * (tests/data/scenarios/name.json; "large" is generated); without one it answers "text".
+ * (tests/data/scenarios/name.json; "large" and "huge" are generated); without one it answers
+ * "text".
  * Refresh tokens choose the token endpoint's behaviour: rt-invalid (invalid_grant),
  * rt-garbage (200 with a body that is not JSON), rt-hang (never answers), rt-slow (answers
  * after 300 ms), rt-rotate* (rotates the refresh token; as AWS does, the old one is refused
@@ -55,6 +56,7 @@ static struct {
   gdouble     credits_used;    /* what the answered scenarios metered */
   char       *last_body;
   GHashTable *generate_ports;  /* client ports seen on GenerateAssistantResponse: its connections */
+  guint64     answer_bytes;    /* body bytes of GenerateAssistantResponse answers written */
 } stats;
 
 typedef struct {
@@ -63,6 +65,7 @@ typedef struct {
   Scenario          *scenario;
   guint              next_frame;
   guint              timer;
+  guint              frames_left;  /* of a huge answer: its one frame, this many times more */
   gboolean           done;
 } Stream;
 
@@ -125,6 +128,31 @@ write_next (gpointer user_data)
     s->timer = g_timeout_add (s->scenario->gap_ms, write_next, s);
   soup_server_message_unpause (s->msg);
   return G_SOURCE_REMOVE;
+}
+
+/* A huge answer's next frame goes out once the one before is written: a reader that stops
+ * reading stops the fake too, as its TCP window closes. */
+static void
+on_huge_frame_written (SoupServerMessage *msg, Stream *s)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+
+  if (s->done)
+    return;
+  if (s->frames_left == 0)
+    {
+      soup_message_body_complete (body);
+      s->done = TRUE;
+      return;
+    }
+  s->frames_left--;
+  soup_message_body_append_bytes (body, g_ptr_array_index (s->scenario->frames, 0));
+}
+
+static void
+count_answer_bytes (SoupServerMessage *msg, guint written, gpointer unused)
+{
+  stats.answer_bytes += written;
 }
 
 static void
@@ -319,6 +347,71 @@ agent_read_scenario (const char *body)
   return scenario;
 }
 
+/* An HTTP error answer, as @scenario describes it. */
+static void
+respond_http_error (SoupServerMessage *msg, const Scenario *scenario)
+{
+  GHashTableIter headers;
+  gpointer header, value;
+
+  soup_server_message_set_status (msg, scenario->http_status, NULL);
+  if (scenario->http_error_type)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "x-amzn-errortype",
+                                  scenario->http_error_type);
+  g_hash_table_iter_init (&headers, scenario->http_headers);
+  while (g_hash_table_iter_next (&headers, &header, &value))
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), header, value);
+  soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_COPY,
+                                    scenario->http_body, strlen (scenario->http_body));
+}
+
+#define HUGE_FRAME_TEXT (16 * 1024)
+
+/* The 200 answer: @scenario's event stream (taken), all at once, frame by frame or, for a
+ * huge one, as fast as the reader reads. */
+static void
+stream_answer (SoupServerMessage *msg, Scenario *scenario, const char *name)
+{
+  Stream *s;
+
+  stats.credits_used += scenario->credits;
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg), SOUP_ENCODING_CHUNKED);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Content-Type",
+                                "application/vnd.amazon.eventstream");
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+  s = g_new0 (Stream, 1);
+  s->msg = g_object_ref (msg);
+  s->scenario = scenario;
+  g_signal_connect (msg, "finished", G_CALLBACK (on_stream_finished), s);
+  g_signal_connect (msg, "wrote-body-data", G_CALLBACK (count_answer_bytes), NULL);
+  s->close_watch = amq_close_watch_new (soup_server_message_get_socket (msg), on_peer_closed, s);
+  if (g_str_has_prefix (name, "huge_"))
+    {
+      s->frames_left = g_ascii_strtoull (name + 5, NULL, 10) * (1024 * 1024 / HUGE_FRAME_TEXT);
+      g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_huge_frame_written), s);
+      on_huge_frame_written (msg, s);
+      return;
+    }
+  soup_server_message_pause (msg);
+  if (scenario->gap_ms == 0 && scenario->stall_ms == 0 && !scenario->reset)
+    {
+      g_autoptr(GBytes) all = scenario_body (scenario);
+
+      if (scenario->one_chunk)
+        soup_message_body_append_bytes (soup_server_message_get_response_body (msg), all);
+      else
+        append_in_pieces (soup_server_message_get_response_body (msg), all);
+      soup_message_body_complete (soup_server_message_get_response_body (msg));
+      s->done = TRUE;
+      soup_server_message_unpause (msg);
+    }
+  else if (scenario->stall_ms > 0)
+    s->timer = g_timeout_add (scenario->stall_ms, write_next, s);  /* nothing, not even headers */
+  else
+    write_next (s);  /* headers and the first frame now, then a gap before each next one */
+}
+
 static void
 handle_generate (SoupServerMessage *msg)
 {
@@ -329,7 +422,6 @@ handle_generate (SoupServerMessage *msg)
   g_autofree char *name = find_scenario_name (text);
   g_autoptr(GError) error = NULL;
   Scenario *scenario;
-  Stream *s;
 
   stats.requests++;
   g_hash_table_add (stats.generate_ports, GUINT_TO_POINTER (g_inet_socket_address_get_port (
@@ -366,6 +458,8 @@ handle_generate (SoupServerMessage *msg)
     }
   if (g_str_has_prefix (name, "large"))  /* "large" is 100,000 frames, "large_N" N of them */
     scenario = scenario_new_large (name[5] == '_' ? (guint) g_ascii_strtoull (name + 6, NULL, 10) : 100000, 64);
+  else if (g_str_has_prefix (name, "huge_"))  /* "huge_N": N MiB of text, one 16 KiB frame at a time */
+    scenario = scenario_new_large (1, HUGE_FRAME_TEXT);
   else if (g_str_equal (name, "agent_read"))
     scenario = agent_read_scenario (text);
   else if ((scenario = scenario_load (name, &error)) == NULL)
@@ -373,51 +467,20 @@ handle_generate (SoupServerMessage *msg)
       respond_aws_error (msg, 400, "ValidationException", "unknown test scenario");
       return;
     }
-  if (scenario->http_status != 200)
+  if (scenario->drop)
     {
-      GHashTableIter headers;
-      gpointer header, value;
-
-      soup_server_message_set_status (msg, scenario->http_status, NULL);
-      if (scenario->http_error_type)
-        soup_message_headers_replace (soup_server_message_get_response_headers (msg), "x-amzn-errortype",
-                                      scenario->http_error_type);
-      g_hash_table_iter_init (&headers, scenario->http_headers);
-      while (g_hash_table_iter_next (&headers, &header, &value))
-        soup_message_headers_replace (soup_server_message_get_response_headers (msg), header, value);
-      soup_server_message_set_response (msg, "application/x-amz-json-1.0", SOUP_MEMORY_COPY,
-                                        scenario->http_body, strlen (scenario->http_body));
+      /* the connection dies as the request arrives (a load balancer restarting, a TLS
+       * session dropped): Amazon Q may have started on it, and billed it */
+      g_socket_shutdown (soup_server_message_get_socket (msg), TRUE, TRUE, NULL);
       scenario_free (scenario);
-      return;
     }
-  stats.credits_used += scenario->credits;
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg), SOUP_ENCODING_CHUNKED);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Content-Type",
-                                "application/vnd.amazon.eventstream");
-  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
-  s = g_new0 (Stream, 1);
-  s->msg = g_object_ref (msg);
-  s->scenario = scenario;
-  g_signal_connect (msg, "finished", G_CALLBACK (on_stream_finished), s);
-  s->close_watch = amq_close_watch_new (soup_server_message_get_socket (msg), on_peer_closed, s);
-  soup_server_message_pause (msg);
-  if (scenario->gap_ms == 0 && scenario->stall_ms == 0 && !scenario->reset)
+  else if (scenario->http_status != 200)
     {
-      g_autoptr(GBytes) all = scenario_body (scenario);
-
-      if (scenario->one_chunk)
-        soup_message_body_append_bytes (soup_server_message_get_response_body (msg), all);
-      else
-        append_in_pieces (soup_server_message_get_response_body (msg), all);
-      soup_message_body_complete (soup_server_message_get_response_body (msg));
-      s->done = TRUE;
-      soup_server_message_unpause (msg);
+      respond_http_error (msg, scenario);
+      scenario_free (scenario);
     }
-  else if (scenario->stall_ms > 0)
-    s->timer = g_timeout_add (scenario->stall_ms, write_next, s);  /* nothing, not even headers */
   else
-    write_next (s);  /* headers and the first frame now, then a gap before each next one */
+    stream_answer (msg, scenario, name);
 }
 
 static gboolean
@@ -637,10 +700,10 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
       g_autofree char *served = served_json ();
       g_autofree char *json = g_strdup_printf (
         "{\"token_calls\":%u,\"requests\":%u,\"generate_connections\":%u,\"rejected_tokens\":%u,\"closed_early\":%u,\"invalid_bodies\":%u,\"model_lists\":%u,"
-        "\"usage_queries\":%u,\"refused_calls\":%u,\"credits_used\":%.4f,"
+        "\"usage_queries\":%u,\"refused_calls\":%u,\"credits_used\":%.4f,\"answer_bytes\":%" G_GUINT64_FORMAT ","
         "\"since_closed_early_ms\":%" G_GINT64_FORMAT ",\"last_refresh_token\":\"%s\",\"served\":%s}",
         stats.token_calls, stats.requests, g_hash_table_size (stats.generate_ports), stats.rejected_tokens, stats.closed_early, stats.invalid_bodies, stats.model_lists,
-        stats.usage_queries, stats.refused_calls, stats.credits_used,
+        stats.usage_queries, stats.refused_calls, stats.credits_used, stats.answer_bytes,
         stats.last_closed_early_us ? (g_get_monotonic_time () - stats.last_closed_early_us) / 1000 : -1,
         stats.last_refresh_token ? stats.last_refresh_token : "", served);
       soup_server_message_set_status (msg, 200, NULL);

@@ -3,7 +3,7 @@
  *
  * A scenario file: {"frames": [[EVENT, PAYLOAD], ...], "end": "clean|truncate|bad_crc|giant_length|header_flood",
  * "http_status": N, "http_body": {...}, "http_headers": {NAME: VALUE}, "gap_ms": N,
- * "thinking": bool, "stop_sequences": [...], "one_chunk": bool}.
+ * "thinking": bool, "stop_sequences": [...], "one_chunk": bool, "drop": bool}.
  * EVENT is an :event-type, "exception:TYPE" (payload is the JSON body) or "error:CODE"
  * (payload is the message string). */
 #include "config.h"
@@ -161,6 +161,7 @@ scenario_load (const char *name,
   scenario->stall_ms = json_object_get_int_member_with_default (root, "stall_ms", 0);
   scenario->thinking = json_object_get_boolean_member_with_default (root, "thinking", FALSE);
   scenario->one_chunk = json_object_get_boolean_member_with_default (root, "one_chunk", FALSE);
+  scenario->drop = json_object_get_boolean_member_with_default (root, "drop", FALSE);
   scenario->reset = g_strcmp0 (json_object_get_string_member_with_default (root, "end", NULL), "reset") == 0;
   if (json_object_has_member (root, "stop_sequences"))
     {

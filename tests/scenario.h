@@ -20,6 +20,7 @@ typedef struct {
   guint      gap_ms;          /* pause before each frame */
   guint      stall_ms;        /* pause before the headers */
   gboolean   reset;           /* the connection dies after the frames, mid-body */
+  gboolean   drop;            /* the connection dies once the request is read: no answer at all */
   gboolean   one_chunk;       /* the body in one chunk, not in pieces of up to 512 bytes */
   gboolean   thinking;
   GStrv      stop_sequences;

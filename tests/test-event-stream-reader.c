@@ -333,6 +333,109 @@ test_cancel (void)
   close (fds[1]);
 }
 
+static guint
+count_lines (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = text; (p = strchr (p, '\n')) != NULL; p++)
+    n++;
+  return n;
+}
+
+typedef struct {
+  AmqEventStreamReader *reader;
+  GMainLoop            *loop;
+  GError               *error;
+  guint                 frames;
+  gboolean              done;
+} PausedRun;
+
+static gboolean
+pause_after_first_frame (const AmqEventFrame *frame, gpointer user_data)
+{
+  PausedRun *run = user_data;
+
+  if (++run->frames == 1)
+    amq_event_stream_reader_set_paused (run->reader, TRUE);
+  return TRUE;
+}
+
+static void
+paused_run_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  PausedRun *run = user_data;
+
+  amq_event_stream_reader_read_finish (run->reader, result, &run->error);
+  run->done = TRUE;
+  g_main_loop_quit (run->loop);
+}
+
+/* Runs the main loop for @ms, or until the read is over. */
+static void
+spin (PausedRun *run, guint ms)
+{
+  guint timer = g_timeout_add_once (ms, (GSourceOnceFunc) g_main_loop_quit, run->loop);
+
+  g_main_loop_run (run->loop);
+  if (!run->done)
+    return;
+  g_source_remove (timer);
+}
+
+/* A paused reader asks for nothing more (the peer's TCP window then closes) and hands out
+ * what it had; resumed, it reads on to the end. */
+static void
+test_pause_and_resume (void)
+{
+  g_autoptr(GBytes) data = multi_frame_stream ();
+  gsize pieces[] = { 0x85, 16, 16, 16 };  /* the first read holds exactly the first frame */
+  g_autoptr(GInputStream) stream = piece_stream_new (data, pieces, G_N_ELEMENTS (pieces));
+  g_autoptr(GInputStream) whole = g_memory_input_stream_new_from_bytes (data);
+  g_autofree char *all = read_all (whole, NULL, 0, NULL);
+  g_autoptr(AmqEventStreamReader) reader = amq_event_stream_reader_new (stream);
+  PausedRun run = { reader, g_main_loop_new (NULL, FALSE), NULL, 0, FALSE };
+
+  amq_event_stream_reader_read_async (reader, pause_after_first_frame, &run, NULL, paused_run_done, &run);
+  spin (&run, 200);
+  g_assert_false (run.done);
+  g_assert_true (amq_event_stream_reader_get_paused (reader));
+  g_assert_cmpuint (run.frames, ==, 1);
+  g_assert_cmpuint (TEST_PIECE_STREAM (stream)->reads, ==, 1);
+  g_object_set (reader, "paused", FALSE, NULL);
+  while (!run.done)
+    spin (&run, 1000);
+  g_assert_no_error (run.error);
+  /* every frame: read_all gives one line each */
+  g_assert_cmpuint (run.frames, ==, count_lines (all));
+  g_assert_cmpuint (run.frames, >, 1);
+  g_main_loop_unref (run.loop);
+}
+
+/* Paused before the first read: cancelling ends the wait at once, though no read is in
+ * flight to notice it. */
+static void
+test_cancel_while_paused (void)
+{
+  g_autoptr(GBytes) data = multi_frame_stream ();
+  g_autoptr(GInputStream) stream = piece_stream_new (data, NULL, 0);
+  g_autoptr(AmqEventStreamReader) reader = amq_event_stream_reader_new (stream);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  PausedRun run = { reader, g_main_loop_new (NULL, FALSE), NULL, 0, FALSE };
+  gint64 start = g_get_monotonic_time ();
+
+  amq_event_stream_reader_set_paused (reader, TRUE);
+  amq_event_stream_reader_read_async (reader, pause_after_first_frame, &run, cancellable, paused_run_done, &run);
+  g_timeout_add_once (50, (GSourceOnceFunc) g_cancellable_cancel, cancellable);
+  spin (&run, 5000);
+  g_assert_true (run.done);
+  g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  g_assert_cmpuint (TEST_PIECE_STREAM (stream)->reads, ==, 0);
+  g_clear_error (&run.error);
+  g_main_loop_unref (run.loop);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -345,5 +448,7 @@ main (int argc, char **argv)
   g_test_add_func ("/reader/header-flood", test_header_flood);
   g_test_add_func ("/reader/reads-what-the-frame-lacks", test_reads_what_the_frame_lacks);
   g_test_add_func ("/reader/big-frame-in-small-pieces", test_big_frame_in_small_pieces);
+  g_test_add_func ("/reader/pause-and-resume", test_pause_and_resume);
+  g_test_add_func ("/reader/cancel-while-paused", test_cancel_while_paused);
   return g_test_run ();
 }

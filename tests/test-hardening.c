@@ -351,6 +351,11 @@ test_upstream_faults_table (void)
     { "exception", FALSE, 429, "rate_limit_error", 3000 },
     { "http_502_html", TRUE, 502, "api_error", 3000 },
     { "http_500", FALSE, 502, "api_error", 3000 },
+    /* each sent once, never again (tests/test-flow.c counts the upstream calls) */
+    { "drop", TRUE, 502, "api_error", 3000 },
+    { "drop", FALSE, 502, "api_error", 3000 },
+    { "http_421", FALSE, 502, "api_error", 3000 },
+    { "http_301", TRUE, 502, "api_error", 3000 },
   };
   TestProc server = start_server (fake.url, "rt-ok", NULL);
 

@@ -103,22 +103,12 @@ fake_call (const char *target, const char *body, const char *token)
   return reply;
 }
 
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-
-  if (!json_parser_load_from_data (parser, text, -1, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    g_error ("not a JSON object: %.300s", text);
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
 static gdouble
 fake_stat (const char *name)
 {
   g_autofree char *url = g_strconcat (fake_url, "/stats", NULL);
   g_auto(Reply) reply = http ("GET", url, NULL, NULL);
-  g_autoptr(JsonObject) stats = parse_object (reply.body);
+  g_autoptr(JsonObject) stats = test_parse_object (reply.body);
 
   return json_object_get_double_member (stats, name);
 }
@@ -139,7 +129,7 @@ fake_access_token (void)
   g_autofree char *url = g_strconcat (fake_url, "/token", NULL);
   g_auto(Reply) reply = http ("POST", url, "{\"grantType\":\"refresh_token\",\"refreshToken\":\"rt-ok\","
                                            "\"clientId\":\"c\",\"clientSecret\":\"s\"}", NULL);
-  g_autoptr(JsonObject) answer = parse_object (reply.body);
+  g_autoptr(JsonObject) answer = test_parse_object (reply.body);
 
   return g_strdup (json_object_get_string_member (answer, "accessToken"));
 }
@@ -211,7 +201,7 @@ post_messages (Local *local, const char *scenario, gboolean stream)
 static JsonObject *
 error_of (const char *body)
 {
-  g_autoptr(JsonObject) answer = parse_object (body);
+  g_autoptr(JsonObject) answer = test_parse_object (body);
 
   g_assert_cmpstr (json_object_get_string_member (answer, "type"), ==, "error");
   return json_object_ref (json_object_get_object_member (answer, "error"));
@@ -228,7 +218,7 @@ sse_event (const char *stream, const char *event)
   g_assert_nonnull (at);
   at += strlen (marker);
   data = g_strndup (at, strcspn (at, "\n"));
-  return parse_object (data);
+  return test_parse_object (data);
 }
 
 static void
@@ -335,7 +325,7 @@ test_fake_model_list_and_usage_limits_are_strict (void)
       g_assert_cmpuint (reply.status, ==, queries[i].status);
       if (reply.status == 200)
         {
-          g_autoptr(JsonObject) usage = parse_object (reply.body);
+          g_autoptr(JsonObject) usage = test_parse_object (reply.body);
           JsonObject *credit = json_array_get_object_element (json_object_get_array_member (usage, "usageBreakdownList"), 0);
 
           g_assert_cmpint (json_object_get_int_member (usage, "nextDateReset"), >, g_get_real_time () / G_USEC_PER_SEC);
@@ -363,7 +353,7 @@ test_dialect_end_to_end (void)
     g_auto(Reply) reply = post_messages (&local, "text", FALSE);
     g_autofree char *sent = fake_last_body ();
     g_autofree char *problem = q_validate (sent, "KIRO_CLI", NULL);
-    g_autoptr(JsonObject) body = parse_object (sent);
+    g_autoptr(JsonObject) body = test_parse_object (sent);
 
     g_assert_cmpuint (reply.status, ==, 200);
     g_assert_null (problem);
@@ -382,7 +372,7 @@ test_dialect_end_to_end (void)
     g_auto(Local) configured = local_start_with_profile (custom);
     g_auto(Reply) reply = post_messages (&configured, "text", TRUE);
     g_autofree char *sent = fake_last_body ();
-    g_autoptr(JsonObject) body = parse_object (sent);
+    g_autoptr(JsonObject) body = test_parse_object (sent);
 
     g_assert_cmpuint (reply.status, ==, 200);
     g_assert_cmpstr (json_object_get_string_member (body, "profileArn"), ==, custom);
@@ -410,7 +400,7 @@ counted_tokens (Local *local, const char *scenario)
   g_autofree char *url = g_strconcat (amq_server_get_url (local->server), "/v1/messages/count_tokens", NULL);
   g_autofree char *body = messages_body (scenario, FALSE);
   g_auto(Reply) reply = http ("POST", url, body, NULL);
-  g_autoptr(JsonObject) count = parse_object (reply.body);
+  g_autoptr(JsonObject) count = test_parse_object (reply.body);
 
   return json_object_get_int_member (count, "input_tokens");
 }
@@ -425,8 +415,8 @@ test_usage_end_to_end (void)
   g_auto(Reply) no_counts = post_messages (&local, "two_tools", FALSE);
   g_autoptr(JsonObject) start = sse_event (stream.body, "message_start");
   g_autoptr(JsonObject) delta = sse_event (stream.body, "message_delta");
-  g_autoptr(JsonObject) message = parse_object (json.body);
-  g_autoptr(JsonObject) estimated = parse_object (no_counts.body);
+  g_autoptr(JsonObject) message = test_parse_object (json.body);
+  g_autoptr(JsonObject) estimated = test_parse_object (no_counts.body);
 
   g_assert_cmpuint (stream.status, ==, 200);
   g_assert_cmpint (estimate, >, 0);

@@ -57,15 +57,6 @@ start_pool (const char *accounts_path)
   return test_server_start (launcher, options, NULL);
 }
 
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-
-  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
 static TestReply
 http (const char *method, const char *url, const char *body)
 {
@@ -93,7 +84,7 @@ served (const char *refresh_token)
 {
   g_autofree char *url = g_strconcat (fake_url, "/stats", NULL);
   g_auto(TestReply) r = http ("GET", url, NULL);
-  g_autoptr(JsonObject) stats = parse_object (r.body);
+  g_autoptr(JsonObject) stats = test_parse_object (r.body);
   JsonObject *counts = json_object_get_object_member (stats, "served");
 
   return json_object_has_member (counts, refresh_token) ? json_object_get_int_member (counts, refresh_token) : 0;
@@ -104,7 +95,7 @@ fake_requests (void)
 {
   g_autofree char *url = g_strconcat (fake_url, "/stats", NULL);
   g_auto(TestReply) r = http ("GET", url, NULL);
-  g_autoptr(JsonObject) stats = parse_object (r.body);
+  g_autoptr(JsonObject) stats = test_parse_object (r.body);
 
   return json_object_get_int_member (stats, "requests");
 }
@@ -115,7 +106,7 @@ account_status (TestProc *server, const char *label)
 {
   g_autofree char *url = g_strconcat (server->url, "/admin/accounts", NULL);
   g_auto(TestReply) r = http ("GET", url, NULL);
-  g_autoptr(JsonObject) all = parse_object (r.body);
+  g_autoptr(JsonObject) all = test_parse_object (r.body);
   JsonArray *accounts = json_object_get_array_member (all, "accounts");
 
   g_assert_cmpuint (r.status, ==, 200);
@@ -294,7 +285,7 @@ test_admin_accounts (void)
     r = test_send (msg);
     g_test_message ("%s", r.body);
     g_assert_cmpuint (r.status, ==, 200);
-    all = parse_object (r.body);
+    all = test_parse_object (r.body);
     first = json_array_get_object_element (json_object_get_array_member (all, "accounts"), 0);
     g_assert_cmpstr (json_object_get_string_member (first, "label"), ==, "rt-pool-p");
     g_assert_cmpstr (json_object_get_string_member (first, "kind"), ==, "builder-id");

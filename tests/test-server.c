@@ -43,22 +43,12 @@ post_messages (TestProc *server, const char *scenario, gboolean stream)
   return http ("POST", url, body, NULL, NULL);
 }
 
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-
-  if (!json_parser_load_from_data (parser, text, -1, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    g_error ("not a JSON object: %s", text);
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
 static gint64
 fake_stat (const char *name)
 {
   g_autofree char *url = g_strconcat (fake.url, "/stats", NULL);
   g_auto(TestReply) r = http ("GET", url, NULL, NULL, NULL);
-  g_autoptr(JsonObject) o = parse_object (r.body);
+  g_autoptr(JsonObject) o = test_parse_object (r.body);
 
   return json_object_get_int_member (o, name);
 }
@@ -72,7 +62,7 @@ test_health_and_probes (void)
   g_autofree char *hello = g_strconcat (server.url, "/api/hello", NULL);
   g_autofree char *messages = g_strconcat (server.url, "/v1/messages", NULL);
   g_auto(TestReply) r = http ("GET", health, NULL, NULL, NULL);
-  g_autoptr(JsonObject) o = parse_object (r.body);
+  g_autoptr(JsonObject) o = test_parse_object (r.body);
 
   g_assert_cmpuint (r.status, ==, 200);
   g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "healthy");
@@ -81,7 +71,7 @@ test_health_and_probes (void)
   g_assert_true (g_str_has_prefix (r.request_id, "req_"));
   {
     g_auto(TestReply) nf = http ("GET", missing, NULL, NULL, NULL);
-    g_autoptr(JsonObject) e = parse_object (nf.body);
+    g_autoptr(JsonObject) e = test_parse_object (nf.body);
     g_assert_cmpuint (nf.status, ==, 404);
     g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (e, "error"), "type"), ==, "not_found_error");
     g_assert_nonnull (nf.request_id);
@@ -137,7 +127,7 @@ test_route_table (void)
       g_assert_true (g_str_has_prefix (r.request_id, "req_"));
       if (rows[i].status >= 400 && rows[i].openai)
         {
-          g_autoptr(JsonObject) e = parse_object (r.body);
+          g_autoptr(JsonObject) e = test_parse_object (r.body);
           JsonObject *inner = json_object_get_object_member (e, "error");
 
           g_assert_false (json_object_has_member (e, "type"));
@@ -147,7 +137,7 @@ test_route_table (void)
         }
       else if (rows[i].status >= 400)
         {
-          g_autoptr(JsonObject) e = parse_object (r.body);
+          g_autoptr(JsonObject) e = test_parse_object (r.body);
 
           g_assert_cmpstr (json_object_get_string_member (e, "type"), ==, "error");
           g_assert_cmpstr (json_object_get_string_member (e, "request_id"), ==, r.request_id);
@@ -162,7 +152,7 @@ test_text_stream_and_json (void)
   TestProc server = start_server ("rt-ok", NULL);
   g_auto(TestReply) s = post_messages (&server, "text", TRUE);
   g_auto(TestReply) j = post_messages (&server, "text", FALSE);
-  g_autoptr(JsonObject) message = parse_object (j.body);
+  g_autoptr(JsonObject) message = test_parse_object (j.body);
 
   g_assert_cmpuint (s.status, ==, 200);
   g_assert_true (g_str_has_prefix (s.content_type, "text/event-stream"));
@@ -198,7 +188,7 @@ test_upstream_errors (void)
     for (guint stream = 0; stream < 2; stream++)
       {
         g_auto(TestReply) r = post_messages (&server, rows[i].scenario, stream);
-        g_autoptr(JsonObject) o = parse_object (r.body);
+        g_autoptr(JsonObject) o = test_parse_object (r.body);
         JsonObject *e = json_object_get_object_member (o, "error");
 
         g_test_message ("%s stream=%u -> %u %s", rows[i].scenario, stream, r.status, r.body);
@@ -230,7 +220,7 @@ test_mid_stream_faults (void)
       g_auto(TestReply) s = post_messages (&server, faults[i][0], TRUE);
       g_auto(TestReply) j = post_messages (&server, faults[i][0], FALSE);
       g_autofree char *type = g_strdup_printf ("\"error\":{\"type\":\"%s\"", faults[i][1]);
-      g_autoptr(JsonObject) o = parse_object (j.body);
+      g_autoptr(JsonObject) o = test_parse_object (j.body);
 
       g_test_message ("%s: %s", faults[i][0], s.body);
       g_assert_cmpuint (s.status, ==, 200);
@@ -252,8 +242,12 @@ test_large_stream (void)
 {
   TestProc server = start_server ("rt-ok", NULL);
   guint frames = g_getenv ("AMQ_SANITIZED") ? 10000 : 100000;
-  g_autofree char *scenario = g_strdup_printf ("large_%u", frames);
-  g_auto(TestReply) s = post_messages (&server, scenario, TRUE);
+  g_autofree char *url = g_strconcat (server.url, "/v1/messages", NULL);
+  /* 16 tokens a frame: a max_tokens to match, or the answer ends at the usual 1,024 */
+  g_autofree char *body = g_strdup_printf ("{\"model\":\"claude-sonnet-4-5-20250929\",\"max_tokens\":%u,\"stream\":true,"
+                                           "\"messages\":[{\"role\":\"user\",\"content\":\"Hello SCENARIO:large_%u\"}]}",
+                                           frames * 16, frames);
+  g_auto(TestReply) s = http ("POST", url, body, NULL, NULL);
   guint deltas = 0;
 
   for (const char *p = s.body; (p = strstr (p, "event: content_block_delta\n")) != NULL; p++)
@@ -374,9 +368,9 @@ test_invalid_grant (void)
   TestProc server = start_server ("rt-invalid", NULL);
   g_autofree char *health = g_strconcat (server.url, "/health", NULL);
   g_auto(TestReply) r = post_messages (&server, "text", TRUE);
-  g_autoptr(JsonObject) o = parse_object (r.body);
+  g_autoptr(JsonObject) o = test_parse_object (r.body);
   g_auto(TestReply) h = http ("GET", health, NULL, NULL, NULL);
-  g_autoptr(JsonObject) ho = parse_object (h.body);
+  g_autoptr(JsonObject) ho = test_parse_object (h.body);
 
   g_assert_cmpuint (r.status, ==, 401);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (o, "error"), "type"), ==, "authentication_error");

@@ -45,7 +45,45 @@ test_scenario (gconstpointer data)
   scenario_compare_golden ("golden", name, ".message", message_or_error);
 }
 
-/* Every event's data line parses and its type equals the event line; indexes are in order. */
+/* Every event's data line parses and its type equals the event line; indexes are in order and
+ * every block is closed. */
+static void
+assert_sse_grammar (const char *text)
+{
+  g_auto(GStrv) events = g_strsplit (text, "\n\n", -1);
+  gint open = -1;
+  gint next = 0;
+
+  for (guint i = 0; events[i] != NULL && *events[i] != '\0'; i++)
+    {
+      g_auto(GStrv) lines = g_strsplit (events[i], "\n", 2);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *data;
+      const char *type;
+
+      g_assert_true (g_str_has_prefix (lines[0], "event: "));
+      g_assert_true (g_str_has_prefix (lines[1], "data: "));
+      g_assert_true (json_parser_load_from_data (parser, lines[1] + 6, -1, NULL));
+      data = json_node_get_object (json_parser_get_root (parser));
+      type = json_object_get_string_member (data, "type");
+      g_assert_cmpstr (type, ==, lines[0] + 7);
+      if (g_str_equal (type, "content_block_start"))
+        {
+          g_assert_cmpint (open, ==, -1);
+          g_assert_cmpint (json_object_get_int_member (data, "index"), ==, next);
+          open = next++;
+        }
+      else if (g_str_equal (type, "content_block_delta"))
+        g_assert_cmpint (json_object_get_int_member (data, "index"), ==, open);
+      else if (g_str_equal (type, "content_block_stop"))
+        {
+          g_assert_cmpint (json_object_get_int_member (data, "index"), ==, open);
+          open = -1;
+        }
+    }
+  g_assert_cmpint (open, ==, -1);
+}
+
 static void
 test_sse_grammar (void)
 {
@@ -55,57 +93,31 @@ test_sse_grammar (void)
     {
       g_autoptr(Scenario) scenario = scenario_load (names[n], NULL);
       g_autoptr(AmqSseWriter) writer = amq_sse_writer_new (NULL);
-      g_auto(GStrv) events = NULL;
-      gint open = -1;
-      gint next = 0;
 
       scenario_translate (scenario, AMQ_EVENT_SINK (writer), "msg_test", "claude-sonnet-4-5-20250929");
-      events = g_strsplit (amq_sse_writer_peek_text (writer), "\n\n", -1);
-      for (guint i = 0; events[i] != NULL && *events[i] != '\0'; i++)
-        {
-          g_auto(GStrv) lines = g_strsplit (events[i], "\n", 2);
-          g_autoptr(JsonParser) parser = json_parser_new ();
-          JsonObject *data;
-          const char *type;
-
-          g_assert_true (g_str_has_prefix (lines[0], "event: "));
-          g_assert_true (g_str_has_prefix (lines[1], "data: "));
-          g_assert_true (json_parser_load_from_data (parser, lines[1] + 6, -1, NULL));
-          data = json_node_get_object (json_parser_get_root (parser));
-          type = json_object_get_string_member (data, "type");
-          g_assert_cmpstr (type, ==, lines[0] + 7);
-          if (g_str_equal (type, "content_block_start"))
-            {
-              g_assert_cmpint (open, ==, -1);
-              g_assert_cmpint (json_object_get_int_member (data, "index"), ==, next);
-              open = next++;
-            }
-          else if (g_str_equal (type, "content_block_delta"))
-            g_assert_cmpint (json_object_get_int_member (data, "index"), ==, open);
-          else if (g_str_equal (type, "content_block_stop"))
-            {
-              g_assert_cmpint (json_object_get_int_member (data, "index"), ==, open);
-              open = -1;
-            }
-        }
-      g_assert_cmpint (open, ==, -1);
+      assert_sse_grammar (amq_sse_writer_peek_text (writer));
     }
+}
+
+/* Feeds one upstream event; returns what the translator said: FALSE once the message is over. */
+static gboolean
+feed_one (AmqTranslator *translator, const char *event_type, const char *payload)
+{
+  const char *headers[] = { ":event-type", event_type, ":message-type", "event", NULL };
+  g_autoptr(GBytes) bytes = amq_event_frame_encode (headers, (const guint8 *) payload, strlen (payload));
+  g_autoptr(AmqEventFrame) frame = NULL;
+  gsize needed;
+
+  g_assert_cmpint (amq_event_frame_decode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                           &frame, &needed, NULL), ==, AMQ_FRAME_DECODE_OK);
+  return amq_translator_feed (translator, frame);
 }
 
 static void
 feed_payloads (AmqTranslator *translator, const char * const (*payloads)[2], guint n)
 {
   for (guint i = 0; i < n; i++)
-    {
-      const char *headers[] = { ":event-type", payloads[i][0], ":message-type", "event", NULL };
-      g_autoptr(GBytes) bytes = amq_event_frame_encode (headers, (const guint8 *) payloads[i][1], strlen (payloads[i][1]));
-      g_autoptr(AmqEventFrame) frame = NULL;
-      gsize needed;
-
-      g_assert_cmpint (amq_event_frame_decode (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                                               &frame, &needed, NULL), ==, AMQ_FRAME_DECODE_OK);
-      g_assert_true (amq_translator_feed (translator, frame));
-    }
+    g_assert_true (feed_one (translator, payloads[i][0], payloads[i][1]));
 }
 
 /* Found by fuzz-translator: blank payloads and members of the wrong type are ignored, not a
@@ -176,6 +188,104 @@ test_metering (void)
   g_assert_cmpuint (amq_translator_get_usage (quiet)->output_tokens, >, 0);
 }
 
+/* Translates @payloads with @max_tokens into both sinks; returns how many were fed before
+ * the translator said the message was over. */
+static guint
+translate_capped (AmqSseWriter *writer, AmqMessageBuilder *builder, guint64 max_tokens,
+                  const char * const (*payloads)[2], guint n)
+{
+  AmqEventSink *sinks[] = { AMQ_EVENT_SINK (writer), AMQ_EVENT_SINK (builder) };
+  guint fed = 0;
+
+  for (guint s = 0; s < G_N_ELEMENTS (sinks); s++)
+    {
+      g_autoptr(AmqTranslator) translator = amq_translator_new (sinks[s], "msg_max", "m");
+
+      amq_translator_set_max_tokens (translator, max_tokens);
+      amq_translator_begin (translator);
+      for (fed = 0; fed < n && feed_one (translator, payloads[fed][0], payloads[fed][1]); fed++)
+        ;
+      fed = MIN (fed + 1, n);
+      amq_translator_end (translator, NULL);
+    }
+  assert_sse_grammar (amq_sse_writer_peek_text (writer));
+  g_assert_true (amq_sse_writer_is_complete (writer));
+  return fed;
+}
+
+/* The text of the builder's only block. */
+static const char *
+only_text (AmqMessageBuilder *builder)
+{
+  const GString *text;
+
+  g_assert_cmpuint (amq_message_builder_get_n_blocks (builder), ==, 1);
+  g_assert_cmpint (amq_message_builder_get_block (builder, 0, &text, NULL, NULL), ==, AMQ_BLOCK_TEXT);
+  return text->str;
+}
+
+/* max_tokens has no field upstream: the answer ends where its estimate (12 units a token:
+ * 3 a letter or blank, 7 a punctuation mark, 11 a CJK character) reaches it, the last text
+ * cut between characters, its block closed, and nothing more is read. */
+static void
+test_max_tokens_cuts_text (void)
+{
+  static const char * const ascii[][2] = {
+    { "assistantResponseEvent", "{\"content\":\"Hello \"}" },
+    { "assistantResponseEvent", "{\"content\":\"world, how are you?\"}" },
+    { "assistantResponseEvent", "{\"content\":\"never read\"}" },
+  };
+  static const char * const cjk[][2] = {
+    { "assistantResponseEvent", "{\"content\":\"\u4f60\u597d\u4e16\u754c\"}" },
+  };
+  g_autoptr(AmqSseWriter) writer = amq_sse_writer_new (NULL);
+  g_autoptr(AmqMessageBuilder) builder = amq_message_builder_new ();
+  g_autoptr(AmqSseWriter) cjk_writer = amq_sse_writer_new (NULL);
+  g_autoptr(AmqMessageBuilder) cjk_builder = amq_message_builder_new ();
+
+  /* 36 units: "Hello world" is 33, the comma would make 40 */
+  g_assert_cmpuint (translate_capped (writer, builder, 3, ascii, G_N_ELEMENTS (ascii)), ==, 2);
+  g_assert_cmpstr (only_text (builder), ==, "Hello world");
+  g_assert_cmpstr (amq_message_builder_get_stop_reason (builder), ==, "max_tokens");
+  g_assert_cmpuint (amq_message_builder_get_usage (builder)->output_tokens, ==, 3);
+  g_assert_nonnull (strstr (amq_sse_writer_peek_text (writer), "\"stop_reason\":\"max_tokens\""));
+  g_assert_null (strstr (amq_sse_writer_peek_text (writer), "never"));
+
+  /* 24 units: two characters of four, never half of one */
+  translate_capped (cjk_writer, cjk_builder, 2, cjk, G_N_ELEMENTS (cjk));
+  g_assert_cmpstr (only_text (cjk_builder), ==, "\u4f60\u597d");
+  g_assert_cmpuint (amq_message_builder_get_usage (cjk_builder)->output_tokens, ==, 2);
+}
+
+/* A tool call that does not fit max_tokens is never sent with its input cut: it is left out
+ * and the answer ends with max_tokens, as soon as its input alone is past the limit. */
+static void
+test_max_tokens_leaves_tool_out (void)
+{
+  static const char * const calls[][2] = {
+    { "assistantResponseEvent", "{\"content\":\"Let me look.\"}" },
+    { "toolUseEvent", "{\"name\":\"Bash\",\"toolUseId\":\"t1\",\"input\":\"{\\\"command\\\": \\\"ls\"}" },
+    { "toolUseEvent", "{\"name\":\"Bash\",\"toolUseId\":\"t1\",\"input\":\" -la /tmp /var /usr /home\"}" },
+    { "toolUseEvent", "{\"name\":\"Bash\",\"toolUseId\":\"t1\",\"input\":\"\\\"}\",\"stop\":true}" },
+  };
+  g_autoptr(AmqSseWriter) writer = amq_sse_writer_new (NULL);
+  g_autoptr(AmqMessageBuilder) builder = amq_message_builder_new ();
+  g_autoptr(AmqSseWriter) roomy_writer = amq_sse_writer_new (NULL);
+  g_autoptr(AmqMessageBuilder) roomy = amq_message_builder_new ();
+
+  /* 108 units: the text is 40, the input 65 after its first fragment and past the limit
+   * with its second */
+  g_assert_cmpuint (translate_capped (writer, builder, 9, calls, G_N_ELEMENTS (calls)), ==, 3);
+  g_assert_cmpstr (only_text (builder), ==, "Let me look.");
+  g_assert_cmpstr (amq_message_builder_get_stop_reason (builder), ==, "max_tokens");
+  g_assert_null (strstr (amq_sse_writer_peek_text (writer), "tool_use"));
+
+  /* with room for it, the same call goes out whole */
+  translate_capped (roomy_writer, roomy, 1000, calls, G_N_ELEMENTS (calls));
+  g_assert_cmpuint (amq_message_builder_get_n_blocks (roomy), ==, 2);
+  g_assert_cmpstr (amq_message_builder_get_stop_reason (roomy), ==, "tool_use");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -195,7 +305,8 @@ main (int argc, char **argv)
 
       scenario = scenario_load (name, NULL);
       /* HTTP errors and timing scenarios belong to the server tests */
-      if (scenario->http_status != 200 || scenario->gap_ms > 0 || scenario->stall_ms > 0 || scenario->reset)
+      if (scenario->http_status != 200 || scenario->gap_ms > 0 || scenario->stall_ms > 0 || scenario->reset ||
+          scenario->drop)
         continue;
       g_ptr_array_add (names, g_steal_pointer (&name));
     }
@@ -209,5 +320,7 @@ main (int argc, char **argv)
   g_test_add_func ("/translator/sse-grammar", test_sse_grammar);
   g_test_add_func ("/translator/odd-payloads", test_odd_payloads);
   g_test_add_func ("/translator/metering", test_metering);
+  g_test_add_func ("/translator/max-tokens-cuts-text", test_max_tokens_cuts_text);
+  g_test_add_func ("/translator/max-tokens-leaves-tool-out", test_max_tokens_leaves_tool_out);
   return g_test_run ();
 }

@@ -326,6 +326,16 @@ test_local_server_new (const char *fake_url)
   return server;
 }
 
+JsonObject *
+test_parse_object (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  if (!json_parser_load_from_data (parser, text, -1, NULL) || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    g_error ("not a JSON object: %.300s", text);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
 char *
 test_messages_body (const char *scenario, gboolean stream)
 {

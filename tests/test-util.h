@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "amq-credentials.h"
@@ -87,6 +88,8 @@ AmqAccountPool      *test_pool_new                 (const char          *fake_ur
 /* An AmqServer in this process, listening on a free loopback port, with Amazon Q at
  * @fake_url and a refresh token it accepts. */
 AmqServer           *test_local_server_new         (const char      *fake_url);
+/* @text as a JSON object (a reference); a test failure when it is not one. */
+JsonObject          *test_parse_object             (const char      *text);
 /* A Messages API request for the fake upstream's @scenario ("SCENARIO:name" in its text). */
 char                *test_messages_body            (const char      *scenario,
                                                     gboolean         stream);

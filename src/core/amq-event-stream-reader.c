@@ -23,9 +23,15 @@ struct _AmqEventStreamReader
   AmqFrameFunc   frame_func;
   gpointer       frame_data;
   GTask         *task;
+  gboolean       paused;
+  gboolean       waiting;      /* paused with no read in flight */
+  GSource       *cancel_watch; /* while waiting: the cancellable, which no read would notice */
 };
 
 G_DEFINE_FINAL_TYPE (AmqEventStreamReader, amq_event_stream_reader, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_PAUSED, N_PROPS };
+static GParamSpec *properties[N_PROPS];
 
 static void read_more (AmqEventStreamReader *self);
 
@@ -39,11 +45,23 @@ consume (AmqEventStreamReader *self,
 }
 
 static void
+stop_waiting (AmqEventStreamReader *self)
+{
+  self->waiting = FALSE;
+  if (self->cancel_watch != NULL)
+    {
+      g_source_destroy (self->cancel_watch);
+      g_clear_pointer (&self->cancel_watch, g_source_unref);
+    }
+}
+
+static void
 finish (AmqEventStreamReader *self,
         GError               *error)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
 
+  stop_waiting (self);
   if (error != NULL)
     g_task_return_error (task, error);
   else
@@ -119,12 +137,45 @@ on_read (GObject      *source,
     read_more (self);
 }
 
+static gboolean
+on_cancelled_while_waiting (GCancellable *cancellable,
+                            gpointer      user_data)
+{
+  AmqEventStreamReader *self = user_data;
+  GError *error = NULL;
+
+  g_clear_pointer (&self->cancel_watch, g_source_unref);
+  g_cancellable_set_error_if_cancelled (cancellable, &error);
+  finish (self, error);
+  return G_SOURCE_REMOVE;
+}
+
+/* Paused: no read until resumed; only the cancellable can end the wait. */
+static void
+wait_for_resume (AmqEventStreamReader *self)
+{
+  GCancellable *cancellable = g_task_get_cancellable (self->task);
+
+  g_assert (!self->waiting);
+  self->waiting = TRUE;
+  if (cancellable == NULL)
+    return;
+  self->cancel_watch = g_cancellable_source_new (cancellable);
+  g_source_set_callback (self->cancel_watch, G_SOURCE_FUNC (on_cancelled_while_waiting), self, NULL);
+  g_source_attach (self->cancel_watch, g_main_context_get_thread_default ());
+}
+
 /* Reads into the buffer's tail: at least a chunk, or all that the pending frame still lacks. */
 static void
 read_more (AmqEventStreamReader *self)
 {
   gsize want = MAX (READ_CHUNK, self->needed > self->length ? self->needed - self->length : 0);
 
+  if (self->paused)
+    {
+      wait_for_resume (self);
+      return;
+    }
   if (self->length + want > self->size)
     {
       /* doubling, so that a leftover growing by a few bytes does not reallocate each time */
@@ -162,11 +213,69 @@ amq_event_stream_reader_read_finish (AmqEventStreamReader *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+void
+amq_event_stream_reader_set_paused (AmqEventStreamReader *self,
+                                    gboolean              paused)
+{
+  g_return_if_fail (AMQ_IS_EVENT_STREAM_READER (self));
+
+  paused = !!paused;
+  if (self->paused == paused)
+    return;
+  self->paused = paused;
+  /* a read waiting for this goes now; one still in flight goes on when it completes */
+  if (!paused && self->waiting)
+    {
+      stop_waiting (self);
+      read_more (self);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+}
+
+gboolean
+amq_event_stream_reader_get_paused (AmqEventStreamReader *self)
+{
+  g_return_val_if_fail (AMQ_IS_EVENT_STREAM_READER (self), FALSE);
+
+  return self->paused;
+}
+
+static void
+amq_event_stream_reader_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  AmqEventStreamReader *self = AMQ_EVENT_STREAM_READER (object);
+
+  switch (prop_id)
+    {
+    case PROP_PAUSED:
+      g_value_set_boolean (value, self->paused);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+amq_event_stream_reader_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  AmqEventStreamReader *self = AMQ_EVENT_STREAM_READER (object);
+
+  switch (prop_id)
+    {
+    case PROP_PAUSED:
+      amq_event_stream_reader_set_paused (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 amq_event_stream_reader_finalize (GObject *object)
 {
   AmqEventStreamReader *self = AMQ_EVENT_STREAM_READER (object);
 
+  stop_waiting (self);
   g_clear_object (&self->stream);
   g_free (self->buffer);
   G_OBJECT_CLASS (amq_event_stream_reader_parent_class)->finalize (object);
@@ -175,7 +284,15 @@ amq_event_stream_reader_finalize (GObject *object)
 static void
 amq_event_stream_reader_class_init (AmqEventStreamReaderClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = amq_event_stream_reader_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = amq_event_stream_reader_get_property;
+  object_class->set_property = amq_event_stream_reader_set_property;
+  object_class->finalize = amq_event_stream_reader_finalize;
+  properties[PROP_PAUSED] =
+    g_param_spec_boolean ("paused", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void

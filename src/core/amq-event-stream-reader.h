@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-event-stream-reader.h: pumps event-stream frames off a GInputStream */
 #pragma once
 
@@ -28,5 +29,11 @@ void                  amq_event_stream_reader_read_async   (AmqEventStreamReader
 gboolean              amq_event_stream_reader_read_finish  (AmqEventStreamReader *self,
                                                             GAsyncResult         *result,
                                                             GError              **error);
+/* While paused (the "paused" property), no read is issued: the one in flight completes and
+ * its frames are handed out, then reading waits, and the peer's TCP window closes. A read
+ * that waits still fails at once when its cancellable is cancelled. */
+void                  amq_event_stream_reader_set_paused   (AmqEventStreamReader *self,
+                                                            gboolean              paused);
+gboolean              amq_event_stream_reader_get_paused   (AmqEventStreamReader *self);
 
 G_END_DECLS

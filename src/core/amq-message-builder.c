@@ -1,4 +1,7 @@
-/* amq-message-builder.c */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-message-builder.c: the events of one answer folded into its Message, up to a cap */
+#include "config.h"
+
 #include "amq-message-builder.h"
 
 #include "amq-error.h"
@@ -22,6 +25,8 @@ struct _AmqMessageBuilder
   char      *stop_sequence;
   AmqUsage   usage;
   GError    *error;
+  gsize      content_length;
+  gboolean   full;
   gboolean   ended;
 };
 
@@ -79,6 +84,21 @@ builder_block_delta (AmqEventSink *sink, guint index, AmqDeltaKind kind,
   Block *block;
 
   g_return_if_fail (index < self->blocks->len);
+  if (self->full)
+    return;
+  if (length > AMQ_MESSAGE_BUILDER_MAX_CONTENT - self->content_length)
+    {
+      /* a 400, which no SDK retries: the same request would spend the quota on the same
+       * refusal; the client can stream or lower max_tokens instead */
+      self->full = TRUE;
+      g_clear_error (&self->error);
+      self->error = g_error_new (AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST,
+                                 "The answer grew past %u MiB, the most a non-streaming response holds: "
+                                 "ask with \"stream\": true, or a lower max_tokens",
+                                 AMQ_MESSAGE_BUILDER_MAX_CONTENT / (1024 * 1024));
+      return;
+    }
+  self->content_length += length;
   block = g_ptr_array_index (self->blocks, index);
   if (kind == AMQ_DELTA_SIGNATURE)
     g_string_append_len (block->signature, text, length);
@@ -108,6 +128,8 @@ builder_error (AmqEventSink *sink, const GError *error)
 {
   AmqMessageBuilder *self = AMQ_MESSAGE_BUILDER (sink);
 
+  if (self->full)
+    return;  /* the refusal stands: whatever went wrong after it is moot */
   g_clear_error (&self->error);
   self->error = g_error_copy (error);
 }
@@ -139,6 +161,13 @@ amq_message_builder_check (AmqMessageBuilder *self,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+amq_message_builder_is_full (AmqMessageBuilder *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGE_BUILDER (self), FALSE);
+  return self->full;
 }
 
 char *

@@ -1,9 +1,14 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-message-builder.h: Anthropic events folded into one non-streaming Message */
 #pragma once
 
 #include "amq-event-sink.h"
 
 G_BEGIN_DECLS
+
+/* The most content (text, thinking, tool input, signatures) one collected answer holds: past
+ * it the answer is refused, not held, however long Amazon Q goes on. */
+#define AMQ_MESSAGE_BUILDER_MAX_CONTENT (32 * 1024 * 1024)
 
 #define AMQ_TYPE_MESSAGE_BUILDER (amq_message_builder_get_type ())
 G_DECLARE_FINAL_TYPE (AmqMessageBuilder, amq_message_builder, AMQ, MESSAGE_BUILDER, GObject)
@@ -17,6 +22,9 @@ char              *amq_message_builder_to_json   (AmqMessageBuilder *self,
 /* TRUE once message_end was received; FALSE with the error otherwise. */
 gboolean           amq_message_builder_check     (AmqMessageBuilder *self,
                                                   GError           **error);
+/* TRUE once the content passed AMQ_MESSAGE_BUILDER_MAX_CONTENT: what comes after is dropped
+ * and the check fails with an invalid_request_error. */
+gboolean           amq_message_builder_is_full   (AmqMessageBuilder *self);
 const char        *amq_message_builder_get_id    (AmqMessageBuilder *self);
 const char        *amq_message_builder_get_model (AmqMessageBuilder *self);
 guint              amq_message_builder_get_n_blocks (AmqMessageBuilder *self);

@@ -154,6 +154,26 @@ call_fail (Call *call, const GError *error)
   call_free (call);
 }
 
+/* ---- flow control: what a client or an answer may hold (issue 15) ---- */
+
+/* A client that reads slowly, or not at all, holds Amazon Q back: the upstream reader
+ * pauses while the client's stream is congested, and the upstream TCP window does the rest. */
+static void
+call_follow_client_pace (Call *call)
+{
+  AmqSseChannel *channel = amq_sse_channel_get_for_message (call->msg);
+
+  if (channel != NULL)
+    g_object_bind_property (channel, "congested", call->reader, "paused", G_BINDING_SYNC_CREATE);
+}
+
+/* A collected answer past its cap is refused: reading on would only be thrown away. */
+static gboolean
+call_sink_has_room (Call *call)
+{
+  return !AMQ_IS_MESSAGE_BUILDER (call->sink) || !amq_message_builder_is_full (AMQ_MESSAGE_BUILDER (call->sink));
+}
+
 /* ---- streaming the upstream body ---- */
 
 static gboolean
@@ -161,7 +181,7 @@ on_frame (const AmqEventFrame *frame, gpointer user_data)
 {
   Call *call = user_data;
 
-  return !call->finished && amq_translator_feed (call->translator, frame);
+  return !call->finished && amq_translator_feed (call->translator, frame) && call_sink_has_room (call);
 }
 
 static void
@@ -238,8 +258,10 @@ start_translation (Call *call)
   amq_translator_set_stop_sequences (call->translator, amq_messages_request_get_stop_sequences (request));
   amq_translator_set_tool_names (call->translator, call->conversion->tool_names);
   amq_translator_set_input_estimate (call->translator, call->conversion->input_tokens, AMQ_CONTEXT_WINDOW);
+  amq_translator_set_max_tokens (call->translator, amq_messages_request_get_max_tokens (request));
   amq_translator_begin (call->translator);
   call->reader = amq_event_stream_reader_new (call->upstream_stream);
+  call_follow_client_pace (call);
   amq_event_stream_reader_read_async (call->reader, on_frame, call, call->cancellable, on_body_done, call);
 }
 

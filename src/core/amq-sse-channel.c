@@ -4,6 +4,12 @@
 
 #include "amq-sse-channel.h"
 
+/* A client that stops reading holds up its own stream, not the machine: past HIGH_WATER
+ * bytes handed to libsoup and not yet written the channel is congested, until all but
+ * LOW_WATER are written (the gap keeps a slow reader from flapping it). */
+#define HIGH_WATER (1024 * 1024)
+#define LOW_WATER  (256 * 1024)
+
 struct _AmqSseChannel
 {
   GObject            parent_instance;
@@ -14,9 +20,43 @@ struct _AmqSseChannel
   GSource           *ping_source;
   guint              ping_interval;
   gboolean           complete;
+  gsize              unsent;   /* handed to libsoup, not yet written to the client */
+  gboolean           congested;
+  gulong             wrote_handler;
 };
 
 G_DEFINE_FINAL_TYPE (AmqSseChannel, amq_sse_channel, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_CONGESTED, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+static GQuark
+channel_of_message_quark (void)
+{
+  return g_quark_from_static_string ("amq-sse-channel-of-message");
+}
+
+static void
+update_congestion (AmqSseChannel *self)
+{
+  gboolean congested = self->congested ? self->unsent > LOW_WATER : self->unsent > HIGH_WATER;
+
+  if (congested == self->congested)
+    return;
+  self->congested = congested;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONGESTED]);
+}
+
+static void
+on_wrote_body_data (SoupServerMessage *message,
+                    guint              written,
+                    gpointer           user_data)
+{
+  AmqSseChannel *self = user_data;
+
+  self->unsent -= MIN (written, self->unsent);
+  update_congestion (self);
+}
 
 static void arm_ping (AmqSseChannel *self);
 
@@ -48,10 +88,12 @@ on_flush (gpointer user_data)
 
   g_clear_pointer (&self->flush_source, g_source_unref);
   soup_message_body_append (body, SOUP_MEMORY_COPY, self->text->str, self->text->len);
+  self->unsent += self->text->len;
   g_string_truncate (self->text, 0);
   if (self->complete)
     soup_message_body_complete (body);
   soup_server_message_unpause (self->message);
+  update_congestion (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -155,13 +197,47 @@ amq_sse_channel_peek_text (AmqSseChannel *self)
   return self->text->str;
 }
 
+gboolean
+amq_sse_channel_get_congested (AmqSseChannel *self)
+{
+  g_return_val_if_fail (AMQ_IS_SSE_CHANNEL (self), FALSE);
+  return self->congested;
+}
+
+AmqSseChannel *
+amq_sse_channel_get_for_message (SoupServerMessage *message)
+{
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (message), NULL);
+  return g_object_get_qdata (G_OBJECT (message), channel_of_message_quark ());
+}
+
 void
 amq_sse_channel_detach (AmqSseChannel *self)
 {
   g_return_if_fail (AMQ_IS_SSE_CHANNEL (self));
   stop_ping (self);
   cancel_flush (self);
+  if (self->message == NULL)
+    return;
+  g_clear_signal_handler (&self->wrote_handler, self->message);
+  if (amq_sse_channel_get_for_message (self->message) == self)
+    g_object_set_qdata (G_OBJECT (self->message), channel_of_message_quark (), NULL);
   g_clear_object (&self->message);
+}
+
+static void
+amq_sse_channel_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  AmqSseChannel *self = AMQ_SSE_CHANNEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONGESTED:
+      g_value_set_boolean (value, self->congested);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -178,7 +254,14 @@ amq_sse_channel_finalize (GObject *object)
 static void
 amq_sse_channel_class_init (AmqSseChannelClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = amq_sse_channel_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = amq_sse_channel_get_property;
+  object_class->finalize = amq_sse_channel_finalize;
+  properties[PROP_CONGESTED] =
+    g_param_spec_boolean ("congested", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -209,6 +292,8 @@ amq_sse_channel_new (SoupServerMessage *message,
   soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
   soup_message_body_set_accumulate (soup_server_message_get_response_body (message), FALSE);
   soup_server_message_set_status (message, 200, NULL);
+  self->wrote_handler = g_signal_connect (message, "wrote-body-data", G_CALLBACK (on_wrote_body_data), self);
+  g_object_set_qdata (G_OBJECT (message), channel_of_message_quark (), self);
   arm_ping (self);
   return self;
 }

@@ -38,5 +38,12 @@ void           amq_sse_channel_set_ping_interval (AmqSseChannel *self,
 const char    *amq_sse_channel_peek_text         (AmqSseChannel *self);
 /* Stop touching the message (the client went away). */
 void           amq_sse_channel_detach            (AmqSseChannel *self);
+/* TRUE while more than about a megabyte of committed events waits for a client that reads
+ * slowly or not at all; FALSE again once most of it is written. The "congested" property
+ * (notified) is what the stream's feeder follows to stop reading and resume. */
+gboolean       amq_sse_channel_get_congested     (AmqSseChannel *self);
+/* The channel streaming into @message, or NULL: the call feeding a stream knows its message,
+ * not which format's writer made the channel. */
+AmqSseChannel *amq_sse_channel_get_for_message   (SoupServerMessage *message);
 
 G_END_DECLS

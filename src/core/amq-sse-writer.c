@@ -1,4 +1,7 @@
-/* amq-sse-writer.c */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-sse-writer.c: Anthropic's message events, each written as the event it is */
+#include "config.h"
+
 #include "amq-sse-writer.h"
 
 #include "amq-error.h"

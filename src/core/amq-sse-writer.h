@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-sse-writer.h: Anthropic events as server-sent events, written as they come */
 #pragma once
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* amq-token-estimator.c */
+/* amq-token-estimator.c: units by character class, and the prefix a budget of them holds */
 #include "config.h"
 
 #include "amq-token-estimator.h"
@@ -30,9 +30,26 @@ amq_token_units_of (const char *text,
   return units;
 }
 
+gsize
+amq_token_prefix_within (const char *text,
+                         gsize       length,
+                         guint64     units)
+{
+  guint64 used = 0;
+  gsize n;
+
+  /* byte by byte: a character counts at its first byte, so the cut falls between characters */
+  for (n = 0; n < length; n++)
+    {
+      used += amq_token_units_of (text + n, 1);
+      if (used > units)
+        break;
+    }
+  return n;
+}
+
 guint64
 amq_tokens_from_units (guint64 units)
 {
   return (units + AMQ_UNITS_PER_TOKEN - 1) / AMQ_UNITS_PER_TOKEN;
 }
-

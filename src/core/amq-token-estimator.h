@@ -15,6 +15,11 @@ G_BEGIN_DECLS
 
 guint64 amq_token_units_of        (const char *text,
                                    gssize      length);
+/* The bytes of @text (@length of them) that fit in @units: whole characters, the longest
+ * such prefix. */
+gsize   amq_token_prefix_within   (const char *text,
+                                   gsize       length,
+                                   guint64     units);
 guint64 amq_tokens_from_units     (guint64     units);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "amq-json.h"
+#include "amq-token-estimator.h"
 
 typedef struct {
   char    *id;
@@ -20,6 +21,8 @@ typedef struct {
   GString *input;          /* every fragment */
   GString *input_deduped;  /* without fragments repeating the previous one */
   char    *last_fragment;
+  guint64  units;          /* token units of input, and of input_deduped: each fragment counted once */
+  guint64  units_deduped;
 } PendingCall;
 
 struct _AmqToolAssembler
@@ -61,11 +64,12 @@ complete_call (AmqToolAssembler *self)
   g_assert (call != NULL);
   g_hash_table_add (self->completed, g_strdup (call->id));
   if (strspn (call->input->str, " \t\n\r") == call->input->len)  /* no input at all */
-    self->ready (call->id, call->name, "{}", 2, self->user_data);
+    self->ready (call->id, call->name, "{}", 2, amq_token_units_of ("{}", 2), self->user_data);
   else if (is_json_object (self, call->input))
-    self->ready (call->id, call->name, call->input->str, call->input->len, self->user_data);
+    self->ready (call->id, call->name, call->input->str, call->input->len, call->units, self->user_data);
   else if (is_json_object (self, call->input_deduped))
-    self->ready (call->id, call->name, call->input_deduped->str, call->input_deduped->len, self->user_data);
+    self->ready (call->id, call->name, call->input_deduped->str, call->input_deduped->len, call->units_deduped,
+                 self->user_data);
   else
     self->cut_off = TRUE;
   pending_call_free (call);
@@ -95,9 +99,16 @@ amq_tool_assembler_add (AmqToolAssembler *self,
     }
   if (fragment != NULL && *fragment != '\0')
     {
-      g_string_append (self->call->input, fragment);
+      gsize length = strlen (fragment);
+      guint64 units = amq_token_units_of (fragment, length);
+
+      g_string_append_len (self->call->input, fragment, length);
+      self->call->units += units;
       if (g_strcmp0 (fragment, self->call->last_fragment) != 0)
-        g_string_append (self->call->input_deduped, fragment);
+        {
+          g_string_append_len (self->call->input_deduped, fragment, length);
+          self->call->units_deduped += units;
+        }
       g_free (self->call->last_fragment);
       self->call->last_fragment = g_strdup (fragment);
     }
@@ -112,6 +123,14 @@ amq_tool_assembler_end (AmqToolAssembler *self)
 
   if (self->call != NULL)
     complete_call (self);
+}
+
+guint64
+amq_tool_assembler_get_pending_units (AmqToolAssembler *self)
+{
+  g_return_val_if_fail (AMQ_IS_TOOL_ASSEMBLER (self), 0);
+
+  return self->call != NULL ? self->call->units : 0;
 }
 
 gboolean

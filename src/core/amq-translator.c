@@ -50,6 +50,8 @@ struct _AmqTranslator
 
   AmqUsageMeter *meter;
   guint64        output_units;
+  guint64        output_budget; /* units max_tokens allows, 0: no limit */
+  gboolean       budget_spent;  /* the answer reached max_tokens: nothing more goes out */
   guint64        context_window;
   gint64         first_content_time;
   const char    *stop_reason;
@@ -70,6 +72,22 @@ close_block (AmqTranslator *self)
   self->open_index = -1;
 }
 
+/* Whether @units more output fit max_tokens; once the answer reaches it, it is spent. */
+static gboolean
+spend (AmqTranslator *self,
+       guint64        units)
+{
+  if (self->output_budget == 0)
+    return TRUE;
+  if (self->output_units + units > self->output_budget)
+    {
+      self->budget_spent = TRUE;
+      return FALSE;
+    }
+  self->budget_spent = self->output_units + units == self->output_budget;
+  return TRUE;
+}
+
 static void
 emit_delta (AmqTranslator *self,
             AmqBlockKind   kind,
@@ -77,8 +95,19 @@ emit_delta (AmqTranslator *self,
             const char    *text,
             gsize          length)
 {
-  if (length == 0)
+  guint64 units;
+
+  if (length == 0 || self->budget_spent)
     return;
+  units = amq_token_units_of (text, length);
+  if (!spend (self, units))
+    {
+      /* what still fits, cut between characters */
+      length = amq_token_prefix_within (text, length, self->output_budget - self->output_units);
+      units = amq_token_units_of (text, length);
+      if (length == 0)
+        return;
+    }
   if (self->open_index < 0 || self->open_kind != kind)
     {
       close_block (self);
@@ -88,7 +117,7 @@ emit_delta (AmqTranslator *self,
     }
   if (self->first_content_time == 0)
     self->first_content_time = g_get_monotonic_time ();
-  self->output_units += amq_token_units_of (text, length);
+  self->output_units += units;
   amq_event_sink_block_delta (self->sink, self->open_index, delta_kind, text, length);
 }
 
@@ -257,12 +286,18 @@ flush_text (AmqTranslator *self)
 
 /* AmqToolAssembler has a whole call: it goes out as one block, after the text before it. */
 static void
-on_tool_call (const char *id, const char *name, const char *input, gsize input_length, gpointer user_data)
+on_tool_call (const char *id, const char *name, const char *input, gsize input_length, guint64 input_units,
+              gpointer user_data)
 {
   AmqTranslator *self = user_data;
   const char *client_name = self->tool_names ? g_hash_table_lookup (self->tool_names, name) : NULL;
+  guint64 units;
 
   flush_text (self);
+  /* a call cut short by max_tokens is left out: never a tool_use with broken input */
+  units = input_units + amq_token_units_of (name, -1);
+  if (self->budget_spent || !spend (self, units))
+    return;
   close_block (self);
   self->open_index = self->next_index++;
   self->open_kind = AMQ_BLOCK_TOOL_USE;
@@ -270,7 +305,7 @@ on_tool_call (const char *id, const char *name, const char *input, gsize input_l
     self->first_content_time = g_get_monotonic_time ();
   amq_event_sink_block_start (self->sink, self->open_index, AMQ_BLOCK_TOOL_USE, id,
                               client_name ? client_name : name);
-  self->output_units += amq_token_units_of (input, input_length) + amq_token_units_of (name, -1);
+  self->output_units += units;
   amq_event_sink_block_delta (self->sink, self->open_index, AMQ_DELTA_INPUT_JSON, input, input_length);
   close_block (self);
   self->tool_emitted = TRUE;
@@ -361,7 +396,13 @@ amq_translator_feed (AmqTranslator       *self,
         handle_text (self, content, strlen (content));
     }
   else if (g_strcmp0 (event_type, "toolUseEvent") == 0)
-    amq_tool_assembler_add (self->tools, payload);
+    {
+      amq_tool_assembler_add (self->tools, payload);
+      /* a call that can no longer fit need not be waited for */
+      if (self->output_budget != 0 &&
+          self->output_units + amq_tool_assembler_get_pending_units (self->tools) > self->output_budget)
+        self->budget_spent = TRUE;
+    }
   else if (g_strcmp0 (event_type, "reasoningContentEvent") == 0)
     handle_reasoning (self, payload);
   else if (g_strcmp0 (event_type, "metadataEvent") == 0)
@@ -371,7 +412,7 @@ amq_translator_feed (AmqTranslator       *self,
   else if (g_strcmp0 (event_type, "meteringEvent") == 0)
     amq_usage_meter_read_metering (self->meter, payload);
 
-  if (self->matched_stop != NULL)
+  if (self->matched_stop != NULL || self->budget_spent)
     {
       amq_translator_end (self, NULL);
       return FALSE;
@@ -407,7 +448,7 @@ amq_translator_end (AmqTranslator *self,
   amq_usage_meter_set_output_estimate (self->meter, amq_tokens_from_units (self->output_units));
   if (self->matched_stop != NULL)
     self->stop_reason = "stop_sequence";
-  else if (amq_tool_assembler_get_cut_off (self->tools))
+  else if (self->budget_spent || amq_tool_assembler_get_cut_off (self->tools))
     self->stop_reason = "max_tokens";
   else if (self->tool_emitted)
     self->stop_reason = "tool_use";
@@ -454,6 +495,15 @@ amq_translator_set_input_estimate (AmqTranslator *self, guint64 input_tokens, gu
 {
   self->context_window = context_window;
   amq_usage_meter_set_input_estimate (self->meter, input_tokens, context_window);
+}
+
+void
+amq_translator_set_max_tokens (AmqTranslator *self, guint64 max_tokens)
+{
+  g_return_if_fail (AMQ_IS_TRANSLATOR (self));
+
+  /* a limit too large to count in units is no limit */
+  self->output_budget = max_tokens <= G_MAXUINT64 / AMQ_UNITS_PER_TOKEN ? max_tokens * AMQ_UNITS_PER_TOKEN : 0;
 }
 
 const AmqUsage *

@@ -25,10 +25,15 @@ void           amq_translator_set_tool_names      (AmqTranslator      *self,
 void           amq_translator_set_input_estimate  (AmqTranslator      *self,
                                                    guint64             input_tokens,
                                                    guint64             context_window);
+/* The request's max_tokens (0: no limit), which Amazon Q has no field for: once the answer's
+ * estimated output reaches it the message ends here with stop_reason "max_tokens", its last
+ * text cut to fit and a tool call that does not fit left out. */
+void           amq_translator_set_max_tokens      (AmqTranslator      *self,
+                                                   guint64             max_tokens);
 
 /* message_start: call once the upstream answered 200, before any frame. */
 void           amq_translator_begin               (AmqTranslator      *self);
-/* Returns FALSE once the message is complete (stop sequence, upstream exception). */
+/* Returns FALSE once the message is complete (stop sequence, max_tokens, upstream exception). */
 gboolean       amq_translator_feed                (AmqTranslator      *self,
                                                    const AmqEventFrame *frame);
 /* Ends the message: @stream_error (a truncated or failed stream) becomes an error event. */

@@ -161,10 +161,100 @@ new_call (AmqUpstream *self, const char *target, const char *access_token, const
   soup_message_headers_replace (headers, "Amz-Sdk-Request", "attempt=1; max=3");
   soup_message_headers_replace (headers, "Amz-Sdk-Invocation-Id", invocation);
   soup_message_set_request_body_from_bytes (msg, "application/x-amz-json-1.0", bytes);
-  /* libsoup sends a POST on a new connection unless told it may be repeated; Amazon Q's
-   * calls may (the AWS SDK retries them too), and a reused connection saves a TLS handshake */
-  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
+  /* libsoup sends a POST on a new connection unless the message is flagged idempotent, and a
+   * reused connection saves a TLS handshake. The flag chooses the connection and nothing else:
+   * libsoup 3.2 resends after a dropped connection only for methods idempotent by name. Amazon
+   * Q never redirects, and following a redirect would send the call, token and all, again. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT | SOUP_MESSAGE_NO_REDIRECT);
   return msg;
+}
+
+/* ---- a generation call goes out once ---- */
+
+/* Amazon Q may bill every GenerateAssistantResponse it receives, so none is sent twice:
+ * libsoup would send one again after a 421 Misdirected Request (and after whatever a later
+ * version adds), and every such resend passes the message's "restarted" signal, which
+ * cancels it instead. The cancellable libsoup sees is this one, cancelled by the caller's
+ * too, for as long as the message lives. */
+typedef struct {
+  GCancellable *cancellable;
+  GCancellable *caller;
+  gulong        caller_handler;
+  gboolean      resend_refused;
+  char         *refused_answer;  /* the answer libsoup wanted to send it again after, if any */
+} SendOnce;
+
+static GQuark
+send_once_quark (void)
+{
+  return g_quark_from_static_string ("amq-upstream-send-once");
+}
+
+static void
+send_once_free (gpointer data)
+{
+  SendOnce *once = data;
+
+  if (once->caller != NULL)
+    {
+      g_cancellable_disconnect (once->caller, once->caller_handler);
+      g_object_unref (once->caller);
+    }
+  g_object_unref (once->cancellable);
+  g_free (once->refused_answer);
+  g_free (once);
+}
+
+static void
+on_caller_cancelled (GCancellable *caller, gpointer cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
+static void
+on_restarted (SoupMessage *msg, gpointer user_data)
+{
+  SendOnce *once = user_data;
+
+  /* this runs before libsoup clears the answer that made it restart */
+  once->resend_refused = TRUE;
+  if (soup_message_get_status (msg) != 0)
+    once->refused_answer = g_strdup_printf ("Amazon Q answered HTTP %u %s", soup_message_get_status (msg),
+                                            soup_message_get_reason_phrase (msg));
+  g_cancellable_cancel (once->cancellable);
+}
+
+/* The cancellable to send @msg with: cancelled by @caller, and before any second send. */
+static GCancellable *
+send_once (SoupMessage *msg, GCancellable *caller)
+{
+  SendOnce *once = g_new0 (SendOnce, 1);
+
+  once->cancellable = g_cancellable_new ();
+  if (caller != NULL)
+    {
+      once->caller = g_object_ref (caller);
+      once->caller_handler = g_cancellable_connect (caller, G_CALLBACK (on_caller_cancelled), once->cancellable, NULL);
+    }
+  g_signal_connect (msg, "restarted", G_CALLBACK (on_restarted), once);
+  g_object_set_qdata_full (G_OBJECT (msg), send_once_quark (), once, send_once_free);
+  return once->cancellable;
+}
+
+/* The error for a send that failed: a refused resend says what happened. */
+static GError *
+send_error (SoupMessage *msg, GError *error)
+{
+  SendOnce *once = g_object_get_qdata (G_OBJECT (msg), send_once_quark ());
+  GError *refusal;
+
+  if (!once->resend_refused || (once->caller != NULL && g_cancellable_is_cancelled (once->caller)))
+    return error;
+  refusal = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "%s, and the request was not sent a second time "
+                         "(Amazon Q may bill each one)",
+                         once->refused_answer != NULL ? once->refused_answer : error->message);
+  g_error_free (error);
+  return refusal;
 }
 
 static void
@@ -176,7 +266,7 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (stream == NULL)
     {
-      g_task_return_error (task, error);
+      g_task_return_error (task, send_error (g_task_get_task_data (task), error));
       return;
     }
   /* answered: the message would otherwise hold the whole conversation until the stream ends */
@@ -205,7 +295,8 @@ amq_upstream_send_async (AmqUpstream         *self,
       return;
     }
   g_task_set_task_data (task, g_object_ref (msg), g_object_unref);
-  soup_session_send_async (session_for (self, msg), msg, G_PRIORITY_DEFAULT, cancellable, on_sent, task);
+  soup_session_send_async (session_for (self, msg), msg, G_PRIORITY_DEFAULT, send_once (msg, cancellable),
+                           on_sent, task);
 }
 
 GInputStream *
