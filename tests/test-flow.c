@@ -94,15 +94,15 @@ assert_healthy (TestProc *server)
   g_assert_cmpuint (r.status, ==, 200);
 }
 
-/* A streaming request on a raw connection, which then reads only as the test says. */
+/* A streaming request to @path on a raw connection, which then reads only as the test says. */
 static GSocketConnection *
-open_stream (TestProc *server, const char *body)
+open_stream (TestProc *server, const char *path, const char *body)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   GSocketConnection *connection = g_socket_client_connect_to_host (client, "127.0.0.1", server->port, NULL, NULL);
-  g_autofree char *request = g_strdup_printf ("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+  g_autofree char *request = g_strdup_printf ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                                               "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                                              strlen (body), body);
+                                              path, strlen (body), body);
 
   g_assert_nonnull (connection);
   g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), request,
@@ -111,7 +111,7 @@ open_stream (TestProc *server, const char *body)
 }
 
 /* Reads from @connection until @until has come (NULL: to the end); returns the bytes read
- * and keeps the last few KB in @tail. */
+ * and keeps in @tail the last read and a few KB before it. */
 static guint64
 read_stream (GSocketConnection *connection, const char *until, GString *tail)
 {
@@ -124,10 +124,10 @@ read_stream (GSocketConnection *connection, const char *until, GString *tail)
   while (!found && (got = g_input_stream_read (in, buffer, 256 * 1024, NULL, NULL)) > 0)
     {
       total += got;
-      g_string_append_len (tail, buffer, got);
-      found = until != NULL && strstr (tail->str, until) != NULL;
       if (tail->len > 8192)
         g_string_erase (tail, 0, tail->len - 8192);
+      g_string_append_len (tail, buffer, got);
+      found = until != NULL && strstr (tail->str, until) != NULL;
     }
   return total;
 }
@@ -173,7 +173,7 @@ test_stalled_client_holds_upstream (void)
   }
   resident_before = server_memory_kb (&server, "VmRSS:");
   sent_before = settled_answer_bytes ();
-  stalled = open_stream (&server, body);
+  stalled = open_stream (&server, "/v1/messages", body);
   received = read_stream (stalled, "message_start", tail);
   sent = settled_answer_bytes () - sent_before;
   resident = server_memory_kb (&server, "VmRSS:");
@@ -201,7 +201,7 @@ test_stalled_client_hangs_up (void)
   TestProc server = start_server ();
   g_autofree char *body = messages_body ("huge_64", TRUE, 100000000);
   g_autoptr(GString) tail = g_string_new (NULL);
-  g_autoptr(GSocketConnection) stalled = open_stream (&server, body);
+  g_autoptr(GSocketConnection) stalled = open_stream (&server, "/v1/messages", body);
   gint64 closed_before = fake_stat ("closed_early");
   gint64 closed = closed_before;
 
@@ -244,6 +244,35 @@ test_collected_answer_capped (void)
   /* the 32 MiB held and little more; the old server held the 64 MB and its JSON */
   if (memory_is_measurable ())
     g_assert_cmpuint (peak, <, peak_before + 56 * 1024);
+  assert_healthy (&server);
+  test_proc_stop (&server, NULL);
+}
+
+/* A streamed Responses answer repeats its output in its last events, so it is kept, up to the
+ * same 32 MiB: past them the stream fails with the reason (never a response.completed with a
+ * cut output), and the server stops reading Amazon Q. */
+static void
+test_responses_stream_capped (void)
+{
+  TestProc server = start_server ();
+  gint64 closed_before = fake_stat ("closed_early");
+  const char *body = "{\"model\":\"claude-sonnet-4-5\",\"stream\":true,\"max_output_tokens\":100000000,\"input\":\"Hello SCENARIO:huge_64\"}";
+  g_autoptr(GSocketConnection) connection = open_stream (&server, "/v1/responses", body);
+  g_autoptr(GString) tail = g_string_new (NULL);
+  guint64 total = read_stream (connection, "event: response.failed", tail);
+  const char *failure = strstr (tail->str, "event: error");
+
+  g_test_message ("%" G_GUINT64_FORMAT " bytes to the failure: %.600s", total, failure);
+  g_assert_nonnull (failure);
+  g_assert_nonnull (strstr (failure, "grew past 32 MiB"));
+  g_assert_nonnull (strstr (failure, "\"type\":\"invalid_request_error\""));
+  g_assert_null (strstr (tail->str, "response.completed"));
+  /* and the stream ends there, its body complete */
+  g_string_truncate (tail, 0);
+  read_stream (connection, NULL, tail);
+  g_assert_true (g_str_has_suffix (tail->str, "}\n\n\r\n0\r\n\r\n"));
+  g_usleep (200 * 1000);
+  g_assert_cmpint (fake_stat ("closed_early"), ==, closed_before + 1);
   assert_healthy (&server);
   test_proc_stop (&server, NULL);
 }
@@ -399,6 +428,7 @@ main (int argc, char **argv)
   g_test_add_func ("/flow/stalled-client-holds-upstream", test_stalled_client_holds_upstream);
   g_test_add_func ("/flow/stalled-client-hangs-up", test_stalled_client_hangs_up);
   g_test_add_func ("/flow/collected-answer-capped", test_collected_answer_capped);
+  g_test_add_func ("/flow/responses-stream-capped", test_responses_stream_capped);
   g_test_add_func ("/flow/max-tokens-ends-answer", test_max_tokens_ends_answer);
   g_test_add_func ("/flow/one-upstream-call-per-request", test_one_upstream_call_per_request);
   status = g_test_run ();

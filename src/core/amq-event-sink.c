@@ -51,6 +51,16 @@ amq_event_sink_error (AmqEventSink *self, const GError *error)
   AMQ_EVENT_SINK_GET_IFACE (self)->error (self, error);
 }
 
+gboolean
+amq_event_sink_is_full (AmqEventSink *self)
+{
+  AmqEventSinkInterface *iface;
+
+  g_return_val_if_fail (AMQ_IS_EVENT_SINK (self), FALSE);
+  iface = AMQ_EVENT_SINK_GET_IFACE (self);
+  return iface->is_full != NULL && iface->is_full (self);
+}
+
 void
 amq_usage_append_json (GString        *out,
                        const AmqUsage *usage)

@@ -56,6 +56,9 @@ struct _AmqEventSinkInterface
                          const AmqUsage *usage);
   void (*error)         (AmqEventSink   *self,
                          const GError   *error);
+  /* Optional: TRUE once the sink holds all it may; the producer stops feeding it, and the
+   * sink itself tells the client why. */
+  gboolean (*is_full)   (AmqEventSink   *self);
 };
 
 void amq_event_sink_message_start (AmqEventSink   *self,
@@ -80,6 +83,7 @@ void amq_event_sink_message_end   (AmqEventSink   *self,
                                    const AmqUsage *usage);
 void amq_event_sink_error         (AmqEventSink   *self,
                                    const GError   *error);
+gboolean amq_event_sink_is_full   (AmqEventSink   *self);
 
 void amq_usage_append_json         (GString        *out,
                                    const AmqUsage *usage);

@@ -134,6 +134,14 @@ builder_error (AmqEventSink *sink, const GError *error)
   self->error = g_error_copy (error);
 }
 
+/* Full once the content passed AMQ_MESSAGE_BUILDER_MAX_CONTENT: what comes after is dropped
+ * and the check fails with an invalid_request_error. */
+static gboolean
+builder_is_full (AmqEventSink *sink)
+{
+  return AMQ_MESSAGE_BUILDER (sink)->full;
+}
+
 static void
 amq_message_builder_sink_init (AmqEventSinkInterface *iface)
 {
@@ -143,6 +151,7 @@ amq_message_builder_sink_init (AmqEventSinkInterface *iface)
   iface->block_stop = builder_block_stop;
   iface->message_end = builder_message_end;
   iface->error = builder_error;
+  iface->is_full = builder_is_full;
 }
 
 gboolean
@@ -161,13 +170,6 @@ amq_message_builder_check (AmqMessageBuilder *self,
       return FALSE;
     }
   return TRUE;
-}
-
-gboolean
-amq_message_builder_is_full (AmqMessageBuilder *self)
-{
-  g_return_val_if_fail (AMQ_IS_MESSAGE_BUILDER (self), FALSE);
-  return self->full;
 }
 
 char *

@@ -22,9 +22,6 @@ char              *amq_message_builder_to_json   (AmqMessageBuilder *self,
 /* TRUE once message_end was received; FALSE with the error otherwise. */
 gboolean           amq_message_builder_check     (AmqMessageBuilder *self,
                                                   GError           **error);
-/* TRUE once the content passed AMQ_MESSAGE_BUILDER_MAX_CONTENT: what comes after is dropped
- * and the check fails with an invalid_request_error. */
-gboolean           amq_message_builder_is_full   (AmqMessageBuilder *self);
 const char        *amq_message_builder_get_id    (AmqMessageBuilder *self);
 const char        *amq_message_builder_get_model (AmqMessageBuilder *self);
 guint              amq_message_builder_get_n_blocks (AmqMessageBuilder *self);

@@ -15,7 +15,8 @@
 #include "amq-json.h"
 #include "amq-openai-fields.h"
 
-/* Nothing downstream reads it (Amazon Q takes no output limit); the Messages rules want one. */
+/* An OpenAI request may name no output limit, the Messages rules want one, and the translator
+ * enforces it: more than any Amazon Q model writes in one answer, so it never cuts one short. */
 #define DEFAULT_MAX_TOKENS 128000
 
 typedef struct {

@@ -128,6 +128,8 @@ response_block_delta (AmqEventSink *sink, guint index, AmqDeltaKind kind,
   AmqOpenaiResponseStream *self = AMQ_OPENAI_RESPONSE_STREAM (sink);
 
   amq_event_sink_block_delta (AMQ_EVENT_SINK (self->response), index, kind, text, length);
+  if (amq_event_sink_is_full (AMQ_EVENT_SINK (self->response)))
+    return;  /* the stream fails at its end: its .done events could no longer repeat it */
   switch (kind)
     {
     case AMQ_DELTA_TEXT:
@@ -163,6 +165,8 @@ response_block_stop (AmqEventSink *sink, guint index)
   const GString *text;
 
   amq_event_sink_block_stop (AMQ_EVENT_SINK (self->response), index);
+  if (amq_event_sink_is_full (AMQ_EVENT_SINK (self->response)))
+    return;
   amq_message_builder_get_block (self->response, index, &text, NULL, NULL);
   switch (self->open_kind)
     {
@@ -195,29 +199,15 @@ response_block_stop (AmqEventSink *sink, guint index)
   write_item_event (self, "response.output_item.done", index, TRUE);
 }
 
+/* The error event (as OpenAI sends it: the error flat, the documented event, and nested,
+ * what its servers send), then the failed response, which ends the stream. */
 static void
-response_message_end (AmqEventSink *sink, const char *stop_reason, const char *stop_sequence,
-                      const AmqUsage *usage)
+write_failure (AmqOpenaiResponseStream *self, const GError *error)
 {
-  AmqOpenaiResponseStream *self = AMQ_OPENAI_RESPONSE_STREAM (sink);
-  g_autofree char *type = g_strconcat ("response.", amq_openai_response_status (stop_reason), NULL);
-
-  amq_event_sink_message_end (AMQ_EVENT_SINK (self->response), stop_reason, stop_sequence, usage);
-  write_response_event (self, type, FALSE);
-  end_last_event (self);
-}
-
-static void
-response_error (AmqEventSink *sink, const GError *error)
-{
-  AmqOpenaiResponseStream *self = AMQ_OPENAI_RESPONSE_STREAM (sink);
   g_autofree char *message = amq_error_dup_openai_message (error);
   g_autofree char *param = amq_error_dup_openai_param (error);
   const char *code = amq_error_openai_code (error);
 
-  amq_event_sink_error (AMQ_EVENT_SINK (self->response), error);
-  /* as OpenAI sends it: the error flat (the documented event) and nested (what its servers
-   * send); then the failed response */
   begin_event (self, "error");
   g_string_append (self->text, ",\"code\":");
   amq_json_append_string (self->text, code ? code : amq_error_openai_type (error), -1);
@@ -235,6 +225,54 @@ response_error (AmqEventSink *sink, const GError *error)
   end_last_event (self);
 }
 
+/* A response past what is kept of it fails, whatever came after: its last events could not
+ * repeat it. An invalid request, as with a collected answer: retrying would spend the quota
+ * on the same failure. */
+static gboolean
+fail_if_full (AmqOpenaiResponseStream *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!amq_event_sink_is_full (AMQ_EVENT_SINK (self->response)))
+    return FALSE;
+  error = g_error_new (AMQ_ERROR, AMQ_ERROR_INVALID_REQUEST,
+                       "The response grew past %u MiB, the most its events can repeat: "
+                       "ask for a lower max_output_tokens",
+                       AMQ_MESSAGE_BUILDER_MAX_CONTENT / (1024 * 1024));
+  write_failure (self, error);
+  return TRUE;
+}
+
+static void
+response_message_end (AmqEventSink *sink, const char *stop_reason, const char *stop_sequence,
+                      const AmqUsage *usage)
+{
+  AmqOpenaiResponseStream *self = AMQ_OPENAI_RESPONSE_STREAM (sink);
+  g_autofree char *type = g_strconcat ("response.", amq_openai_response_status (stop_reason), NULL);
+
+  amq_event_sink_message_end (AMQ_EVENT_SINK (self->response), stop_reason, stop_sequence, usage);
+  if (fail_if_full (self))
+    return;
+  write_response_event (self, type, FALSE);
+  end_last_event (self);
+}
+
+static void
+response_error (AmqEventSink *sink, const GError *error)
+{
+  AmqOpenaiResponseStream *self = AMQ_OPENAI_RESPONSE_STREAM (sink);
+
+  amq_event_sink_error (AMQ_EVENT_SINK (self->response), error);
+  if (!fail_if_full (self))
+    write_failure (self, error);
+}
+
+static gboolean
+response_is_full (AmqEventSink *sink)
+{
+  return amq_event_sink_is_full (AMQ_EVENT_SINK (AMQ_OPENAI_RESPONSE_STREAM (sink)->response));
+}
+
 static void
 amq_openai_response_stream_sink_init (AmqEventSinkInterface *iface)
 {
@@ -244,6 +282,7 @@ amq_openai_response_stream_sink_init (AmqEventSinkInterface *iface)
   iface->block_stop = response_block_stop;
   iface->message_end = response_message_end;
   iface->error = response_error;
+  iface->is_full = response_is_full;
 }
 
 static void

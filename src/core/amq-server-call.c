@@ -167,11 +167,11 @@ call_follow_client_pace (Call *call)
     g_object_bind_property (channel, "congested", call->reader, "paused", G_BINDING_SYNC_CREATE);
 }
 
-/* A collected answer past its cap is refused: reading on would only be thrown away. */
+/* An answer past the cap of what is kept of it is refused: reading on would only be thrown away. */
 static gboolean
 call_sink_has_room (Call *call)
 {
-  return !AMQ_IS_MESSAGE_BUILDER (call->sink) || !amq_message_builder_is_full (AMQ_MESSAGE_BUILDER (call->sink));
+  return !amq_event_sink_is_full (call->sink);
 }
 
 /* ---- streaming the upstream body ---- */
