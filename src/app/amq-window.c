@@ -2,15 +2,19 @@
 /* amq-window.c
  *
  * The window only observes: the server's "url", the application's "server-error", the token
- * manager's properties, the sign-in's "changed", and the core's request log (a GListModel)
- * whose columns the .ui declares. Closing it hides it; the application keeps serving while the
- * proxy is enabled. */
+ * manager's properties, the sign-in's "changed", the accounts' "changed", and the core's
+ * request log (a GListModel) whose columns the .ui declares. Being shown is a good moment to
+ * learn the credits (the engine asks at most every few minutes); hidden, it asks nothing.
+ * Closing it hides it; the application keeps serving while the proxy is enabled. */
 #include "config.h"
 
 #include "amq-window.h"
 
 #include <glib/gi18n.h>
 
+#include "amq-account-summary.h"
+#include "amq-accounts-page.h"
+#include "amq-activity-chart.h"
 #include "amq-request-log.h"
 #include "amq-token-status.h"
 
@@ -23,7 +27,11 @@ struct _AmqWindow
   AdwActionRow      *export_row;
   AdwActionRow      *token_row;
   GtkButton         *token_button;
+  AdwActionRow      *credits_row;
+  GtkLevelBar       *credits_bar;
   AdwActionRow      *counters_row;
+  AmqActivityChart  *activity_chart;
+  AmqAccountsPage   *accounts_page;
   GtkSearchEntry    *search_entry;
   GtkToggleButton   *errors_only_button;
   GtkStack          *log_stack;
@@ -36,6 +44,7 @@ struct _AmqWindow
   AmqRequestLog     *log;
   GtkCustomFilter   *filter;
   GtkSingleSelection *selection;
+  guint              rest_over_id;
 };
 
 G_DEFINE_FINAL_TYPE (AmqWindow, amq_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -126,6 +135,24 @@ cell_tokens (gpointer unused, AmqRequestRecord *record, gboolean finished)
                           amq_request_record_get_output_tokens (record));
 }
 
+/* 0.21 credits: what Amazon Q metered, blank when it said nothing */
+static char *
+cell_credits (gpointer unused, AmqRequestRecord *record, gboolean finished)
+{
+  if (record == NULL || !finished || amq_request_record_get_credits (record) <= 0)
+    return NULL;
+  return g_strdup_printf ("%.2f", amq_request_record_get_credits (record));
+}
+
+/* the share of the context window the conversation takes */
+static char *
+cell_context (gpointer unused, AmqRequestRecord *record, gboolean finished)
+{
+  if (record == NULL || !finished || amq_request_record_get_context_usage (record) <= 0)
+    return NULL;
+  return g_strdup_printf ("%.0f %%", amq_request_record_get_context_usage (record));
+}
+
 /* ---- the log's filter ---- */
 
 static gboolean
@@ -142,7 +169,9 @@ filter_record (gpointer item, gpointer user_data)
     return FALSE;
   if (search == NULL || *search == '\0')
     return TRUE;
-  fields = g_strdup_printf ("%s %s %s %s %u %s", amq_request_record_get_path (record),
+  fields = g_strdup_printf ("%s %s %s %s %s %s %u %s", amq_request_record_get_path (record),
+                            amq_request_record_get_account (record) ?: "",
+                            amq_request_api_get_label (amq_request_record_get_api (record)),
                             amq_request_record_get_model_asked (record) ?: "",
                             amq_request_record_get_model_used (record) ?: "",
                             amq_request_record_get_request_id (record),
@@ -261,6 +290,12 @@ update_detail (AmqWindow *self)
   if (amq_request_record_get_model_asked (record) != NULL)
     g_string_append_printf (text, _("Model: %s asked, %s used on Amazon Q\n"),
                             amq_request_record_get_model_asked (record), amq_request_record_get_model_used (record));
+  /* TRANSLATORS: the API the request came in by (Anthropic, OpenAI, Responses) */
+  g_string_append_printf (text, _("API: %s"), amq_request_api_get_label (amq_request_record_get_api (record)));
+  if (amq_request_record_get_account (record) != NULL)
+    /* TRANSLATORS: the account that answered the request */
+    g_string_append_printf (text, _(" · account: %s"), amq_request_record_get_account (record));
+  g_string_append_c (text, '\n');
   if (amq_request_record_get_finished (record))
     {
       g_autofree char *duration = format_ms (amq_request_record_get_duration_ms (record));
@@ -273,6 +308,10 @@ update_detail (AmqWindow *self)
     }
   else
     g_string_append (text, _("Still running"));
+  if (amq_request_record_get_credits (record) > 0 || amq_request_record_get_context_usage (record) > 0)
+    /* TRANSLATORS: credits Amazon Q metered, and the percent of the context window in use */
+    g_string_append_printf (text, _("\nCredits %.2f, context window %.0f %% full"),
+                            amq_request_record_get_credits (record), amq_request_record_get_context_usage (record));
   if (amq_request_record_get_error (record) != NULL)
     g_string_append_printf (text, "\n%s %s", _("Error:"), amq_request_record_get_error (record));
   if (amq_request_record_get_headers (record) != NULL && *amq_request_record_get_headers (record) != '\0')
@@ -287,8 +326,10 @@ update_counters (AmqWindow *self)
   g_autofree char *errors = g_strdup_printf ("%" G_GUINT64_FORMAT, amq_request_log_get_errors (self->log));
   g_autofree char *in = g_strdup_printf ("%" G_GUINT64_FORMAT, amq_request_log_get_input_tokens (self->log));
   g_autofree char *out = g_strdup_printf ("%" G_GUINT64_FORMAT, amq_request_log_get_output_tokens (self->log));
-  /* TRANSLATORS: counts of requests, errors, input tokens, output tokens */
-  g_autofree char *text = g_strdup_printf (_("%s requests · %s errors · %s tokens in · %s out"), total, errors, in, out);
+  g_autofree char *credits = g_strdup_printf ("%.2f", amq_request_log_get_credits (self->log));
+  /* TRANSLATORS: counts of requests, errors, input tokens, output tokens, and the credits spent */
+  g_autofree char *text = g_strdup_printf (_("%s requests · %s errors · %s tokens in · %s out · %s credits"), total,
+                                           errors, in, out, credits);
 
   adw_action_row_set_subtitle (self->counters_row, text);
   gtk_stack_set_visible_child_name (self->log_stack,
@@ -344,6 +385,78 @@ update_token (AmqWindow *self)
     gtk_widget_remove_css_class (GTK_WIDGET (self->token_button), "suggested-action");
 }
 
+/* ---- credits ---- */
+
+static AmqAccountPool *
+pool (AmqWindow *self)
+{
+  return amq_accounts_get_pool (amq_application_get_accounts (self->application));
+}
+
+static void update_credits (AmqWindow *self);
+
+static gboolean
+on_rest_over (gpointer user_data)
+{
+  AmqWindow *self = user_data;
+
+  self->rest_over_id = 0;
+  update_credits (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The ready count changes by itself when a rest ends: while shown, wake then to say so. */
+static void
+watch_rests (AmqWindow *self)
+{
+  gint64 back = amq_account_summary_next_return (pool (self));
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_clear_handle_id (&self->rest_over_id, g_source_remove);
+  if (back > 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->rest_over_id = g_timeout_add_seconds ((guint) CLAMP (back - now + 1, 1, G_MAXUINT), on_rest_over, self);
+}
+
+/* The plan and credits of the account with the fewest left, and how many are ready. */
+static void
+update_credits (AmqWindow *self)
+{
+  AmqAccount *fewest = amq_account_summary_fewest_left (pool (self));
+  gdouble used = fewest ? amq_account_summary_used_fraction (amq_account_health_get_credits (amq_account_get_health (fewest)))
+                        : -1;
+  g_autofree char *credits = amq_account_summary_lowest_credits (pool (self));
+  g_autofree char *ready = NULL;
+  g_autofree char *text = NULL;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (pool (self))) > 1)
+    {
+      ready = amq_account_summary_ready (pool (self));
+      text = g_strdup_printf ("%s\n%s", credits, ready);
+    }
+  adw_action_row_set_subtitle (self->credits_row, text ? text : credits);
+  gtk_widget_set_visible (GTK_WIDGET (self->credits_bar), used >= 0);
+  if (used >= 0)
+    gtk_level_bar_set_value (self->credits_bar, used);
+  watch_rests (self);
+}
+
+static void
+amq_window_map (GtkWidget *widget)
+{
+  AmqWindow *self = AMQ_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (amq_window_parent_class)->map (widget);
+  amq_accounts_update_credits (amq_application_get_accounts (self->application), NULL, FALSE);
+  update_credits (self);
+}
+
+static void
+amq_window_unmap (GtkWidget *widget)
+{
+  g_clear_handle_id (&AMQ_WINDOW (widget)->rest_over_id, g_source_remove);
+  GTK_WIDGET_CLASS (amq_window_parent_class)->unmap (widget);
+}
+
 static gboolean
 close_request (GtkWindow *window)
 {
@@ -357,6 +470,7 @@ amq_window_dispose (GObject *object)
 {
   AmqWindow *self = AMQ_WINDOW (object);
 
+  g_clear_handle_id (&self->rest_over_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), AMQ_TYPE_WINDOW);
   G_OBJECT_CLASS (amq_window_parent_class)->dispose (object);
 }
@@ -368,13 +482,19 @@ amq_window_class_init (AmqWindowClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = amq_window_dispose;
   GTK_WINDOW_CLASS (klass)->close_request = close_request;
+  widget_class->map = amq_window_map;
+  widget_class->unmap = amq_window_unmap;
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Amq2Api/ui/amq-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, url_row);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, export_row);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, token_row);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, token_button);
+  gtk_widget_class_bind_template_child (widget_class, AmqWindow, credits_row);
+  gtk_widget_class_bind_template_child (widget_class, AmqWindow, credits_bar);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, counters_row);
+  gtk_widget_class_bind_template_child (widget_class, AmqWindow, activity_chart);
+  gtk_widget_class_bind_template_child (widget_class, AmqWindow, accounts_page);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, errors_only_button);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, log_stack);
@@ -391,11 +511,15 @@ amq_window_class_init (AmqWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, cell_duration);
   gtk_widget_class_bind_template_callback (widget_class, cell_first_token);
   gtk_widget_class_bind_template_callback (widget_class, cell_tokens);
+  gtk_widget_class_bind_template_callback (widget_class, cell_credits);
+  gtk_widget_class_bind_template_callback (widget_class, cell_context);
   gtk_widget_class_install_action (widget_class, "win.copy-url", NULL, copy_url);
   gtk_widget_class_install_action (widget_class, "win.copy-export", NULL, copy_export);
   gtk_widget_class_install_action (widget_class, "win.copy-curl", NULL, copy_curl);
   /* the column templates name the record type in their expressions */
   g_type_ensure (AMQ_TYPE_REQUEST_RECORD);
+  g_type_ensure (AMQ_TYPE_ACTIVITY_CHART);
+  g_type_ensure (AMQ_TYPE_ACCOUNTS_PAGE);
 }
 
 static void
@@ -429,8 +553,13 @@ amq_window_new (AmqApplication *application)
   g_signal_connect_object (application, "notify::server-error", G_CALLBACK (update_server), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (amq_application_get_tokens (application), "notify", G_CALLBACK (update_token), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (amq_application_get_signin (application), "changed", G_CALLBACK (update_token), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (amq_application_get_accounts (application), "changed", G_CALLBACK (update_credits), self,
+                           G_CONNECT_SWAPPED);
+  amq_activity_chart_set_log (self->activity_chart, self->log);
+  amq_accounts_page_set_application (self->accounts_page, application);
   update_server (self);
   update_token (self);
   update_counters (self);
+  update_credits (self);
   return self;
 }
