@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "amq-account-summary.h"
+#include "amq-token-status.h"
 
 struct _AmqAccountRow
 {
@@ -60,7 +61,10 @@ watch_rest (AmqAccountRow *self)
 static void
 show_status (AmqAccountRow *self, AmqAccountHealth *health)
 {
-  g_autofree char *status = amq_account_summary_status (health);
+  /* why a sign-in is needed is the token's story */
+  g_autofree char *status = amq_account_health_get_status (health) == AMQ_ACCOUNT_SIGNIN_NEEDED
+                            ? amq_token_status_describe (amq_account_get_tokens (self->account))
+                            : amq_account_summary_status (health);
   guint64 requests = amq_account_health_get_requests (health);
   /* TRANSLATORS: the account's status, and how many requests it answered since start */
   g_autofree char *line = g_strdup_printf (ngettext ("%s · %" G_GUINT64_FORMAT " request",

@@ -29,7 +29,11 @@ format_day (gint64 unix_seconds)
   g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (unix_seconds);
 
   /* TRANSLATORS: a day, in g_date_time_format's notation: when credits reset or a rest ends */
-  return g_date_time_format (when, _("%b %-d"));
+  g_autofree char *day = g_date_time_format (when, _("%b %-d"));
+  g_auto(GStrv) words = g_strsplit (day, " ", -1);
+
+  /* one word to a wrapping label: "Jan 1" never ends a line at "Jan" */
+  return g_strjoinv ("\u00a0", words);
 }
 
 /* A time within a day as "14:05", a later one as its day. */

@@ -73,9 +73,12 @@ update_summary (AmqActivityChart *self)
 
 /* ---- following the log ---- */
 
+/* What went to Amazon Q: a model was asked for (not /health, the models list or /admin). */
 static void
 count (AmqActivityChart *self, AmqRequestRecord *record)
 {
+  if (amq_request_record_get_model_asked (record) == NULL)
+    return;
   amq_activity_add (self->activity, g_date_time_to_unix (amq_request_record_get_time (record)),
                     amq_request_record_get_input_tokens (record) + amq_request_record_get_output_tokens (record),
                     amq_request_record_is_error (record));

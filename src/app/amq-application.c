@@ -335,10 +335,14 @@ amq_application_startup (GApplication *app)
 {
   AmqApplication *self = AMQ_APPLICATION (app);
   const char *accels_quit[] = { "<Control>q", NULL };
+  const char *accels_requests[] = { "<Alt>1", NULL };
+  const char *accels_accounts[] = { "<Alt>2", NULL };
 
   G_APPLICATION_CLASS (amq_application_parent_class)->startup (app);
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", accels_quit);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.page::requests", accels_requests);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.page::accounts", accels_accounts);
 
   self->settings = g_settings_new (APP_ID);
   self->tokens = amq_token_manager_new (NULL);

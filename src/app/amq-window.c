@@ -32,6 +32,7 @@ struct _AmqWindow
   AdwActionRow      *counters_row;
   AmqActivityChart  *activity_chart;
   AmqAccountsPage   *accounts_page;
+  AdwViewStack      *view_stack;
   GtkSearchEntry    *search_entry;
   GtkToggleButton   *errors_only_button;
   GtkStack          *log_stack;
@@ -45,6 +46,7 @@ struct _AmqWindow
   GtkCustomFilter   *filter;
   GtkSingleSelection *selection;
   guint              rest_over_id;
+  gulong             back_to_top_id; /* new rows came while the newest was in view */
 };
 
 G_DEFINE_FINAL_TYPE (AmqWindow, amq_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -196,6 +198,38 @@ on_log_changed (AmqWindow *self)
 
   if (gtk_toggle_button_get_active (self->errors_only_button) || (search != NULL && *search != '\0'))
     on_filter_changed (self);
+}
+
+/* ---- the newest row stays in view ----
+ * A list keeps the row it shows in place when rows come in above it; a live log read from
+ * the top should show the newest instead. Before the view handles the new rows, note whether
+ * it showed the top; once it has placed and painted them, go back there. */
+
+#define TOP_SLACK_PX 4  /* the view may settle a pixel or two below the top by itself */
+
+static GtkAdjustment *
+log_adjustment (AmqWindow *self)
+{
+  return gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->log_view));
+}
+
+static void
+on_after_paint (GdkFrameClock *clock, AmqWindow *self)
+{
+  g_clear_signal_handler (&self->back_to_top_id, clock);
+  if (self->log_view != NULL)
+    gtk_adjustment_set_value (log_adjustment (self), 0);
+}
+
+static void
+on_rows_coming (AmqWindow *self, guint position, guint removed, guint added)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  /* a hidden window paints nothing: it goes back when it is shown again */
+  if (position == 0 && added > 0 && self->back_to_top_id == 0 && clock != NULL &&
+      gtk_adjustment_get_value (log_adjustment (self)) <= TOP_SLACK_PX)
+    self->back_to_top_id = g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_after_paint), self, 0);
 }
 
 /* ---- win.* actions ---- */
@@ -495,6 +529,7 @@ amq_window_class_init (AmqWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, counters_row);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, activity_chart);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, accounts_page);
+  gtk_widget_class_bind_template_child (widget_class, AmqWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, errors_only_button);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, log_stack);
@@ -525,7 +560,12 @@ amq_window_class_init (AmqWindowClass *klass)
 static void
 amq_window_init (AmqWindow *self)
 {
+  g_autoptr(GPropertyAction) page = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* win.page: the page shown, "requests" or "accounts" (Alt+1, Alt+2) */
+  page = g_property_action_new ("page", self->view_stack, "visible-child-name");
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (page));
 }
 
 AmqWindow *
@@ -538,6 +578,8 @@ amq_window_new (AmqApplication *application)
   self->log = amq_server_get_request_log (amq_application_get_server (application));
   self->filter = gtk_custom_filter_new (filter_record, self, NULL);
   filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->log)), GTK_FILTER (self->filter));
+  /* before the view's own handler: it sees where the view was */
+  g_signal_connect_object (filtered, "items-changed", G_CALLBACK (on_rows_coming), self, G_CONNECT_SWAPPED);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (filtered));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
