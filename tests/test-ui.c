@@ -1706,10 +1706,17 @@ test_chinese_translation (void)
   g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Amazon Q token"), ==, "Amazon Q 令牌");
   {
     AmqCredentialsDialog *dialog = amq_credentials_dialog_new (app);
+    AmqCredentialsDialog *add = amq_credentials_dialog_new_for_account (app);
 
     g_assert_nonnull (find_widget (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, "刷新令牌(_R)"));
+    g_assert_nonnull (find_widget (GTK_WIDGET (add), ADW_TYPE_ENTRY_ROW, "名称(_N)"));
+    g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (add)), ==, "添加账户");
     gtk_window_destroy (GTK_WINDOW (dialog));
+    gtk_window_destroy (GTK_WINDOW (add));
   }
+  g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Accounts"), ==, "账户");
+  g_assert_cmpstr (g_dngettext (GETTEXT_PACKAGE, "%u of %u account ready", "%u of %u accounts ready", 2), ==,
+                   "%u / %u 个账户就绪");
   g_setenv ("LANGUAGE", "C", TRUE);
   setlocale (LC_MESSAGES, "");
 }

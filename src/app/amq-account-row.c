@@ -66,10 +66,10 @@ show_status (AmqAccountRow *self, AmqAccountHealth *health)
                             ? amq_token_status_describe (amq_account_get_tokens (self->account))
                             : amq_account_summary_status (health);
   guint64 requests = amq_account_health_get_requests (health);
+  g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT, requests);
   /* TRANSLATORS: the account's status, and how many requests it answered since start */
-  g_autofree char *line = g_strdup_printf (ngettext ("%s · %" G_GUINT64_FORMAT " request",
-                                                     "%s · %" G_GUINT64_FORMAT " requests", requests),
-                                           status, requests);
+  g_autofree char *line = g_strdup_printf (ngettext ("%s · %s request", "%s · %s requests", (gulong) requests),
+                                           status, count);
   g_autofree char *text = NULL;
 
   if (self->first)
