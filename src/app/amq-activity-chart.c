@@ -16,6 +16,7 @@
 #define MARK_HEIGHT   3.0  /* the error mark along the top */
 #define LINE_WIDTH    2.0
 #define BAR_SHARE     0.7  /* of a slot's width; the rest is the gap */
+#define GRID_MINUTES  15
 
 struct _AmqActivityChart
 {
@@ -240,6 +241,9 @@ amq_activity_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &ink);
   ink.alpha *= 0.15f;
   gtk_snapshot_append_color (snapshot, &ink, &GRAPHENE_RECT_INIT (0, height - 1, width, 1));
+  /* a faint line each quarter of an hour, for a sense of when */
+  for (guint minute = GRID_MINUTES; minute < AMQ_ACTIVITY_MINUTES; minute += GRID_MINUTES)
+    gtk_snapshot_append_color (snapshot, &ink, &GRAPHENE_RECT_INIT (minute * slot, MARK_HEIGHT, 1, room));
   ink.alpha *= 2.5f;
   for (guint i = 0; i < AMQ_ACTIVITY_MINUTES; i++)
     draw_bar (snapshot, i * slot + slot * (1 - BAR_SHARE) / 2, slot * BAR_SHARE, height,
