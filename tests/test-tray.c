@@ -430,44 +430,6 @@ store_in_keyring (const char *refresh_token, const char *local_api_key)
 }
 
 static void
-on_listed (GObject *source, GAsyncResult *result, gpointer data)
-{
-  *(GStrv *) data = amq_credentials_list_finish (result, NULL);
-}
-
-static gboolean
-strv_set (gpointer data)
-{
-  return *(GStrv *) data != NULL;
-}
-
-static void
-on_cleared (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_assert_true (amq_credentials_clear_finish (result, NULL));
-  *(gboolean *) data = TRUE;
-}
-
-/* Only the sign-in's item stays: no account of one test (or of a run that failed) in the next. */
-static void
-clear_other_accounts (void)
-{
-  g_auto(GStrv) labels = NULL;
-
-  amq_credentials_list_async (NULL, on_listed, &labels);
-  g_assert_true (spin_until (strv_set, &labels, 10000));
-  for (guint i = 0; labels[i] != NULL; i++)
-    {
-      gboolean cleared = FALSE;
-
-      if (g_str_equal (labels[i], "default"))
-        continue;
-      amq_credentials_clear_async (labels[i], NULL, on_cleared, &cleared);
-      g_assert_true (spin_until (flag_set, &cleared, 10000));
-    }
-}
-
-static void
 quit_app (GSubprocess *app)
 {
   g_autoptr(GSubprocessLauncher) quitter = app_launcher (NULL);
@@ -580,6 +542,21 @@ menu_says (gpointer data)
   return FALSE;
 }
 
+/* The app from @launcher, in the background: its menu says @ready and @credits. */
+static void
+assert_menu_lines (GSubprocessLauncher *launcher, MenuLine *ready, MenuLine *credits)
+{
+  g_autofree char *path = app_path ();
+  g_autoptr(GSubprocess) app = NULL;
+
+  g_clear_pointer (&item_owner, g_free);
+  app = g_subprocess_launcher_spawn (launcher, NULL, path, "--background", NULL);
+  g_assert_true (spin_until (registered, NULL, 10000));
+  g_assert_true (spin_until (menu_says, ready, 10000));
+  g_assert_true (spin_until (menu_says, credits, 10000));
+  quit_app (app);
+}
+
 /* Every keyring item is an account from the start, each asked for its credits: the menu says
  * how many are ready (one's refresh token is refused) and the credits of the one with the
  * fewest left, named among several. */
@@ -587,21 +564,14 @@ static void
 test_accounts_loaded_at_start (void)
 {
   g_autoptr(GSubprocessLauncher) launcher = app_launcher_with_settings ("");
-  g_autofree char *path = app_path ();
-  g_autoptr(GSubprocess) app = NULL;
   MenuLine ready = { "2 of 3 accounts ready", NULL };
   MenuLine credits = { "default: KIRO FREE · ", " of 50 credits used · resets " };
 
   store_in_keyring ("rt-ok", NULL);
   store_account ("spare", "rt-tray-spare", NULL);
   store_account ("broken", "rt-invalid", NULL);
-  g_clear_pointer (&item_owner, g_free);
-  app = g_subprocess_launcher_spawn (launcher, NULL, path, "--background", NULL);
-  g_assert_true (spin_until (registered, NULL, 10000));
-  g_assert_true (spin_until (menu_says, &ready, 10000));
-  g_assert_true (spin_until (menu_says, &credits, 10000));
-  quit_app (app);
-  clear_other_accounts ();
+  assert_menu_lines (launcher, &ready, &credits);
+  test_keyring_clear_accounts ();
 }
 
 /* One account: the ready line counts it, the credits line is its plan and credits. */
@@ -609,17 +579,10 @@ static void
 test_one_account_lines (void)
 {
   g_autoptr(GSubprocessLauncher) launcher = app_launcher ("rt-ok");
-  g_autofree char *path = app_path ();
-  g_autoptr(GSubprocess) app = NULL;
   MenuLine ready = { "1 of 1 account ready", NULL };
   MenuLine credits = { "KIRO FREE · ", " of 50 credits used · resets " };
 
-  g_clear_pointer (&item_owner, g_free);
-  app = g_subprocess_launcher_spawn (launcher, NULL, path, "--background", NULL);
-  g_assert_true (spin_until (registered, NULL, 10000));
-  g_assert_true (spin_until (menu_says, &ready, 10000));
-  g_assert_true (spin_until (menu_says, &credits, 10000));
-  quit_app (app);
+  assert_menu_lines (launcher, &ready, &credits);
 }
 
 int
@@ -643,7 +606,7 @@ main (int argc, char **argv)
 
   fake = test_start_fake_upstream (&fake_url);
   port = test_free_port ();
-  clear_other_accounts ();
+  test_keyring_clear_accounts ();
 
   g_test_add_func ("/tray/menu-toggle-single-instance-quit", test_tray);
   g_test_add_func ("/tray/sign-in-needed-and-quit-option", test_sign_in_needed_and_quit_option);

@@ -1397,34 +1397,6 @@ test_accounts_page_lists_accounts (void)
   g_assert_null (find_actionable (row, "accounts.remove"));
 }
 
-typedef struct { const char *label; AmqCredentialSet *set; gboolean done; } Lookup;
-
-static void
-on_looked_up (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Lookup *lookup = data;
-
-  lookup->set = amq_credentials_lookup_finish (result, NULL);
-  lookup->done = TRUE;
-}
-
-static gboolean
-lookup_done (gpointer data)
-{
-  return ((Lookup *) data)->done;
-}
-
-/* What the keyring item @label holds, or NULL. */
-static AmqCredentialSet *
-keyring_item (const char *label)
-{
-  Lookup lookup = { label, NULL, FALSE };
-
-  amq_credentials_lookup_async (label, NULL, on_looked_up, &lookup);
-  g_assert_true (wait_until (lookup_done, &lookup, 10000));
-  return lookup.set;
-}
-
 /* The window of @type on screen (a dialog is not the application's window), or NULL. */
 static GtkWidget *
 toplevel (GType type)
@@ -1473,11 +1445,11 @@ test_add_account_stores_labelled_item (void)
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &watch);
   click (find_widget (dialog, GTK_TYPE_BUTTON, _("_Add")));
   g_assert_true (wait_until (widget_gone, &watch, 10000));
-  stored = keyring_item ("work");
+  stored = test_keyring_lookup_account ("work");
   g_assert_nonnull (stored);
   g_assert_cmpstr (stored->refresh_token, ==, "rt-ui-work");
   g_assert_cmpstr (stored->client_id, ==, "work-client");
-  first = keyring_item (NULL);
+  first = test_keyring_lookup_account (NULL);
   g_assert_cmpstr (first->refresh_token, !=, "rt-ui-work");  /* the sign-in's item is left alone */
   work = amq_account_pool_lookup (pool (), "work");
   g_assert_nonnull (work);
@@ -1526,7 +1498,7 @@ test_add_account_refuses (void)
       g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pool ())), ==, 2);
       if (*cases[i][0] != '\0' && !g_str_equal (cases[i][0], "work") && !g_str_equal (cases[i][0], "default"))
         {
-          stored = keyring_item (cases[i][0]);
+          stored = test_keyring_lookup_account (cases[i][0]);
           g_assert_null (stored);
         }
       gtk_window_destroy (GTK_WINDOW (dialog));
@@ -1614,11 +1586,10 @@ test_failing_account_shows_why (void)
   g_assert_true (wait_until (flag_set, &removed, 10000));
 }
 
-
 static gboolean
 keyring_item_gone (gpointer label)
 {
-  g_autoptr(AmqCredentialSet) stored = keyring_item (label);
+  g_autoptr(AmqCredentialSet) stored = test_keyring_lookup_account (label);
 
   return stored == NULL;
 }
@@ -1644,7 +1615,7 @@ test_remove_account_clears_item (void)
   g_assert_null (amq_account_pool_lookup (pool (), "work"));
   g_assert_true (wait_until (account_row_gone, (gpointer) "work", 5000));
   g_assert_true (wait_until (keyring_item_gone, (gpointer) "work", 10000));
-  first = keyring_item (NULL);
+  first = test_keyring_lookup_account (NULL);
   g_assert_nonnull (first);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pool ())), ==, 1);
   {
@@ -1738,44 +1709,6 @@ app_read_keyring (gpointer data)
   return g_strcmp0 (credentials ()->refresh_token, seeded_refresh_token) == 0;
 }
 
-static void
-on_listed (GObject *source, GAsyncResult *result, gpointer data)
-{
-  *(GStrv *) data = amq_credentials_list_finish (result, NULL);
-}
-
-static void
-on_cleared (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_assert_true (amq_credentials_clear_finish (result, NULL));
-  *(gboolean *) data = TRUE;
-}
-
-static gboolean
-strv_set (gpointer data)
-{
-  return *(GStrv *) data != NULL;
-}
-
-/* Accounts a run that failed midway left in the keyring. */
-static void
-clear_other_accounts (void)
-{
-  g_auto(GStrv) labels = NULL;
-
-  amq_credentials_list_async (NULL, on_listed, &labels);
-  g_assert_true (wait_until (strv_set, &labels, 10000));
-  for (guint i = 0; labels[i] != NULL; i++)
-    {
-      gboolean cleared = FALSE;
-
-      if (g_str_equal (labels[i], "default"))
-        continue;
-      amq_credentials_clear_async (labels[i], NULL, on_cleared, &cleared);
-      g_assert_true (wait_until (flag_set, &cleared, 10000));
-    }
-}
-
 /* The keyring outlives a run: start from a known item and let the app read it before any
  * test, or its lookup could land later and replace the credentials a test has set. */
 static void
@@ -1789,7 +1722,7 @@ seed_keyring (void)
   set->client_secret = g_strdup ("ui-secret");
   amq_credentials_store_async (NULL, set, NULL, on_stored, &stored);
   g_assert_true (wait_until (flag_set, &stored, 10000));
-  clear_other_accounts ();
+  test_keyring_clear_accounts ();
 }
 
 int

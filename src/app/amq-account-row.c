@@ -50,12 +50,10 @@ on_rest_over (gpointer user_data)
 static void
 watch_rest (AmqAccountRow *self)
 {
-  gint64 back = amq_account_summary_rest_end (amq_account_get_health (self->account));
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-
   g_clear_handle_id (&self->rest_over_id, g_source_remove);
-  if (back > 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->rest_over_id = g_timeout_add_seconds ((guint) CLAMP (back - now + 1, 1, G_MAXUINT), on_rest_over, self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->rest_over_id = amq_account_summary_wake_after (amq_account_summary_rest_end (amq_account_get_health (self->account)),
+                                                         on_rest_over, self);
 }
 
 static void

@@ -117,6 +117,18 @@ amq_account_summary_used_fraction (const AmqCredits *credits)
   return CLAMP (credits->used / credits->limit, 0, 1);
 }
 
+guint
+amq_account_summary_wake_after (gint64 back, GSourceFunc callback, gpointer user_data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_return_val_if_fail (callback != NULL, 0);
+
+  if (back <= 0)
+    return 0;
+  return g_timeout_add_seconds ((guint) CLAMP (back - now + 1, 1, G_MAXUINT), callback, user_data);
+}
+
 char *
 amq_account_summary_ready (AmqAccountPool *pool)
 {

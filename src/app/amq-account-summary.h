@@ -22,6 +22,11 @@ gint64      amq_account_summary_rest_end        (AmqAccountHealth *health);
 /* When the first resting account (cooling, used up) comes back by itself, Unix seconds; 0 when
  * none rests. */
 gint64      amq_account_summary_next_return     (AmqAccountPool   *pool);
+/* A timeout calling @callback a second after @back (Unix seconds), once a rest is over; 0, and
+ * nothing scheduled, when @back is 0. */
+guint       amq_account_summary_wake_after      (gint64            back,
+                                                 GSourceFunc       callback,
+                                                 gpointer          user_data);
 /* "2 of 3 accounts ready" */
 char       *amq_account_summary_ready           (AmqAccountPool   *pool);
 /* The switched-on account with the fewest credits left, of those whose credits are known;

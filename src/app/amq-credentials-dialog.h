@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-credentials-dialog.h: enter, test, import or sign in for the Amazon Q credentials, or
  * for a new account */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-tray.c
  *
  * GTK 4 has no status icon: the item speaks StatusNotifierItem and com.canonical.dbusmenu
@@ -6,6 +7,8 @@
  * through an application action. The accounts' lines say how many are ready and the credits
  * of the one with the fewest left; a rest ends without a notification, so the count is read
  * again when the menu is about to show. */
+#include "config.h"
+
 #include "amq-tray.h"
 
 #include <glib/gi18n.h>
@@ -14,7 +17,6 @@
 #include "amq-dbusmenu-generated.h"
 #include "amq-sni-generated.h"
 #include "amq-token-status.h"
-#include "config.h"
 
 #define ITEM_PATH "/StatusNotifierItem"
 #define MENU_PATH "/MenuBar"

@@ -12,9 +12,9 @@
 
 #include <glib/gi18n.h>
 
-#include "amq-account-summary.h"
 #include "amq-accounts-page.h"
 #include "amq-activity-chart.h"
+#include "amq-credits-row.h"
 #include "amq-request-log.h"
 #include "amq-token-status.h"
 
@@ -27,8 +27,7 @@ struct _AmqWindow
   AdwActionRow      *export_row;
   AdwActionRow      *token_row;
   GtkButton         *token_button;
-  AdwActionRow      *credits_row;
-  GtkLevelBar       *credits_bar;
+  AmqCreditsRow     *credits_row;
   AdwActionRow      *counters_row;
   AmqActivityChart  *activity_chart;
   AmqAccountsPage   *accounts_page;
@@ -45,7 +44,6 @@ struct _AmqWindow
   AmqRequestLog     *log;
   GtkCustomFilter   *filter;
   GtkSingleSelection *selection;
-  guint              rest_over_id;
   gulong             back_to_top_id; /* new rows came while the newest was in view */
 };
 
@@ -419,61 +417,6 @@ update_token (AmqWindow *self)
     gtk_widget_remove_css_class (GTK_WIDGET (self->token_button), "suggested-action");
 }
 
-/* ---- credits ---- */
-
-static AmqAccountPool *
-pool (AmqWindow *self)
-{
-  return amq_accounts_get_pool (amq_application_get_accounts (self->application));
-}
-
-static void update_credits (AmqWindow *self);
-
-static gboolean
-on_rest_over (gpointer user_data)
-{
-  AmqWindow *self = user_data;
-
-  self->rest_over_id = 0;
-  update_credits (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* The ready count changes by itself when a rest ends: while shown, wake then to say so. */
-static void
-watch_rests (AmqWindow *self)
-{
-  gint64 back = amq_account_summary_next_return (pool (self));
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-
-  g_clear_handle_id (&self->rest_over_id, g_source_remove);
-  if (back > 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->rest_over_id = g_timeout_add_seconds ((guint) CLAMP (back - now + 1, 1, G_MAXUINT), on_rest_over, self);
-}
-
-/* The plan and credits of the account with the fewest left, and how many are ready. */
-static void
-update_credits (AmqWindow *self)
-{
-  AmqAccount *fewest = amq_account_summary_fewest_left (pool (self));
-  gdouble used = fewest ? amq_account_summary_used_fraction (amq_account_health_get_credits (amq_account_get_health (fewest)))
-                        : -1;
-  g_autofree char *credits = amq_account_summary_lowest_credits (pool (self));
-  g_autofree char *ready = NULL;
-  g_autofree char *text = NULL;
-
-  if (g_list_model_get_n_items (G_LIST_MODEL (pool (self))) > 1)
-    {
-      ready = amq_account_summary_ready (pool (self));
-      text = g_strdup_printf ("%s\n%s", credits, ready);
-    }
-  adw_action_row_set_subtitle (self->credits_row, text ? text : credits);
-  gtk_widget_set_visible (GTK_WIDGET (self->credits_bar), used >= 0);
-  if (used >= 0)
-    gtk_level_bar_set_value (self->credits_bar, used);
-  watch_rests (self);
-}
-
 static void
 amq_window_map (GtkWidget *widget)
 {
@@ -481,14 +424,6 @@ amq_window_map (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (amq_window_parent_class)->map (widget);
   amq_accounts_update_credits (amq_application_get_accounts (self->application), NULL, FALSE);
-  update_credits (self);
-}
-
-static void
-amq_window_unmap (GtkWidget *widget)
-{
-  g_clear_handle_id (&AMQ_WINDOW (widget)->rest_over_id, g_source_remove);
-  GTK_WIDGET_CLASS (amq_window_parent_class)->unmap (widget);
 }
 
 static gboolean
@@ -504,7 +439,6 @@ amq_window_dispose (GObject *object)
 {
   AmqWindow *self = AMQ_WINDOW (object);
 
-  g_clear_handle_id (&self->rest_over_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), AMQ_TYPE_WINDOW);
   G_OBJECT_CLASS (amq_window_parent_class)->dispose (object);
 }
@@ -517,7 +451,6 @@ amq_window_class_init (AmqWindowClass *klass)
   G_OBJECT_CLASS (klass)->dispose = amq_window_dispose;
   GTK_WINDOW_CLASS (klass)->close_request = close_request;
   widget_class->map = amq_window_map;
-  widget_class->unmap = amq_window_unmap;
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Amq2Api/ui/amq-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, url_row);
@@ -525,7 +458,6 @@ amq_window_class_init (AmqWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, token_row);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, token_button);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, credits_row);
-  gtk_widget_class_bind_template_child (widget_class, AmqWindow, credits_bar);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, counters_row);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, activity_chart);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, accounts_page);
@@ -555,6 +487,7 @@ amq_window_class_init (AmqWindowClass *klass)
   g_type_ensure (AMQ_TYPE_REQUEST_RECORD);
   g_type_ensure (AMQ_TYPE_ACTIVITY_CHART);
   g_type_ensure (AMQ_TYPE_ACCOUNTS_PAGE);
+  g_type_ensure (AMQ_TYPE_CREDITS_ROW);
 }
 
 static void
@@ -595,13 +528,11 @@ amq_window_new (AmqApplication *application)
   g_signal_connect_object (application, "notify::server-error", G_CALLBACK (update_server), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (amq_application_get_tokens (application), "notify", G_CALLBACK (update_token), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (amq_application_get_signin (application), "changed", G_CALLBACK (update_token), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (amq_application_get_accounts (application), "changed", G_CALLBACK (update_credits), self,
-                           G_CONNECT_SWAPPED);
+  amq_credits_row_set_accounts (self->credits_row, amq_application_get_accounts (application));
   amq_activity_chart_set_log (self->activity_chart, self->log);
   amq_accounts_page_set_application (self->accounts_page, application);
   update_server (self);
   update_token (self);
   update_counters (self);
-  update_credits (self);
   return self;
 }
