@@ -1545,6 +1545,13 @@ on_added (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 static void
+on_account_saved (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_assert_true (amq_account_save_finish (AMQ_ACCOUNT (source), result, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+static void
 on_removed (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_assert_true (amq_accounts_remove_finish (AMQ_ACCOUNTS (source), result, NULL));
@@ -1583,6 +1590,33 @@ test_failing_account_shows_why (void)
   amq_account_health_set_enabled (health_of ("work"), TRUE);
   g_assert_cmpuint (ask ("text"), ==, 200);
   amq_accounts_remove_async (accounts (), amq_account_pool_lookup (pool (), "spent"), on_removed, &removed);
+  g_assert_true (wait_until (flag_set, &removed, 10000));
+}
+
+/* Shown again, the window asks every account for its credits: one never asked learns them. */
+static void
+test_window_shown_asks_credits (void)
+{
+  AmqWindow *window = main_window ();
+  g_autoptr(AmqTokenManager) tokens = amq_token_manager_new (g_getenv ("AMAZONQ_TOKEN_ENDPOINT"));
+  g_autoptr(AmqAccount) account = amq_account_new (tokens, NULL);
+  g_autoptr(AmqCredentialSet) set = amq_credential_set_new ();
+  gboolean saved = FALSE, removed = FALSE;
+
+  set->refresh_token = g_strdup ("rt-ui-shown");
+  set->client_id = g_strdup ("shown-client");
+  set->client_secret = g_strdup ("shown-secret");
+  amq_account_set_label (account, "shown");
+  amq_account_save_async (account, set, NULL, on_account_saved, &saved);
+  g_assert_true (wait_until (flag_set, &saved, 10000));
+  /* in the pool, but never asked */
+  amq_account_pool_add (pool (), account);
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  settle ();
+  g_assert_false (credits_known ((gpointer) "shown"));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (credits_known, (gpointer) "shown", 10000));
+  amq_accounts_remove_async (accounts (), account, on_removed, &removed);
   g_assert_true (wait_until (flag_set, &removed, 10000));
 }
 
@@ -1805,6 +1839,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/account-switch-disables", test_account_switch_disables);
   g_test_add_func ("/ui/failing-account-shows-why", test_failing_account_shows_why);
   g_test_add_func ("/ui/remove-account-clears-item", test_remove_account_clears_item);
+  g_test_add_func ("/ui/window-shown-asks-credits", test_window_shown_asks_credits);
   g_test_add_func ("/ui/chinese-translation", test_chinese_translation);
   status = g_test_run ();
   g_application_quit (G_APPLICATION (app));
