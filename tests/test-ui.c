@@ -292,17 +292,33 @@ test_fits_360_px (void)
   gtk_window_destroy (GTK_WINDOW (preferences));
 }
 
-/* A few frames: the window lays out and paints what changed. */
+static void
+on_painted (GdkFrameClock *clock, guint *frames)
+{
+  ++*frames;
+}
+
+static gboolean
+two_frames (gpointer frames)
+{
+  return *(guint *) frames >= 2;
+}
+
+/* Two frames of the main window: it has laid out and painted what changed, and what it does
+ * after painting is done. */
 static void
 settle (void)
 {
-  gint64 until = g_get_monotonic_time () + 150 * 1000;
+  GtkWidget *window = GTK_WIDGET (main_window ());
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+  guint frames = 0;
+  gulong handler;
 
-  while (g_get_monotonic_time () < until)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
+  g_assert_nonnull (clock);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_painted), &frames);
+  gtk_widget_queue_draw (window);
+  g_assert_true (wait_until (two_frames, &frames, 5000));
+  g_signal_handler_disconnect (clock, handler);
 }
 
 typedef struct { GListModel *model; guint want; } Count;
@@ -1612,7 +1628,8 @@ test_window_shown_asks_credits (void)
   /* in the pool, but never asked */
   amq_account_pool_add (pool (), account);
   gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
-  settle ();
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   g_assert_false (credits_known ((gpointer) "shown"));
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (wait_until (credits_known, (gpointer) "shown", 10000));
