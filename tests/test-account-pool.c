@@ -179,6 +179,45 @@ test_conversations_bounded (void)
   g_assert_cmpstr (pick (pool, "conversation-4096"), ==, "b");
 }
 
+typedef struct { guint position, removed, added, calls; } Change;
+
+static void
+on_items_changed (GListModel *model, guint position, guint removed, guint added, Change *change)
+{
+  *change = (Change) { position, removed, added, change->calls + 1 };
+}
+
+/* An account taken out is neither listed nor picked; round robin goes on in turn among the
+ * rest, and a conversation it had moves on. */
+static void
+test_remove (void)
+{
+  g_autoptr(AmqAccountPool) pool = pool_new (AMQ_POOL_ROUND_ROBIN);
+  g_autoptr(AmqAccount) b = g_object_ref (amq_account_pool_lookup (pool, "b"));
+  g_autoptr(AmqAccount) stranger = account_new ("stranger");
+  Change change = { 0 };
+
+  g_signal_connect (pool, "items-changed", G_CALLBACK (on_items_changed), &change);
+  g_assert_cmpstr (pick (pool, "k-a"), ==, "a");
+  g_assert_cmpstr (pick (pool, "k-b"), ==, "b");
+  amq_account_pool_remove (pool, b);
+  g_assert_cmpuint (change.calls, ==, 1);
+  g_assert_cmpuint (change.position, ==, 1);
+  g_assert_cmpuint (change.removed, ==, 1);
+  g_assert_cmpuint (change.added, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pool)), ==, 2);
+  g_assert_null (amq_account_pool_lookup (pool, "b"));
+  g_assert_cmpuint (amq_account_pool_count_ready (pool), ==, 2);
+  /* c was next in turn, and still is */
+  g_assert_cmpstr (pick (pool, NULL), ==, "c");
+  g_assert_cmpstr (pick (pool, NULL), ==, "a");
+  g_assert_cmpstr (pick (pool, "k-b"), !=, "b");
+  /* one not in the pool changes nothing */
+  amq_account_pool_remove (pool, stranger);
+  g_assert_cmpuint (change.calls, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pool)), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -189,5 +228,6 @@ main (int argc, char **argv)
   g_test_add_func ("/account-pool/least-used", test_least_used);
   g_test_add_func ("/account-pool/tried-are-skipped", test_tried_are_skipped);
   g_test_add_func ("/account-pool/conversations-bounded", test_conversations_bounded);
+  g_test_add_func ("/account-pool/remove", test_remove);
   return g_test_run ();
 }

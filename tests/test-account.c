@@ -217,7 +217,7 @@ test_keyring_other_sign_in_kept (void)
 static void
 test_labelled_items (void)
 {
-  const char *labels[] = { "home", "work" };
+  const char *labels[] = { "work", "zoo", "home", "attic", "garden" };
   g_autoptr(AmqTokenManager) tokens = amq_token_manager_new (NULL);
   g_autoptr(AmqAccount) work = amq_account_new (tokens, NULL);
   g_autoptr(GAsyncResult) result = NULL;
@@ -243,6 +243,9 @@ test_labelled_items (void)
   g_assert_no_error (error);
   g_assert_true (g_strv_contains ((const char * const *) listed, "home"));
   g_assert_true (g_strv_contains ((const char * const *) listed, "work"));
+  /* sorted: the app loads its accounts in this order */
+  for (guint i = 1; listed[i] != NULL; i++)
+    g_assert_cmpstr (listed[i - 1], <, listed[i]);
 
   amq_account_set_label (work, "work");
   g_clear_object (&result);

@@ -107,6 +107,22 @@ test_api (void)
   g_assert_cmpstr (amq_request_api_get_label (AMQ_REQUEST_API_OPENAI_RESPONSES), ==, "Responses");
 }
 
+/* The account a record names stays, whatever is set after it, and goes with the record (the
+ * sanitized run tells a leak or a use after free). */
+static void
+test_account_kept (void)
+{
+  g_autoptr(AmqRequestRecord) record = amq_request_record_new ("req_account", "POST", "/v1/messages");
+  SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+
+  g_assert_null (amq_request_record_get_account (record));
+  amq_request_record_set_account (record, "work");
+  soup_message_headers_append (headers, "User-Agent", "claude-cli/2.1");
+  amq_request_record_set_headers (record, headers);
+  g_assert_cmpstr (amq_request_record_get_account (record), ==, "work");
+  soup_message_headers_unref (headers);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -115,5 +131,6 @@ main (int argc, char **argv)
   g_test_add_func ("/request-log/counters-follow-finish", test_counters_follow_finish);
   g_test_add_func ("/request-log/headers-elide-credentials", test_headers_elide_credentials);
   g_test_add_func ("/request-log/api", test_api);
+  g_test_add_func ("/request-log/account-kept", test_account_kept);
   return g_test_run ();
 }

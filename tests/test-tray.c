@@ -408,8 +408,9 @@ on_stored (GObject *source, GAsyncResult *result, gpointer data)
   *(gboolean *) data = TRUE;
 }
 
+/* The keyring item @label (NULL: the sign-in's, "default"). */
 static void
-store_in_keyring (const char *refresh_token, const char *local_api_key)
+store_account (const char *label, const char *refresh_token, const char *local_api_key)
 {
   g_autoptr(AmqCredentialSet) set = amq_credential_set_new ();
   gboolean stored = FALSE;
@@ -418,8 +419,14 @@ store_in_keyring (const char *refresh_token, const char *local_api_key)
   set->client_id = g_strdup ("tray-client");
   set->client_secret = g_strdup ("tray-secret");
   set->local_api_key = g_strdup (local_api_key);
-  amq_credentials_store_async (NULL, set, NULL, on_stored, &stored);
+  amq_credentials_store_async (label, set, NULL, on_stored, &stored);
   g_assert_true (spin_until (flag_set, &stored, 10000));
+}
+
+static void
+store_in_keyring (const char *refresh_token, const char *local_api_key)
+{
+  store_account (NULL, refresh_token, local_api_key);
 }
 
 static void
@@ -480,7 +487,8 @@ test_linked_signin_used_at_start (void)
 }
 
 /* A rotated refresh token that could not be saved puts the item in NeedsAttention, and the
- * menu says why. */
+ * menu says why; requests still work. (The first rotation comes at start: the app asks the
+ * account for its credits then.) */
 static void
 test_not_saved_needs_attention (void)
 {
@@ -504,15 +512,77 @@ test_not_saved_needs_attention (void)
   app = g_subprocess_launcher_spawn (launcher, NULL, path, "--background", NULL);
   g_assert_true (spin_until (registered, NULL, 10000));
   g_assert_true (spin_until (port_refuses, GINT_TO_POINTER (FALSE), 10000));
-  g_assert_false (needs_attention (NULL));
-  g_assert_cmpuint (http_status ("/v1/messages", hello), ==, 200);
   g_assert_true (spin_until (needs_attention, NULL, 5000));
+  g_assert_cmpuint (http_status ("/v1/messages", hello), ==, 200);
   layout (ids, toggles);
   g_hash_table_iter_init (&iter, ids);
   while (g_hash_table_iter_next (&iter, (gpointer *) &label, NULL))
     said |= strstr (label, "not saved") != NULL;
   g_assert_true (said);
   quit_app (app);
+}
+
+typedef struct { const char *prefix; const char *also; } MenuLine;
+
+/* The menu has a label starting with @prefix (and holding @also unless NULL). */
+static gboolean
+menu_says (gpointer data)
+{
+  MenuLine *line = data;
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) toggles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  const char *label;
+
+  layout (ids, toggles);
+  g_hash_table_iter_init (&iter, ids);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &label, NULL))
+    if (g_str_has_prefix (label, line->prefix) && (line->also == NULL || strstr (label, line->also) != NULL))
+      return TRUE;
+  return FALSE;
+}
+
+/* The app from @launcher, in the background: its menu says @ready and @credits. */
+static void
+assert_menu_lines (GSubprocessLauncher *launcher, MenuLine *ready, MenuLine *credits)
+{
+  g_autofree char *path = app_path ();
+  g_autoptr(GSubprocess) app = NULL;
+
+  g_clear_pointer (&item_owner, g_free);
+  app = g_subprocess_launcher_spawn (launcher, NULL, path, "--background", NULL);
+  g_assert_true (spin_until (registered, NULL, 10000));
+  g_assert_true (spin_until (menu_says, ready, 10000));
+  g_assert_true (spin_until (menu_says, credits, 10000));
+  quit_app (app);
+}
+
+/* Every keyring item is an account from the start, each asked for its credits: the menu says
+ * how many are ready (one's refresh token is refused) and the credits of the one with the
+ * fewest left, named among several. */
+static void
+test_accounts_loaded_at_start (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = app_launcher_with_settings ("");
+  MenuLine ready = { "2 of 3 accounts ready", NULL };
+  MenuLine credits = { "default: KIRO FREE · ", " of 50 credits used · resets " };
+
+  store_in_keyring ("rt-ok", NULL);
+  store_account ("spare", "rt-tray-spare", NULL);
+  store_account ("broken", "rt-invalid", NULL);
+  assert_menu_lines (launcher, &ready, &credits);
+  test_keyring_clear_accounts ();
+}
+
+/* One account: the ready line counts it, the credits line is its plan and credits. */
+static void
+test_one_account_lines (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = app_launcher ("rt-ok");
+  MenuLine ready = { "1 of 1 account ready", NULL };
+  MenuLine credits = { "KIRO FREE · ", " of 50 credits used · resets " };
+
+  assert_menu_lines (launcher, &ready, &credits);
 }
 
 int
@@ -536,12 +606,15 @@ main (int argc, char **argv)
 
   fake = test_start_fake_upstream (&fake_url);
   port = test_free_port ();
+  test_keyring_clear_accounts ();
 
   g_test_add_func ("/tray/menu-toggle-single-instance-quit", test_tray);
   g_test_add_func ("/tray/sign-in-needed-and-quit-option", test_sign_in_needed_and_quit_option);
   g_test_add_func ("/tray/background-serves-off-loopback", test_background_serves_off_loopback);
   g_test_add_func ("/tray/linked-signin-used-at-start", test_linked_signin_used_at_start);
   g_test_add_func ("/tray/not-saved-needs-attention", test_not_saved_needs_attention);
+  g_test_add_func ("/tray/accounts-loaded-at-start", test_accounts_loaded_at_start);
+  g_test_add_func ("/tray/one-account-lines", test_one_account_lines);
   status = g_test_run ();
   g_subprocess_send_signal (fake, SIGTERM);
   return status;

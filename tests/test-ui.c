@@ -8,6 +8,9 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "amq-account-row.h"
+#include "amq-activity-chart.h"
+#include "amq-activity.h"
 #include "amq-application.h"
 #include "amq-autostart.h"
 #include "amq-credentials-dialog.h"
@@ -270,8 +273,9 @@ test_fits_360_px (void)
 {
   AmqWindow *window = main_window ();
   AmqCredentialsDialog *dialog = amq_credentials_dialog_new (app);
+  AmqCredentialsDialog *add = amq_credentials_dialog_new_for_account (app);
   GtkWidget *preferences = amq_preferences_window_new (app);
-  GtkWidget *windows[] = { GTK_WIDGET (window), GTK_WIDGET (dialog), preferences };
+  GtkWidget *windows[] = { GTK_WIDGET (window), GTK_WIDGET (dialog), GTK_WIDGET (add), preferences };
 
   for (guint i = 0; i < G_N_ELEMENTS (windows); i++)
     {
@@ -284,7 +288,37 @@ test_fits_360_px (void)
       g_assert_cmpint (minimum, <=, 360);
     }
   gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (add));
   gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+static void
+on_painted (GdkFrameClock *clock, guint *frames)
+{
+  ++*frames;
+}
+
+static gboolean
+two_frames (gpointer frames)
+{
+  return *(guint *) frames >= 2;
+}
+
+/* Two frames of the main window: it has laid out and painted what changed, and what it does
+ * after painting is done. */
+static void
+settle (void)
+{
+  GtkWidget *window = GTK_WIDGET (main_window ());
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+  guint frames = 0;
+  gulong handler;
+
+  g_assert_nonnull (clock);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_painted), &frames);
+  gtk_widget_queue_draw (window);
+  g_assert_true (wait_until (two_frames, &frames, 5000));
+  g_signal_handler_disconnect (clock, handler);
 }
 
 typedef struct { GListModel *model; guint want; } Count;
@@ -563,12 +597,14 @@ test_log_columns_follow_record (void)
   GtkColumnView *view = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
   GListModel *columns = gtk_column_view_get_columns (view);
   const char *titles[] = { _("Time"), _("Model asked → used"), _("Mode"), _("Status"), _("Duration"),
-                           _("First token"), _("Tokens in / out") };
+                           _("First token"), _("Tokens in / out"), _("Credits"), _("Context") };
   g_autoptr(AmqRequestRecord) record = amq_request_record_new ("req_ui_columns", "POST", "/v1/messages");
   Label running = { GTK_WIDGET (view), _("running") };
   Label models = { GTK_WIDGET (view), "claude-ui-columns → claude-sonnet-4.5" };
   Label status = { GTK_WIDGET (view), "529" };
   Label tokens = { GTK_WIDGET (view), "4242 / 77" };
+  Label credits = { GTK_WIDGET (view), "0.37" };
+  Label context = { GTK_WIDGET (view), "42 %" };
 
   g_assert_cmpuint (g_list_model_get_n_items (columns), ==, G_N_ELEMENTS (titles));
   for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
@@ -581,8 +617,12 @@ test_log_columns_follow_record (void)
   g_assert_true (wait_until (label_shown, &running, 5000));
   amq_request_record_set_models (record, "claude-ui-columns", "claude-sonnet-4.5", TRUE);
   g_assert_true (wait_until (label_shown, &models, 5000));
+  amq_request_record_set_metering (record, 0.37, 42.4);
+  g_assert_false (label_shown (&credits));  /* shown once finished */
   amq_request_record_complete (record, 529, "overloaded", 0, 4242, 77);
   g_assert_true (wait_until (label_shown, &tokens, 5000));
+  g_assert_true (wait_until (label_shown, &credits, 5000));
+  g_assert_true (label_shown (&context));
   g_assert_true (wait_until (label_gone, &running, 5000));
   g_assert_true (gtk_widget_has_css_class (find_label (GTK_WIDGET (view), status.text), "error"));
 }
@@ -1108,6 +1148,569 @@ test_reverse_proxy_preferences (void)
   gtk_window_destroy (GTK_WINDOW (preferences));
 }
 
+/* ---- credits, the chart, several accounts ---- */
+
+static AmqAccounts *
+accounts (void)
+{
+  return amq_application_get_accounts (app);
+}
+
+static AmqAccountPool *
+pool (void)
+{
+  return amq_accounts_get_pool (accounts ());
+}
+
+static AmqAccountHealth *
+health_of (const char *label)
+{
+  AmqAccount *account = amq_account_pool_lookup (pool (), label);
+
+  g_assert_nonnull (account);
+  return amq_account_get_health (account);
+}
+
+/* The label shown by the GtkLabel that starts with @prefix under @root, or NULL. */
+static gboolean
+label_starts_with (GtkWidget *widget, gconstpointer prefix)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
+         g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix);
+}
+
+static const char *
+label_text_starting (GtkWidget *root, const char *prefix)
+{
+  GtkWidget *label = find_descendant (root, label_starts_with, prefix);
+
+  return label ? gtk_label_get_text (GTK_LABEL (label)) : NULL;
+}
+
+typedef struct { GtkWidget *root; const char *prefix; } Prefix;
+
+static gboolean
+prefix_shown (gpointer data)
+{
+  Prefix *p = data;
+
+  return label_text_starting (p->root, p->prefix) != NULL;
+}
+
+/* A request's credits (meteringEvent) and context use (contextUsageEvent) are in its row and its
+ * details, with its API and account; "Since start" adds up the credits. */
+static void
+test_log_shows_credits_and_total (void)
+{
+  AmqWindow *window = main_window ();
+  GtkColumnView *view = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (view));
+  AmqRequestLog *log = amq_server_get_request_log (amq_application_get_server (app));
+  g_autoptr(AmqRequestRecord) newest = NULL;
+  g_autofree char *cell = NULL;
+  g_autofree char *total = NULL;
+  Label credits_cell;
+  Prefix detail = { GTK_WIDGET (window), "POST /v1/messages" };
+  const char *text;
+
+  g_assert_cmpuint (ask ("text"), ==, 200);
+  newest = g_list_model_get_item (G_LIST_MODEL (log), 0);
+  g_assert_cmpfloat_with_epsilon (amq_request_record_get_credits (newest), 0.34, 1e-9);  /* tests/data/scenarios/text.json */
+  cell = g_strdup_printf ("%.2f", amq_request_record_get_credits (newest));
+  credits_cell = (Label) { GTK_WIDGET (view), cell };
+  g_assert_true (wait_until (label_shown, &credits_cell, 5000));
+  g_assert_true (amq_request_log_get_credits (log) >= 0.34);
+  total = g_strdup_printf ("%.2f credits", amq_request_log_get_credits (log));
+  g_assert_nonnull (strstr (row_subtitle (GTK_WIDGET (window), _("Since start")), total));
+
+  gtk_single_selection_set_selected (selection, 0);
+  g_assert_true (wait_until (prefix_shown, &detail, 5000));
+  text = label_text_starting (GTK_WIDGET (window), detail.prefix);
+  g_assert_nonnull (strstr (text, "API: Anthropic · account: default"));
+  g_assert_nonnull (strstr (text, "Credits 0.34, context window 4 % full"));
+  gtk_single_selection_set_selected (selection, GTK_INVALID_LIST_POSITION);
+}
+
+static gboolean
+credits_known (gpointer data)
+{
+  return amq_account_health_get_credits (health_of (data)) != NULL;
+}
+
+/* The plan and credits getUsageLimits gave (the fake: KIRO FREE, 50 credits a month, 12.5 used
+ * before anything it metered): the Credits row's words, and its level bar at used / limit. */
+static void
+test_credits_row_shows_usage_limits (void)
+{
+  AmqWindow *window = main_window ();
+  GtkWidget *row = find_widget (GTK_WIDGET (window), ADW_TYPE_ACTION_ROW, _("Credits"));
+  GtkLevelBar *bar;
+  const AmqCredits *credits;
+  const char *subtitle;
+
+  g_assert_nonnull (row);
+  g_assert_true (wait_until (credits_known, (gpointer) "default", 10000));
+  credits = amq_account_health_get_credits (health_of ("default"));
+  g_assert_cmpfloat (credits->limit, ==, 50);
+  g_assert_cmpfloat (credits->used, >=, 12.5);
+  bar = GTK_LEVEL_BAR (find_widget (row, GTK_TYPE_LEVEL_BAR, NULL));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (bar)));
+  g_assert_cmpfloat_with_epsilon (gtk_level_bar_get_value (bar), credits->used / credits->limit, 1e-9);
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+  g_assert_true (g_str_has_prefix (subtitle, "KIRO FREE · "));
+  g_assert_nonnull (strstr (subtitle, " of 50 credits used · resets "));
+}
+
+/* One bucket a minute over the last hour: requests, errors and tokens land in the minute their
+ * request came in; an hour later that minute is gone, and its place counts the new one. */
+static void
+test_activity_buckets (void)
+{
+  g_autoptr(AmqActivity) activity = amq_activity_new ();
+  const gint64 now = 28333333 * G_GINT64_CONSTANT (60) + 59;  /* the last second of a minute */
+  AmqActivityMinute minute;
+
+  amq_activity_add (activity, now, 100, FALSE);
+  amq_activity_add (activity, now - 59, 20, TRUE);        /* the same minute's first second */
+  amq_activity_add (activity, now - 60, 7, FALSE);        /* the minute before */
+  amq_activity_add (activity, now - 59 * 60, 1, TRUE);    /* the oldest minute shown */
+  amq_activity_add (activity, now - 60 * 60, 1000, FALSE); /* an hour ago: not shown */
+
+  minute = amq_activity_get (activity, now, 0);
+  g_assert_cmpuint (minute.requests, ==, 2);
+  g_assert_cmpuint (minute.errors, ==, 1);
+  g_assert_cmpuint (minute.tokens, ==, 120);
+  minute = amq_activity_get (activity, now, 1);
+  g_assert_cmpuint (minute.requests, ==, 1);
+  g_assert_cmpuint (minute.errors, ==, 0);
+  g_assert_cmpuint (minute.tokens, ==, 7);
+  minute = amq_activity_get (activity, now, 59);
+  g_assert_cmpuint (minute.requests, ==, 1);
+  g_assert_cmpuint (minute.errors, ==, 1);
+  for (guint ago = 2; ago < 59; ago++)
+    g_assert_cmpuint (amq_activity_get (activity, now, ago).requests, ==, 0);
+  /* a minute later the oldest has left the hour */
+  g_assert_cmpuint (amq_activity_get (activity, now + 60, 59).requests, ==, 0);
+  g_assert_cmpuint (amq_activity_get (activity, now + 60, 1).tokens, ==, 120);
+  /* an hour on, the bucket of "now" counts the new minute only */
+  amq_activity_add (activity, now + 3600, 5, FALSE);
+  minute = amq_activity_get (activity, now + 3600, 0);
+  g_assert_cmpuint (minute.requests, ==, 1);
+  g_assert_cmpuint (minute.tokens, ==, 5);
+  /* and a late record of the hour before is not counted in it */
+  amq_activity_add (activity, now, 100, FALSE);
+  g_assert_cmpuint (amq_activity_get (activity, now + 3600, 0).requests, ==, 1);
+}
+
+typedef struct { AmqActivityChart *chart; const char *want; } Summary;
+
+static gboolean
+summary_is (gpointer data)
+{
+  Summary *s = data;
+
+  return g_strcmp0 (amq_activity_chart_get_summary (s->chart), s->want) == 0;
+}
+
+/* The chart counts a call to a model once it finishes, errors and tokens included; the line
+ * above it says the totals. */
+static void
+test_activity_chart_follows_log (void)
+{
+  AmqWindow *window = main_window ();
+  AmqActivityChart *chart = AMQ_ACTIVITY_CHART (find_widget (GTK_WIDGET (window), AMQ_TYPE_ACTIVITY_CHART, NULL));
+  g_autoptr(AmqRequestRecord) record = amq_request_record_new ("req_ui_chart", "POST", "/v1/messages");
+  g_autoptr(AmqRequestRecord) health = amq_request_record_new ("req_ui_chart_health", "GET", "/health");
+  unsigned requests = 0, errors = 0;
+  guint64 tokens = 0;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  Summary counted;
+
+  g_assert_nonnull (chart);
+  before = g_strdup (amq_activity_chart_get_summary (chart));
+  {
+    g_auto(GStrv) words = g_strsplit (before, " ", -1);
+
+    /* "N requests · N tokens · N errors" */
+    g_assert_cmpuint (g_strv_length (words), ==, 8);
+    requests = (unsigned) g_ascii_strtoull (words[0], NULL, 10);
+    tokens = g_ascii_strtoull (words[3], NULL, 10);
+    errors = (unsigned) g_ascii_strtoull (words[6], NULL, 10);
+  }
+  /* what is not a call to a model (/health, /admin) is not counted */
+  amq_request_log_add (amq_server_get_request_log (amq_application_get_server (app)), health);
+  amq_request_record_complete (health, 200, NULL, 0, 0, 0);
+  g_assert_cmpstr (amq_activity_chart_get_summary (chart), ==, before);
+  amq_request_record_set_models (record, "claude-ui-chart", "claude-sonnet-4.5", TRUE);
+  amq_request_log_add (amq_server_get_request_log (amq_application_get_server (app)), record);
+  g_assert_cmpstr (amq_activity_chart_get_summary (chart), ==, before);  /* counted once finished */
+  amq_request_record_complete (record, 529, "overloaded", 0, 300, 33);
+  after = g_strdup_printf ("%u requests · %" G_GUINT64_FORMAT " tokens · %u errors", requests + 1, tokens + 333, errors + 1);
+  counted = (Summary) { chart, after };
+  g_assert_true (wait_until (summary_is, &counted, 5000));
+  g_assert_nonnull (find_label (GTK_WIDGET (window), after));  /* beside "Last hour" */
+}
+
+static gboolean
+is_account_row (GtkWidget *widget, gconstpointer label)
+{
+  return AMQ_IS_ACCOUNT_ROW (widget) &&
+         g_strcmp0 (amq_account_get_label (amq_account_row_get_account (AMQ_ACCOUNT_ROW (widget))), label) == 0;
+}
+
+static GtkWidget *
+account_row (const char *label)
+{
+  return find_descendant (GTK_WIDGET (main_window ()), is_account_row, label);
+}
+
+static gboolean
+account_row_shown (gpointer label)
+{
+  return account_row (label) != NULL;
+}
+
+static gboolean
+account_row_gone (gpointer label)
+{
+  return account_row (label) == NULL;
+}
+
+/* win.page (Alt+2) shows the Accounts page. */
+static void
+show_accounts_page (void)
+{
+  AdwViewStack *stack = ADW_VIEW_STACK (find_widget (GTK_WIDGET (main_window ()), ADW_TYPE_VIEW_STACK, NULL));
+
+  g_action_group_activate_action (G_ACTION_GROUP (main_window ()), "page", g_variant_new_string ("accounts"));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "accounts");
+}
+
+/* The Accounts page lists the pool: the sign-in's account first, with its status, where it
+ * comes from, its plan and credits and a credits bar at used / limit. */
+static void
+test_accounts_page_lists_accounts (void)
+{
+  GtkWidget *row;
+  const AmqCredits *credits;
+  GtkLevelBar *bar;
+  g_autofree char *plan = NULL;
+
+  show_accounts_page ();
+  g_assert_true (wait_until (credits_known, (gpointer) "default", 10000));
+  row = account_row ("default");
+  g_assert_nonnull (row);
+  g_assert_nonnull (find_label (row, "default"));
+  g_assert_nonnull (label_text_starting (row, "Ready · "));
+  g_assert_nonnull (strstr (label_text_starting (row, "Ready · "), amq_signin_get_description (signin ())));
+  credits = amq_account_health_get_credits (health_of ("default"));
+  bar = GTK_LEVEL_BAR (find_widget (row, GTK_TYPE_LEVEL_BAR, NULL));
+  g_assert_cmpfloat_with_epsilon (gtk_level_bar_get_value (bar), credits->used / credits->limit, 1e-9);
+  g_assert_nonnull (label_text_starting (row, "KIRO FREE · "));
+  /* the sign-in's account is changed in the credentials dialog, never removed */
+  g_assert_nonnull (find_actionable (row, "app.credentials"));
+  g_assert_null (find_actionable (row, "accounts.remove"));
+}
+
+/* The window of @type on screen (a dialog is not the application's window), or NULL. */
+static GtkWidget *
+toplevel (GType type)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type) && gtk_widget_get_visible (l->data))
+      return l->data;
+  return NULL;
+}
+
+/* The Add dialog, filled: @label, @refresh_token and a client registration. */
+static GtkWidget *
+add_dialog (const char *label, const char *refresh_token)
+{
+  GtkWidget *dialog;
+
+  g_assert_true (gtk_widget_activate_action (account_row ("default"), "accounts.add", NULL));
+  dialog = toplevel (AMQ_TYPE_CREDENTIALS_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, _("Add an Account"));
+  g_assert_false (gtk_widget_get_visible (find_widget (dialog, GTK_TYPE_BUTTON, _("_Test"))));
+  set_row (dialog, _("_Name"), label);
+  set_row (dialog, _("_Refresh token"), refresh_token);
+  set_row (dialog, _("Client _ID"), "work-client");
+  set_row (dialog, _("Client _secret"), "work-secret");
+  return dialog;
+}
+
+/* Added: a keyring item of its own, named by its label, an account of the pool that takes
+ * requests, and a row that shows its credits once Amazon Q told them. */
+static void
+test_add_account_stores_labelled_item (void)
+{
+  GtkWidget *dialog;
+  GtkWidget *watch;
+  g_autoptr(AmqCredentialSet) stored = NULL;
+  g_autoptr(AmqCredentialSet) first = NULL;
+  AmqAccount *work;
+  Prefix plan;
+
+  show_accounts_page ();
+  dialog = add_dialog ("work", "rt-ui-work");
+  watch = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &watch);
+  click (find_widget (dialog, GTK_TYPE_BUTTON, _("_Add")));
+  g_assert_true (wait_until (widget_gone, &watch, 10000));
+  stored = test_keyring_lookup_account ("work");
+  g_assert_nonnull (stored);
+  g_assert_cmpstr (stored->refresh_token, ==, "rt-ui-work");
+  g_assert_cmpstr (stored->client_id, ==, "work-client");
+  first = test_keyring_lookup_account (NULL);
+  g_assert_cmpstr (first->refresh_token, !=, "rt-ui-work");  /* the sign-in's item is left alone */
+  work = amq_account_pool_lookup (pool (), "work");
+  g_assert_nonnull (work);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pool ())), ==, 2);
+  g_assert_cmpint (amq_account_get_origin (work), ==, AMQ_ACCOUNT_ORIGIN_KEYRING);
+  /* its own token manager, refreshing at the app's endpoint */
+  g_assert_true (amq_account_get_tokens (work) != amq_application_get_tokens (app));
+  g_assert_true (wait_until (credits_known, (gpointer) "work", 10000));
+  g_assert_true (wait_until (account_row_shown, (gpointer) "work", 5000));
+  plan = (Prefix) { account_row ("work"), "KIRO FREE · " };
+  g_assert_true (wait_until (prefix_shown, &plan, 5000));
+  g_assert_nonnull (find_actionable (account_row ("work"), "accounts.remove"));
+  g_assert_cmpuint (amq_account_pool_count_ready (pool ()), ==, 2);
+}
+
+static gboolean
+dialog_says (gpointer data)
+{
+  Status *status = data;
+
+  return strstr (row_subtitle (status->dialog, _("Check")), status->prefix) != NULL;
+}
+
+/* A name that is taken, reserved or not a name, a sign-in another account has, or a missing
+ * field: the dialog says why and nothing is added. */
+static void
+test_add_account_refuses (void)
+{
+  const char *cases[][3] = {
+    { "work", "rt-ui-other", "There is an account named “work” already" },
+    { "default", "rt-ui-other", "There is an account named “default” already" },
+    { "a/b", "rt-ui-other", "An account’s name may hold" },
+    { "", "rt-ui-other", "Name the account" },
+    { "twin", "rt-ui-work", "This sign-in is the account “work” already" },
+    { "empty", "", "Missing: refresh token" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      GtkWidget *dialog = add_dialog (cases[i][0], cases[i][1]);
+      Status refused = { dialog, cases[i][2] };
+      g_autoptr(AmqCredentialSet) stored = NULL;
+
+      click (find_widget (dialog, GTK_TYPE_BUTTON, _("_Add")));
+      g_assert_true (wait_until (dialog_says, &refused, 5000));
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pool ())), ==, 2);
+      if (*cases[i][0] != '\0' && !g_str_equal (cases[i][0], "work") && !g_str_equal (cases[i][0], "default"))
+        {
+          stored = test_keyring_lookup_account (cases[i][0]);
+          g_assert_null (stored);
+        }
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+}
+
+/* The row's switch is the account's "enabled": off, the pool picks it no more, the row and the
+ * Credits row say so, and the setting keeps it off for the next start. */
+static void
+test_account_switch_disables (void)
+{
+  GtkSwitch *work_switch;
+  g_auto(GStrv) off = NULL;
+  g_auto(GStrv) on = NULL;
+  const char *credits;
+
+  show_accounts_page ();
+  work_switch = GTK_SWITCH (find_widget (account_row ("work"), GTK_TYPE_SWITCH, NULL));
+  g_assert_true (gtk_switch_get_active (work_switch));
+  gtk_switch_set_active (work_switch, FALSE);
+  g_assert_false (amq_account_health_get_enabled (health_of ("work")));
+  g_assert_cmpint (amq_account_health_get_status (health_of ("work")), ==, AMQ_ACCOUNT_DISABLED);
+  g_assert_cmpuint (amq_account_pool_count_ready (pool ()), ==, 1);
+  g_assert_nonnull (label_text_starting (account_row ("work"), "Switched off · "));
+  credits = row_subtitle (GTK_WIDGET (main_window ()), _("Credits"));
+  g_assert_nonnull (strstr (credits, "1 of 2 accounts ready"));
+  off = g_settings_get_strv (amq_application_get_settings (app), "disabled-accounts");
+  g_assert_cmpstrv (off, ((const char *[]) { "work", NULL }));
+  /* the pool, told directly, moves the switch too */
+  amq_account_health_set_enabled (health_of ("work"), TRUE);
+  g_assert_true (gtk_switch_get_active (work_switch));
+  g_assert_cmpuint (amq_account_pool_count_ready (pool ()), ==, 2);
+  on = g_settings_get_strv (amq_application_get_settings (app), "disabled-accounts");
+  g_assert_cmpuint (g_strv_length (on), ==, 0);
+}
+
+static void
+on_added (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(AmqAccount) account = amq_accounts_add_finish (AMQ_ACCOUNTS (source), result, NULL);
+
+  g_assert_nonnull (account);
+  *(gboolean *) data = TRUE;
+}
+
+static void
+on_account_saved (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_assert_true (amq_account_save_finish (AMQ_ACCOUNT (source), result, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+static void
+on_removed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_assert_true (amq_accounts_remove_finish (AMQ_ACCOUNTS (source), result, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+/* An account whose quota is used up (the fake's rt-quota*) rests: its row says until when, and
+ * its last error in red. */
+static void
+test_failing_account_shows_why (void)
+{
+  g_autoptr(AmqCredentialSet) set = amq_credential_set_new ();
+  gboolean added = FALSE, removed = FALSE;
+  Prefix used_up;
+  GtkWidget *error;
+
+  set->refresh_token = g_strdup ("rt-quota-ui");
+  set->client_id = g_strdup ("quota-client");
+  set->client_secret = g_strdup ("quota-secret");
+  amq_accounts_add_async (accounts (), "spent", set, on_added, &added);
+  g_assert_true (wait_until (flag_set, &added, 10000));
+  show_accounts_page ();
+  g_assert_true (wait_until (account_row_shown, (gpointer) "spent", 5000));
+  /* the others off: the request goes to "spent" */
+  amq_account_health_set_enabled (health_of ("default"), FALSE);
+  amq_account_health_set_enabled (health_of ("work"), FALSE);
+  g_assert_cmpuint (ask ("text"), !=, 200);
+  g_assert_cmpint (amq_account_health_get_status (health_of ("spent")), ==, AMQ_ACCOUNT_EXHAUSTED);
+  used_up = (Prefix) { account_row ("spent"), "Used up until " };
+  g_assert_true (wait_until (prefix_shown, &used_up, 5000));
+  error = find_descendant (account_row ("spent"), label_starts_with, "Last error: ");
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error)), "You have reached the limit."));
+  g_assert_true (gtk_widget_has_css_class (error, "error"));
+  amq_account_health_set_enabled (health_of ("default"), TRUE);
+  amq_account_health_set_enabled (health_of ("work"), TRUE);
+  g_assert_cmpuint (ask ("text"), ==, 200);
+  amq_accounts_remove_async (accounts (), amq_account_pool_lookup (pool (), "spent"), on_removed, &removed);
+  g_assert_true (wait_until (flag_set, &removed, 10000));
+}
+
+/* Shown again, the window asks every account for its credits: one never asked learns them. */
+static void
+test_window_shown_asks_credits (void)
+{
+  AmqWindow *window = main_window ();
+  g_autoptr(AmqTokenManager) tokens = amq_token_manager_new (g_getenv ("AMAZONQ_TOKEN_ENDPOINT"));
+  g_autoptr(AmqAccount) account = amq_account_new (tokens, NULL);
+  g_autoptr(AmqCredentialSet) set = amq_credential_set_new ();
+  gboolean saved = FALSE, removed = FALSE;
+
+  set->refresh_token = g_strdup ("rt-ui-shown");
+  set->client_id = g_strdup ("shown-client");
+  set->client_secret = g_strdup ("shown-secret");
+  amq_account_set_label (account, "shown");
+  amq_account_save_async (account, set, NULL, on_account_saved, &saved);
+  g_assert_true (wait_until (flag_set, &saved, 10000));
+  /* in the pool, but never asked */
+  amq_account_pool_add (pool (), account);
+  gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_false (credits_known ((gpointer) "shown"));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (credits_known, (gpointer) "shown", 10000));
+  amq_accounts_remove_async (accounts (), account, on_removed, &removed);
+  g_assert_true (wait_until (flag_set, &removed, 10000));
+}
+
+static gboolean
+keyring_item_gone (gpointer label)
+{
+  g_autoptr(AmqCredentialSet) stored = test_keyring_lookup_account (label);
+
+  return stored == NULL;
+}
+
+/* Remove asks first; then the account leaves the pool and the page, and its keyring item is
+ * cleared; the sign-in's item stays. */
+static void
+test_remove_account_clears_item (void)
+{
+  AdwMessageDialog *confirm;
+  g_autoptr(AmqCredentialSet) first = NULL;
+
+  show_accounts_page ();
+  amq_account_health_set_enabled (health_of ("work"), FALSE);
+  g_assert_true (gtk_widget_activate_action (account_row ("work"), "accounts.remove", "s", "work"));
+  confirm = ADW_MESSAGE_DIALOG (toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (confirm);
+  adw_message_dialog_response (confirm, "cancel");
+  g_assert_nonnull (amq_account_pool_lookup (pool (), "work"));
+  g_assert_true (gtk_widget_activate_action (account_row ("work"), "accounts.remove", "s", "work"));
+  confirm = ADW_MESSAGE_DIALOG (toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  adw_message_dialog_response (confirm, "remove");
+  g_assert_null (amq_account_pool_lookup (pool (), "work"));
+  g_assert_true (wait_until (account_row_gone, (gpointer) "work", 5000));
+  g_assert_true (wait_until (keyring_item_gone, (gpointer) "work", 10000));
+  first = test_keyring_lookup_account (NULL);
+  g_assert_nonnull (first);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pool ())), ==, 1);
+  {
+    g_auto(GStrv) off = g_settings_get_strv (amq_application_get_settings (app), "disabled-accounts");
+
+    g_assert_cmpuint (g_strv_length (off), ==, 0);  /* a later "work" starts switched on */
+  }
+}
+
+/* Rows coming in above keep the newest in view while the log is read from the top; a reader
+ * scrolled down stays where they are. */
+static void
+test_log_keeps_newest_in_view (void)
+{
+  AmqWindow *window = main_window ();
+  GtkColumnView *view = GTK_COLUMN_VIEW (find_widget (GTK_WIDGET (window), GTK_TYPE_COLUMN_VIEW, NULL));
+  GtkAdjustment *scroll = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+  AmqRequestLog *log = amq_server_get_request_log (amq_application_get_server (app));
+  gdouble reading;
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "page", g_variant_new_string ("requests"));
+  for (guint i = 0; i < 80; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("req_ui_top_%u", i);
+      g_autoptr(AmqRequestRecord) record = amq_request_record_new (id, "POST", "/v1/messages");
+
+      amq_request_log_add (log, record);
+      settle ();
+    }
+  g_assert_cmpfloat (gtk_adjustment_get_upper (scroll), >, gtk_adjustment_get_page_size (scroll));
+  g_assert_cmpfloat (gtk_adjustment_get_value (scroll), <=, 4);
+  gtk_adjustment_set_value (scroll, 200);
+  settle ();
+  reading = gtk_adjustment_get_value (scroll);
+  g_assert_cmpfloat (reading, >, 4);
+  {
+    g_autoptr(AmqRequestRecord) record = amq_request_record_new ("req_ui_top_more", "POST", "/v1/messages");
+
+    amq_request_log_add (log, record);
+  }
+  settle ();
+  g_assert_cmpfloat (gtk_adjustment_get_value (scroll), >=, reading);
+}
+
 static void
 test_chinese_translation (void)
 {
@@ -1125,10 +1728,17 @@ test_chinese_translation (void)
   g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Amazon Q token"), ==, "Amazon Q 令牌");
   {
     AmqCredentialsDialog *dialog = amq_credentials_dialog_new (app);
+    AmqCredentialsDialog *add = amq_credentials_dialog_new_for_account (app);
 
     g_assert_nonnull (find_widget (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, "刷新令牌(_R)"));
+    g_assert_nonnull (find_widget (GTK_WIDGET (add), ADW_TYPE_ENTRY_ROW, "名称(_N)"));
+    g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (add)), ==, "添加账户");
     gtk_window_destroy (GTK_WINDOW (dialog));
+    gtk_window_destroy (GTK_WINDOW (add));
   }
+  g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Accounts"), ==, "账户");
+  g_assert_cmpstr (g_dngettext (GETTEXT_PACKAGE, "%u of %u account ready", "%u of %u accounts ready", 2), ==,
+                   "%u / %u 个账户就绪");
   g_setenv ("LANGUAGE", "C", TRUE);
   setlocale (LC_MESSAGES, "");
 }
@@ -1163,6 +1773,7 @@ seed_keyring (void)
   set->client_secret = g_strdup ("ui-secret");
   amq_credentials_store_async (NULL, set, NULL, on_stored, &stored);
   g_assert_true (wait_until (flag_set, &stored, 10000));
+  test_keyring_clear_accounts ();
 }
 
 int
@@ -1234,6 +1845,18 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/not-saved-shows-in-window", test_not_saved_shows_in_window);
   g_test_add_func ("/ui/clearing-key-off-loopback-stops", test_clearing_key_off_loopback_stops);
   g_test_add_func ("/ui/reverse-proxy-preferences", test_reverse_proxy_preferences);
+  g_test_add_func ("/ui/log-shows-credits-and-total", test_log_shows_credits_and_total);
+  g_test_add_func ("/ui/log-keeps-newest-in-view", test_log_keeps_newest_in_view);
+  g_test_add_func ("/ui/credits-row-shows-usage-limits", test_credits_row_shows_usage_limits);
+  g_test_add_func ("/ui/activity-buckets", test_activity_buckets);
+  g_test_add_func ("/ui/activity-chart-follows-log", test_activity_chart_follows_log);
+  g_test_add_func ("/ui/accounts-page-lists-accounts", test_accounts_page_lists_accounts);
+  g_test_add_func ("/ui/add-account-stores-labelled-item", test_add_account_stores_labelled_item);
+  g_test_add_func ("/ui/add-account-refuses", test_add_account_refuses);
+  g_test_add_func ("/ui/account-switch-disables", test_account_switch_disables);
+  g_test_add_func ("/ui/failing-account-shows-why", test_failing_account_shows_why);
+  g_test_add_func ("/ui/remove-account-clears-item", test_remove_account_clears_item);
+  g_test_add_func ("/ui/window-shown-asks-credits", test_window_shown_asks_credits);
   g_test_add_func ("/ui/chinese-translation", test_chinese_translation);
   status = g_test_run ();
   g_application_quit (G_APPLICATION (app));

@@ -120,14 +120,63 @@ on_lookup (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 AmqCredentialSet *
-test_keyring_lookup (void)
+test_keyring_lookup_account (const char *label)
 {
   Lookup lookup = { 0 };
 
-  amq_credentials_lookup_async (NULL, NULL, on_lookup, &lookup);
+  amq_credentials_lookup_async (label, NULL, on_lookup, &lookup);
   while (!lookup.done)
     g_main_context_iteration (NULL, TRUE);
   return lookup.set;
+}
+
+AmqCredentialSet *
+test_keyring_lookup (void)
+{
+  return test_keyring_lookup_account (NULL);
+}
+
+typedef struct {
+  gboolean done;
+  GStrv    labels;
+} Listing;
+
+static void
+on_listed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Listing *listing = data;
+
+  listing->labels = amq_credentials_list_finish (result, NULL);
+  listing->done = TRUE;
+}
+
+static void
+on_cleared (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_assert_true (amq_credentials_clear_finish (result, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+void
+test_keyring_clear_accounts (void)
+{
+  Listing listing = { 0 };
+
+  amq_credentials_list_async (NULL, on_listed, &listing);
+  while (!listing.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (listing.labels);
+  for (guint i = 0; listing.labels[i] != NULL; i++)
+    {
+      gboolean cleared = FALSE;
+
+      if (g_str_equal (listing.labels[i], "default"))
+        continue;
+      amq_credentials_clear_async (listing.labels[i], NULL, on_cleared, &cleared);
+      while (!cleared)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_strfreev (listing.labels);
 }
 
 char *

@@ -23,8 +23,13 @@ GSubprocess         *test_start_fake_upstream      (char           **url);
 /* A loopback port nothing listens on (bound, then closed). */
 guint                test_free_port                (void);
 gboolean             test_secrets_service_present  (void);
-/* What the keyring holds now (spins the default main context). */
+/* What the keyring holds now (spins the default main context): the sign-in's item, or the
+ * item of the account @label. */
 AmqCredentialSet    *test_keyring_lookup           (void);
+AmqCredentialSet    *test_keyring_lookup_account   (const char      *label);
+/* Clears every item but the sign-in's ("default"): no account of one test, or of a run that
+ * failed midway, is in the next. */
+void                 test_keyring_clear_accounts   (void);
 
 /* A process a test started and where it listens. */
 typedef struct {

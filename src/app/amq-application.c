@@ -30,6 +30,7 @@ struct _AmqApplication
   AmqTray          *tray;
   AmqEnvironment   *environment;  /* AMAZONQ_* variables override settings and the keyring */
   AmqSignin        *signin;
+  AmqAccounts      *accounts;
   char             *server_error;     /* why the server does not listen, or NULL */
   gboolean          holding;
   gboolean          background;
@@ -52,6 +53,7 @@ AmqTokenManager *amq_application_get_tokens (AmqApplication *self) { return self
 GSettings *amq_application_get_settings (AmqApplication *self) { return self->settings; }
 const char *amq_application_get_server_error (AmqApplication *self) { return self->server_error; }
 AmqSignin *amq_application_get_signin (AmqApplication *self) { return self->signin; }
+AmqAccounts *amq_application_get_accounts (AmqApplication *self) { return self->accounts; }
 
 static void
 set_server_error (AmqApplication *self, char *error)
@@ -135,10 +137,10 @@ apply_settings (AmqApplication *self)
       region_endpoint = amq_upstream_endpoint_for_profile (amq_signin_get_credentials (self->signin)->profile_arn);
       amq_upstream_set_endpoint (self->upstream, region_endpoint);
     }
-  /* unset: the sign-in's region's endpoint (a Kiro sign-in may live in another region) */
-  amq_token_manager_set_endpoint (self->tokens, env (self, "AMAZONQ_TOKEN_ENDPOINT") ? env (self, "AMAZONQ_TOKEN_ENDPOINT")
-                                                : *token_endpoint ? token_endpoint : NULL);
-  amq_token_manager_set_social_endpoint (self->tokens, env (self, "AMAZONQ_SOCIAL_TOKEN_ENDPOINT"));
+  /* unset: each sign-in's region's endpoint (a Kiro sign-in may live in another region) */
+  amq_accounts_set_token_endpoints (self->accounts, env (self, "AMAZONQ_TOKEN_ENDPOINT") ? env (self, "AMAZONQ_TOKEN_ENDPOINT")
+                                                    : *token_endpoint ? token_endpoint : NULL,
+                                    env (self, "AMAZONQ_SOCIAL_TOKEN_ENDPOINT"));
 }
 
 static void
@@ -203,10 +205,20 @@ on_signin_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   self->loaded = TRUE;
   if (g_settings_get_boolean (self->settings, "proxy-enabled"))
     start_server (self);
+  amq_accounts_update_credits (self->accounts, amq_signin_get_account (self->signin), TRUE);
   g_application_release (G_APPLICATION (self));
   /* first launch: nothing stored yet, so ask */
   if (amq_signin_get_origin (self->signin) == AMQ_ACCOUNT_ORIGIN_NONE && !self->background)
     g_action_group_activate_action (G_ACTION_GROUP (self), "credentials", NULL);
+}
+
+static void
+on_accounts_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!amq_accounts_load_finish (AMQ_ACCOUNTS (source), result, &error))
+    g_message ("no further accounts from the keyring: %s", error->message);
 }
 
 /* ---- actions ---- */
@@ -323,10 +335,14 @@ amq_application_startup (GApplication *app)
 {
   AmqApplication *self = AMQ_APPLICATION (app);
   const char *accels_quit[] = { "<Control>q", NULL };
+  const char *accels_requests[] = { "<Alt>1", NULL };
+  const char *accels_accounts[] = { "<Alt>2", NULL };
 
   G_APPLICATION_CLASS (amq_application_parent_class)->startup (app);
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", accels_quit);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.page::requests", accels_requests);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.page::accounts", accels_accounts);
 
   self->settings = g_settings_new (APP_ID);
   self->tokens = amq_token_manager_new (NULL);
@@ -335,12 +351,8 @@ amq_application_startup (GApplication *app)
   /* a desktop app has no working directory of its own: the environment alone, no .env */
   self->environment = amq_environment_new (NULL);
   self->signin = amq_signin_new (self->tokens, self->settings, self->environment);
-  {
-    g_autoptr(AmqAccountPool) pool = amq_account_pool_new (AMQ_POOL_PRIORITY);
-
-    amq_account_pool_add (pool, amq_signin_get_account (self->signin));
-    self->server = amq_server_new (pool, self->upstream, self->models);
-  }
+  self->accounts = amq_accounts_new (amq_signin_get_account (self->signin), self->upstream, self->settings);
+  self->server = amq_server_new (amq_accounts_get_pool (self->accounts), self->upstream, self->models);
   g_signal_connect_swapped (self->signin, "changed", G_CALLBACK (follow_signin), self);
   g_signal_connect_swapped (self->server, "notify::listening", G_CALLBACK (on_listening_changed), self);
   /* outside Flatpak the autostart file is the truth; the switch shows it */
@@ -354,6 +366,7 @@ amq_application_startup (GApplication *app)
   /* listening starts once the keyring answered, also when no credentials exist */
   g_application_hold (G_APPLICATION (self));
   amq_signin_load_async (self->signin, on_signin_loaded, g_object_ref (self));
+  amq_accounts_load_async (self->accounts, on_accounts_loaded, NULL);
   self->tray = amq_tray_new (self);
 }
 
@@ -439,6 +452,7 @@ amq_application_finalize (GObject *object)
   g_clear_object (&self->models);
   g_clear_object (&self->tokens);
   g_clear_object (&self->settings);
+  g_clear_object (&self->accounts);
   g_clear_object (&self->signin);
   g_clear_object (&self->environment);
   g_free (self->server_error);

@@ -4,6 +4,7 @@
 
 #include <adwaita.h>
 
+#include "amq-accounts.h"
 #include "amq-server.h"
 #include "amq-signin.h"
 
@@ -22,5 +23,7 @@ const char      *amq_application_get_server_error  (AmqApplication *self);
 gboolean         amq_application_bound_to_loopback (AmqApplication *self);
 /* The sign-in in use: where it comes from, linking, copying, the local API key. */
 AmqSignin       *amq_application_get_signin        (AmqApplication *self);
+/* Every account the server uses: the sign-in's first, then those added on the Accounts page. */
+AmqAccounts     *amq_application_get_accounts      (AmqApplication *self);
 
 G_END_DECLS

@@ -1,10 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-autostart.c */
+#include "config.h"
+
 #include "amq-autostart.h"
 
 #include <gio/gio.h>
-
-#include "config.h"
-
 #include <glib/gstdio.h>
 
 gboolean

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-autostart.h: start at login — an XDG autostart file, or the Background portal in Flatpak */
 #pragma once
 

@@ -6,7 +6,12 @@
  * and a test of new ones puts them in use first, so a refresh token Amazon Q rotates is saved
  * rather than burnt in a throwaway manager. Rows left as they were filled are the sign-in in
  * use. Secrets go from the rows to the sign-in; they are never logged nor shown in the
- * status text. */
+ * status text.
+ *
+ * For a new account (the Accounts page's Add) the same ways lead to a new keyring item named
+ * by the user: Builder ID, a copy of another client's sign-in, or pasted credentials. There
+ * is no Link (the app links its first sign-in only) and no Test: Add puts the account in the
+ * pool, where asking for its credits tests it and its row says how that went. */
 #include "config.h"
 
 #include "amq-credentials-dialog.h"
@@ -19,6 +24,8 @@ struct _AmqCredentialsDialog
 {
   AdwWindow            parent_instance;
 
+  AdwPreferencesGroup *name_group;
+  AdwEntryRow         *label_row;
   AdwPreferencesGroup *sources_group;
   AdwEntryRow         *refresh_token_row;
   AdwEntryRow         *client_id_row;
@@ -39,6 +46,7 @@ struct _AmqCredentialsDialog
   AmqCredentialSet    *shown;         /* what the rows were filled with */
   AmqDeviceLogin      *login;
   GCancellable        *cancellable;   /* NULL once the dialog is gone */
+  gboolean             for_account;   /* adds a new account rather than changing the sign-in */
 };
 
 G_DEFINE_FINAL_TYPE (AmqCredentialsDialog, amq_credentials_dialog, ADW_TYPE_WINDOW)
@@ -207,6 +215,14 @@ on_test (AmqCredentialsDialog *self)
 
 /* ---- Save, sign in ---- */
 
+/* Another sign-in is in use: the plan and credits shown were the last one's. */
+static void
+ask_credits (AmqCredentialsDialog *self)
+{
+  amq_accounts_update_credits (amq_application_get_accounts (self->application), amq_signin_get_account (self->signin),
+                               TRUE);
+}
+
 static void
 on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -220,15 +236,42 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
       set_busy (self, FALSE, error->message);
       return;
     }
+  ask_credits (self);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+on_account_added (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(AmqCredentialsDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AmqAccount) account = amq_accounts_add_finish (AMQ_ACCOUNTS (source), result, &error);
+
+  if (gone (self))
+    return;
+  if (account == NULL)
+    {
+      set_busy (self, FALSE, error->message);
+      return;
+    }
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
 static void
 save (AmqCredentialsDialog *self, const AmqCredentialSet *set)
 {
+  g_autofree char *label = NULL;
+
   set_busy (self, TRUE, _("Saving to the keyring…"));
-  remember_shown (self, set);
-  amq_signin_save_async (self->signin, set, on_stored, g_object_ref (self));
+  if (!self->for_account)
+    {
+      remember_shown (self, set);
+      amq_signin_save_async (self->signin, set, on_stored, g_object_ref (self));
+      return;
+    }
+  label = row_text (self->label_row);
+  amq_accounts_add_async (amq_application_get_accounts (self->application), label, set, on_account_added,
+                          g_object_ref (self));
 }
 
 static void
@@ -237,7 +280,7 @@ on_save (AmqCredentialsDialog *self)
   g_autoptr(AmqCredentialSet) set = read_rows (self);
 
   /* nothing typed: the sign-in in use stays as it is, linked or not */
-  if (same_as_shown (self, set))
+  if (!self->for_account && same_as_shown (self, set))
     {
       gtk_window_destroy (GTK_WINDOW (self));
       return;
@@ -301,6 +344,7 @@ show_outcome (AmqCredentialsDialog *self, gboolean done, const GError *error)
   show_credentials (self, amq_signin_get_credentials (self->signin));
   update_sources (self);
   now_in_use (self);
+  ask_credits (self);
   status = g_strdup_printf ("✓ %s", amq_signin_get_description (self->signin));
   set_busy (self, FALSE, status);
 }
@@ -327,6 +371,24 @@ on_copied (GObject *source, GAsyncResult *result, gpointer user_data)
     show_outcome (self, copied, error);
 }
 
+/* A new account's copy: read once, then added like pasted credentials. */
+static void
+on_read_for_account (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(AmqCredentialsDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AmqCredentialSet) set = amq_signin_source_read_finish (AMQ_SIGNIN_SOURCE (source), result, &error);
+
+  if (gone (self))
+    return;
+  if (set == NULL)
+    {
+      set_busy (self, FALSE, error->message);
+      return;
+    }
+  save (self, set);
+}
+
 static void
 use_source (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
@@ -340,7 +402,9 @@ use_source (GtkWidget *widget, const char *action_name, GVariant *parameter)
   source = g_ptr_array_index (self->sources, index);
   status = g_strdup_printf (_("Reading the %s sign-in…"), amq_signin_source_get_name (source));
   set_busy (self, TRUE, status);
-  if (g_str_equal (action_name, "signin.link"))
+  if (self->for_account)
+    amq_signin_source_read_async (source, self->cancellable, on_read_for_account, g_object_ref (self));
+  else if (g_str_equal (action_name, "signin.link"))
     amq_signin_link_async (self->signin, source, on_linked, g_object_ref (self));
   else
     amq_signin_copy_async (self->signin, source, on_copied, g_object_ref (self));
@@ -374,6 +438,7 @@ add_sources (AmqCredentialsDialog *self)
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), amq_signin_source_get_name (source));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), path);
       adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
+      gtk_widget_set_visible (link, !self->for_account);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), link);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                  source_button (_("Copy"), _("Copy this sign-in into the keyring"), "signin.copy", i));
@@ -406,6 +471,8 @@ amq_credentials_dialog_class_init (AmqCredentialsDialogClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = amq_credentials_dialog_dispose;
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Amq2Api/ui/amq-credentials-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, name_group);
+  gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, label_row);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, sources_group);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, refresh_token_row);
   gtk_widget_class_bind_template_child (widget_class, AmqCredentialsDialog, client_id_row);
@@ -433,6 +500,17 @@ amq_credentials_dialog_init (AmqCredentialsDialog *self)
   self->cancellable = g_cancellable_new ();
 }
 
+static AmqCredentialsDialog *
+dialog_new (AmqApplication *application, gboolean for_account)
+{
+  AmqCredentialsDialog *self = g_object_new (AMQ_TYPE_CREDENTIALS_DIALOG, NULL);
+
+  self->application = application;
+  self->signin = amq_application_get_signin (application);
+  self->for_account = for_account;
+  return self;
+}
+
 AmqCredentialsDialog *
 amq_credentials_dialog_new (AmqApplication *application)
 {
@@ -440,10 +518,30 @@ amq_credentials_dialog_new (AmqApplication *application)
 
   g_return_val_if_fail (AMQ_IS_APPLICATION (application), NULL);
 
-  self = g_object_new (AMQ_TYPE_CREDENTIALS_DIALOG, NULL);
-  self->application = application;
-  self->signin = amq_application_get_signin (application);
+  self = dialog_new (application, FALSE);
   show_credentials (self, amq_signin_get_credentials (self->signin));
   add_sources (self);
+  return self;
+}
+
+AmqCredentialsDialog *
+amq_credentials_dialog_new_for_account (AmqApplication *application)
+{
+  AmqCredentialsDialog *self;
+
+  g_return_val_if_fail (AMQ_IS_APPLICATION (application), NULL);
+
+  self = dialog_new (application, TRUE);
+  gtk_window_set_title (GTK_WINDOW (self), _("Add an Account"));
+  gtk_widget_set_visible (GTK_WIDGET (self->name_group), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->test_button), FALSE);
+  gtk_button_set_label (self->save_button, _("_Add"));
+  adw_preferences_group_set_description (self->sources_group,
+                                         _("Copy reads the client’s sign-in into this account’s keyring item: the "
+                                           "client may then have to sign in again."));
+  adw_action_row_set_subtitle (self->status_row, _("Add keeps the sign-in under the account’s name and asks Amazon Q "
+                                                   "for its credits."));
+  add_sources (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->label_row));
   return self;
 }

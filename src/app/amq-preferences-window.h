@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-preferences-window.h: port, address, local key, models, endpoints, start at login */
 #pragma once
 

@@ -1,17 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-tray.c
  *
  * GTK 4 has no status icon: the item speaks StatusNotifierItem and com.canonical.dbusmenu
  * itself. It registers with org.kde.StatusNotifierWatcher by the connection's unique name
  * (it owns no org.kde.* name) and again whenever a watcher appears. Every menu entry goes
- * through an application action. */
+ * through an application action. The accounts' lines say how many are ready and the credits
+ * of the one with the fewest left; a rest ends without a notification, so the count is read
+ * again when the menu is about to show. */
+#include "config.h"
+
 #include "amq-tray.h"
 
 #include <glib/gi18n.h>
 
+#include "amq-account-summary.h"
 #include "amq-dbusmenu-generated.h"
 #include "amq-sni-generated.h"
 #include "amq-token-status.h"
-#include "config.h"
 
 #define ITEM_PATH "/StatusNotifierItem"
 #define MENU_PATH "/MenuBar"
@@ -22,6 +27,8 @@ enum {
   ITEM_TOGGLE,
   ITEM_URL,
   ITEM_TOKEN,
+  ITEM_ACCOUNTS,
+  ITEM_CREDITS,
   ITEM_SEPARATOR_1,
   ITEM_SHOW,
   ITEM_CREDENTIALS,
@@ -39,6 +46,7 @@ struct _AmqTray
   DbusMenu           *menu;
   guint               watch_id;
   guint               revision;
+  guint               ready_shown;    /* the ready count the menu has */
   gboolean            registered;
 };
 
@@ -83,6 +91,17 @@ item_properties (AmqTray *self, int id)
         g_autofree char *status = amq_token_status_describe (amq_application_get_tokens (self->application));
 
         g_variant_builder_add (&b, "{sv}", "label", g_variant_new_string (status));
+        g_variant_builder_add (&b, "{sv}", "enabled", g_variant_new_boolean (FALSE));
+      }
+      break;
+    case ITEM_ACCOUNTS:
+    case ITEM_CREDITS:
+      {
+        AmqAccountPool *pool = amq_accounts_get_pool (amq_application_get_accounts (self->application));
+        g_autofree char *line = id == ITEM_ACCOUNTS ? amq_account_summary_ready (pool)
+                                                    : amq_account_summary_lowest_credits (pool);
+
+        g_variant_builder_add (&b, "{sv}", "label", g_variant_new_string (line));
         g_variant_builder_add (&b, "{sv}", "enabled", g_variant_new_boolean (FALSE));
       }
       break;
@@ -201,17 +220,40 @@ on_event_group (DbusMenu *menu, GDBusMethodInvocation *invocation, GVariant *eve
   return TRUE;
 }
 
+static AmqAccountPool *
+pool (AmqTray *self)
+{
+  return amq_accounts_get_pool (amq_application_get_accounts (self->application));
+}
+
+static void update (AmqTray *self);
+
+/* A rest that ended changed the ready count unannounced: the menu is told before it shows. */
+static gboolean
+refresh_before_showing (AmqTray *self)
+{
+  if (amq_account_pool_count_ready (pool (self)) == self->ready_shown)
+    return FALSE;
+  update (self);
+  return TRUE;
+}
+
 static gboolean
 on_about_to_show (DbusMenu *menu, GDBusMethodInvocation *invocation, int id, AmqTray *self)
 {
-  dbus_menu_complete_about_to_show (menu, invocation, FALSE);
+  dbus_menu_complete_about_to_show (menu, invocation, refresh_before_showing (self));
   return TRUE;
 }
 
 static gboolean
 on_about_to_show_group (DbusMenu *menu, GDBusMethodInvocation *invocation, GVariant *ids, AmqTray *self)
 {
-  dbus_menu_complete_about_to_show_group (menu, invocation, g_variant_new_array (G_VARIANT_TYPE_INT32, NULL, 0),
+  gint32 root = ITEM_ROOT;
+
+  dbus_menu_complete_about_to_show_group (menu, invocation,
+                                          refresh_before_showing (self)
+                                            ? g_variant_new_fixed_array (G_VARIANT_TYPE_INT32, &root, 1, sizeof (gint32))
+                                            : g_variant_new_array (G_VARIANT_TYPE_INT32, NULL, 0),
                                           g_variant_new_array (G_VARIANT_TYPE_INT32, NULL, 0));
   return TRUE;
 }
@@ -242,7 +284,8 @@ update (AmqTray *self)
   const char *icon = attention ? APP_ID "-attention-symbolic" : serving ? APP_ID "-symbolic" : APP_ID "-stopped-symbolic";
   g_autofree char *token_text = amq_token_status_describe (tokens);
   const char *url = amq_server_get_url (amq_application_get_server (self->application));
-  g_autofree char *tip = g_strdup_printf ("%s\n%s", url ? url : _("Not serving"), token_text);
+  g_autofree char *ready = amq_account_summary_ready (pool (self));
+  g_autofree char *tip = g_strdup_printf ("%s\n%s\n%s", url ? url : _("Not serving"), token_text, ready);
 
   if (g_strcmp0 (status, status_notifier_item_get_status (self->item)) != 0)
     {
@@ -256,6 +299,7 @@ update (AmqTray *self)
     }
   status_notifier_item_set_tool_tip (self->item, g_variant_new ("(s@a(iiay)ss)", "", g_variant_new_array (G_VARIANT_TYPE ("(iiay)"), NULL, 0), _("Amq2Api"), tip));
   status_notifier_item_emit_new_tool_tip (self->item);
+  self->ready_shown = amq_account_pool_count_ready (pool (self));
   self->revision++;
   dbus_menu_emit_layout_updated (self->menu, self->revision, 0);
 }
@@ -376,6 +420,8 @@ amq_tray_new (AmqApplication *application)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (amq_application_get_tokens (application), "notify::state", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "action-state-changed::proxy-enabled", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (amq_application_get_accounts (application), "changed", G_CALLBACK (update), self,
+                           G_CONNECT_SWAPPED);
   update (self);
   self->watch_id = g_bus_watch_name_on_connection (connection, WATCHER, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                    on_watcher_appeared, on_watcher_vanished, self, NULL);

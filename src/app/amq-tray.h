@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-tray.h: a StatusNotifierItem with a dbusmenu menu, driving the application's actions */
 #pragma once
 

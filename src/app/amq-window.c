@@ -2,15 +2,19 @@
 /* amq-window.c
  *
  * The window only observes: the server's "url", the application's "server-error", the token
- * manager's properties, the sign-in's "changed", and the core's request log (a GListModel)
- * whose columns the .ui declares. Closing it hides it; the application keeps serving while the
- * proxy is enabled. */
+ * manager's properties, the sign-in's "changed", the accounts' "changed", and the core's
+ * request log (a GListModel) whose columns the .ui declares. Being shown is a good moment to
+ * learn the credits (the engine asks at most every few minutes); hidden, it asks nothing.
+ * Closing it hides it; the application keeps serving while the proxy is enabled. */
 #include "config.h"
 
 #include "amq-window.h"
 
 #include <glib/gi18n.h>
 
+#include "amq-accounts-page.h"
+#include "amq-activity-chart.h"
+#include "amq-credits-row.h"
 #include "amq-request-log.h"
 #include "amq-token-status.h"
 
@@ -23,7 +27,11 @@ struct _AmqWindow
   AdwActionRow      *export_row;
   AdwActionRow      *token_row;
   GtkButton         *token_button;
+  AmqCreditsRow     *credits_row;
   AdwActionRow      *counters_row;
+  AmqActivityChart  *activity_chart;
+  AmqAccountsPage   *accounts_page;
+  AdwViewStack      *view_stack;
   GtkSearchEntry    *search_entry;
   GtkToggleButton   *errors_only_button;
   GtkStack          *log_stack;
@@ -36,6 +44,7 @@ struct _AmqWindow
   AmqRequestLog     *log;
   GtkCustomFilter   *filter;
   GtkSingleSelection *selection;
+  gulong             back_to_top_id; /* new rows came while the newest was in view */
 };
 
 G_DEFINE_FINAL_TYPE (AmqWindow, amq_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -126,6 +135,24 @@ cell_tokens (gpointer unused, AmqRequestRecord *record, gboolean finished)
                           amq_request_record_get_output_tokens (record));
 }
 
+/* 0.21 credits: what Amazon Q metered, blank when it said nothing */
+static char *
+cell_credits (gpointer unused, AmqRequestRecord *record, gboolean finished)
+{
+  if (record == NULL || !finished || amq_request_record_get_credits (record) <= 0)
+    return NULL;
+  return g_strdup_printf ("%.2f", amq_request_record_get_credits (record));
+}
+
+/* the share of the context window the conversation takes */
+static char *
+cell_context (gpointer unused, AmqRequestRecord *record, gboolean finished)
+{
+  if (record == NULL || !finished || amq_request_record_get_context_usage (record) <= 0)
+    return NULL;
+  return g_strdup_printf ("%.0f %%", amq_request_record_get_context_usage (record));
+}
+
 /* ---- the log's filter ---- */
 
 static gboolean
@@ -142,7 +169,9 @@ filter_record (gpointer item, gpointer user_data)
     return FALSE;
   if (search == NULL || *search == '\0')
     return TRUE;
-  fields = g_strdup_printf ("%s %s %s %s %u %s", amq_request_record_get_path (record),
+  fields = g_strdup_printf ("%s %s %s %s %s %s %u %s", amq_request_record_get_path (record),
+                            amq_request_record_get_account (record) ?: "",
+                            amq_request_api_get_label (amq_request_record_get_api (record)),
                             amq_request_record_get_model_asked (record) ?: "",
                             amq_request_record_get_model_used (record) ?: "",
                             amq_request_record_get_request_id (record),
@@ -167,6 +196,38 @@ on_log_changed (AmqWindow *self)
 
   if (gtk_toggle_button_get_active (self->errors_only_button) || (search != NULL && *search != '\0'))
     on_filter_changed (self);
+}
+
+/* ---- the newest row stays in view ----
+ * A list keeps the row it shows in place when rows come in above it; a live log read from
+ * the top should show the newest instead. Before the view handles the new rows, note whether
+ * it showed the top; once it has placed and painted them, go back there. */
+
+#define TOP_SLACK_PX 4  /* the view may settle a pixel or two below the top by itself */
+
+static GtkAdjustment *
+log_adjustment (AmqWindow *self)
+{
+  return gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->log_view));
+}
+
+static void
+on_after_paint (GdkFrameClock *clock, AmqWindow *self)
+{
+  g_clear_signal_handler (&self->back_to_top_id, clock);
+  if (self->log_view != NULL)
+    gtk_adjustment_set_value (log_adjustment (self), 0);
+}
+
+static void
+on_rows_coming (AmqWindow *self, guint position, guint removed, guint added)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  /* a hidden window paints nothing: it goes back when it is shown again */
+  if (position == 0 && added > 0 && self->back_to_top_id == 0 && clock != NULL &&
+      gtk_adjustment_get_value (log_adjustment (self)) <= TOP_SLACK_PX)
+    self->back_to_top_id = g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_after_paint), self, 0);
 }
 
 /* ---- win.* actions ---- */
@@ -261,6 +322,12 @@ update_detail (AmqWindow *self)
   if (amq_request_record_get_model_asked (record) != NULL)
     g_string_append_printf (text, _("Model: %s asked, %s used on Amazon Q\n"),
                             amq_request_record_get_model_asked (record), amq_request_record_get_model_used (record));
+  /* TRANSLATORS: the API the request came in by (Anthropic, OpenAI, Responses) */
+  g_string_append_printf (text, _("API: %s"), amq_request_api_get_label (amq_request_record_get_api (record)));
+  if (amq_request_record_get_account (record) != NULL)
+    /* TRANSLATORS: the account that answered the request */
+    g_string_append_printf (text, _(" · account: %s"), amq_request_record_get_account (record));
+  g_string_append_c (text, '\n');
   if (amq_request_record_get_finished (record))
     {
       g_autofree char *duration = format_ms (amq_request_record_get_duration_ms (record));
@@ -273,6 +340,10 @@ update_detail (AmqWindow *self)
     }
   else
     g_string_append (text, _("Still running"));
+  if (amq_request_record_get_credits (record) > 0 || amq_request_record_get_context_usage (record) > 0)
+    /* TRANSLATORS: credits Amazon Q metered, and the percent of the context window in use */
+    g_string_append_printf (text, _("\nCredits %.2f, context window %.0f %% full"),
+                            amq_request_record_get_credits (record), amq_request_record_get_context_usage (record));
   if (amq_request_record_get_error (record) != NULL)
     g_string_append_printf (text, "\n%s %s", _("Error:"), amq_request_record_get_error (record));
   if (amq_request_record_get_headers (record) != NULL && *amq_request_record_get_headers (record) != '\0')
@@ -287,8 +358,10 @@ update_counters (AmqWindow *self)
   g_autofree char *errors = g_strdup_printf ("%" G_GUINT64_FORMAT, amq_request_log_get_errors (self->log));
   g_autofree char *in = g_strdup_printf ("%" G_GUINT64_FORMAT, amq_request_log_get_input_tokens (self->log));
   g_autofree char *out = g_strdup_printf ("%" G_GUINT64_FORMAT, amq_request_log_get_output_tokens (self->log));
-  /* TRANSLATORS: counts of requests, errors, input tokens, output tokens */
-  g_autofree char *text = g_strdup_printf (_("%s requests · %s errors · %s tokens in · %s out"), total, errors, in, out);
+  g_autofree char *credits = g_strdup_printf ("%.2f", amq_request_log_get_credits (self->log));
+  /* TRANSLATORS: counts of requests, errors, input tokens, output tokens, and the credits spent */
+  g_autofree char *text = g_strdup_printf (_("%s requests · %s errors · %s tokens in · %s out · %s credits"), total,
+                                           errors, in, out, credits);
 
   adw_action_row_set_subtitle (self->counters_row, text);
   gtk_stack_set_visible_child_name (self->log_stack,
@@ -344,6 +417,15 @@ update_token (AmqWindow *self)
     gtk_widget_remove_css_class (GTK_WIDGET (self->token_button), "suggested-action");
 }
 
+static void
+amq_window_map (GtkWidget *widget)
+{
+  AmqWindow *self = AMQ_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (amq_window_parent_class)->map (widget);
+  amq_accounts_update_credits (amq_application_get_accounts (self->application), NULL, FALSE);
+}
+
 static gboolean
 close_request (GtkWindow *window)
 {
@@ -368,13 +450,18 @@ amq_window_class_init (AmqWindowClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = amq_window_dispose;
   GTK_WINDOW_CLASS (klass)->close_request = close_request;
+  widget_class->map = amq_window_map;
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/Amq2Api/ui/amq-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, toasts);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, url_row);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, export_row);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, token_row);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, token_button);
+  gtk_widget_class_bind_template_child (widget_class, AmqWindow, credits_row);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, counters_row);
+  gtk_widget_class_bind_template_child (widget_class, AmqWindow, activity_chart);
+  gtk_widget_class_bind_template_child (widget_class, AmqWindow, accounts_page);
+  gtk_widget_class_bind_template_child (widget_class, AmqWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, errors_only_button);
   gtk_widget_class_bind_template_child (widget_class, AmqWindow, log_stack);
@@ -391,17 +478,27 @@ amq_window_class_init (AmqWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, cell_duration);
   gtk_widget_class_bind_template_callback (widget_class, cell_first_token);
   gtk_widget_class_bind_template_callback (widget_class, cell_tokens);
+  gtk_widget_class_bind_template_callback (widget_class, cell_credits);
+  gtk_widget_class_bind_template_callback (widget_class, cell_context);
   gtk_widget_class_install_action (widget_class, "win.copy-url", NULL, copy_url);
   gtk_widget_class_install_action (widget_class, "win.copy-export", NULL, copy_export);
   gtk_widget_class_install_action (widget_class, "win.copy-curl", NULL, copy_curl);
   /* the column templates name the record type in their expressions */
   g_type_ensure (AMQ_TYPE_REQUEST_RECORD);
+  g_type_ensure (AMQ_TYPE_ACTIVITY_CHART);
+  g_type_ensure (AMQ_TYPE_ACCOUNTS_PAGE);
+  g_type_ensure (AMQ_TYPE_CREDITS_ROW);
 }
 
 static void
 amq_window_init (AmqWindow *self)
 {
+  g_autoptr(GPropertyAction) page = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* win.page: the page shown, "requests" or "accounts" (Alt+1, Alt+2) */
+  page = g_property_action_new ("page", self->view_stack, "visible-child-name");
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (page));
 }
 
 AmqWindow *
@@ -414,6 +511,8 @@ amq_window_new (AmqApplication *application)
   self->log = amq_server_get_request_log (amq_application_get_server (application));
   self->filter = gtk_custom_filter_new (filter_record, self, NULL);
   filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->log)), GTK_FILTER (self->filter));
+  /* before the view's own handler: it sees where the view was */
+  g_signal_connect_object (filtered, "items-changed", G_CALLBACK (on_rows_coming), self, G_CONNECT_SWAPPED);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (filtered));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -429,6 +528,9 @@ amq_window_new (AmqApplication *application)
   g_signal_connect_object (application, "notify::server-error", G_CALLBACK (update_server), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (amq_application_get_tokens (application), "notify", G_CALLBACK (update_token), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (amq_application_get_signin (application), "changed", G_CALLBACK (update_token), self, G_CONNECT_SWAPPED);
+  amq_credits_row_set_accounts (self->credits_row, amq_application_get_accounts (application));
+  amq_activity_chart_set_log (self->activity_chart, self->log);
+  amq_accounts_page_set_application (self->accounts_page, application);
   update_server (self);
   update_token (self);
   update_counters (self);

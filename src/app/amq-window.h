@@ -1,4 +1,6 @@
-/* amq-window.h: the main window — proxy state, token status, live request log */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* amq-window.h: the main window — proxy state, token status, credits, live request log and its
+ * chart; the Accounts page */
 #pragma once
 
 #include "amq-application.h"

@@ -63,6 +63,25 @@ amq_account_pool_add (AmqAccountPool *self, AmqAccount *account)
   g_list_model_items_changed (G_LIST_MODEL (self), self->accounts->len - 1, 0, 1);
 }
 
+void
+amq_account_pool_remove (AmqAccountPool *self, AmqAccount *account)
+{
+  guint position;
+
+  g_return_if_fail (AMQ_IS_ACCOUNT_POOL (self));
+  g_return_if_fail (AMQ_IS_ACCOUNT (account));
+
+  if (!g_ptr_array_find (self->accounts, account, &position))
+    return;
+  /* round robin's turn stays with the account that had it */
+  if (self->next > position)
+    self->next--;
+  g_ptr_array_remove_index (self->accounts, position);
+  if (self->next >= self->accounts->len)
+    self->next = 0;
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+}
+
 AmqAccount *
 amq_account_pool_lookup (AmqAccountPool *self, const char *label)
 {

@@ -16,6 +16,10 @@ G_DECLARE_FINAL_TYPE (AmqAccountPool, amq_account_pool, AMQ, ACCOUNT_POOL, GObje
 AmqAccountPool  *amq_account_pool_new             (AmqPoolStrategy  strategy);
 void             amq_account_pool_add             (AmqAccountPool  *self,
                                                    AmqAccount      *account);
+/* Takes @account out: no longer listed nor picked (calls under way keep their own reference).
+ * Nothing happens when it is not in the pool. */
+void             amq_account_pool_remove          (AmqAccountPool  *self,
+                                                   AmqAccount      *account);
 AmqAccount      *amq_account_pool_lookup          (AmqAccountPool  *self,
                                                    const char      *label);
 AmqPoolStrategy  amq_account_pool_get_strategy    (AmqAccountPool  *self);

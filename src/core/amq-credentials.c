@@ -220,6 +220,13 @@ amq_credentials_replace_refresh_token_finish (GAsyncResult *result, GError **err
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* g_ptr_array_sort hands the comparison pointers to the elements */
+static int
+compare_labels (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
 static void
 on_listed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -243,7 +250,7 @@ on_listed (GObject *source, GAsyncResult *result, gpointer user_data)
         g_ptr_array_add (labels, g_strdup (label));
     }
   g_list_free_full (items, g_object_unref);
-  g_ptr_array_sort (labels, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (labels, compare_labels);
   g_ptr_array_add (labels, NULL);
   g_task_return_pointer (task, g_ptr_array_free (labels, FALSE), (GDestroyNotify) g_strfreev);
 }

@@ -55,7 +55,6 @@ amq_request_record_set_headers (AmqRequestRecord *self, SoupMessageHeaders *head
     if (soup_message_headers_get_one (headers, secret[i]) != NULL)
       g_string_append_printf (out, "%s: (elided)\n", secret[i]);
   g_free (self->headers);
-  g_free (self->account);
   self->headers = g_string_free (out, FALSE);
 }
 
@@ -198,6 +197,7 @@ amq_request_record_finalize (GObject *object)
   g_free (self->model_used);
   g_free (self->error);
   g_free (self->headers);
+  g_free (self->account);
   G_OBJECT_CLASS (amq_request_record_parent_class)->finalize (object);
 }
 
