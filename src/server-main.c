@@ -71,23 +71,10 @@ on_loop_probe (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-saving (App *app)
-{
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (app->pool)); i++)
-    {
-      g_autoptr(AmqAccount) account = g_list_model_get_item (G_LIST_MODEL (app->pool), i);
-
-      if (amq_account_get_saving (account))
-        return TRUE;
-    }
-  return FALSE;
-}
-
 static void
 quit_when_saved (App *app)
 {
-  if (app->quitting && !saving (app))
+  if (app->quitting && !amq_account_pool_get_saving (app->pool))
     g_main_loop_quit (app->loop);
 }
 
@@ -345,7 +332,6 @@ account_new (App *app, GProxyResolver *resolver)
     amq_token_manager_set_timeout (tokens, app->options->idle_timeout);
   amq_token_manager_set_proxy_resolver (tokens, resolver);
   account = amq_account_new (tokens, NULL);
-  g_signal_connect_swapped (account, "notify::saving", G_CALLBACK (quit_when_saved), app);
   return account;
 }
 
@@ -415,6 +401,7 @@ build (App *app, GError **error)
       app->pool = amq_account_pool_new (AMQ_POOL_PRIORITY);
       amq_account_pool_add (app->pool, app->account);
     }
+  g_signal_connect_swapped (app->pool, "notify::saving", G_CALLBACK (quit_when_saved), app);
   app->server = amq_server_new (app->pool, app->upstream, models);
   amq_server_set_api_key (app->server, options->api_key);
   if (!amq_server_set_allowed_hosts (app->server, (const char * const *) options->allowed_hosts, error) ||

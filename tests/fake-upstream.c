@@ -13,9 +13,9 @@
  * (tests/data/scenarios/name.json; "large" and "huge" are generated); without one it answers
  * "text".
  * Refresh tokens choose the token endpoint's behaviour: rt-invalid (invalid_grant),
- * rt-garbage (200 with a body that is not JSON), rt-hang (never answers), rt-slow (answers
- * after 300 ms), rt-rotate* (rotates the refresh token; as AWS does, the old one is refused
- * from then on); any other works. POST /refreshToken is Kiro's social refresh (no client
+ * rt-garbage (200 with a body that is not JSON), rt-hang (never answers), rt-slow and any
+ * other ending in -slow (answers after 300 ms), rt-rotate* (rotates the refresh token; as AWS
+ * does, the old one is refused from then on); any other works. POST /refreshToken is Kiro's social refresh (no client
  * registration; 401 for a token it refuses). An account's refresh token also decides how its
  * generation calls fare: rt-quota* (402, monthly quota used up), rt-suspended* (403
  * TEMPORARILY_SUSPENDED), rt-throttled* (429 with Retry-After: 2). GET /stats tells what it
@@ -563,7 +563,7 @@ handle_token (SoupServerMessage *msg, gboolean social)
                            social ? ",\"profileArn\":\"arn:aws:codewhisperer:us-east-1:699475941385:profile/EHGA3GRVQMUK\"" : "");
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, reply, strlen (reply));
-  if (g_str_equal (refresh, "rt-slow"))
+  if (g_str_has_suffix (refresh, "-slow"))
     {
       soup_server_message_pause (msg);
       g_timeout_add (300, answer_later, g_object_ref (msg));

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "amq-account-pool.h"
+#include "amq-account-private.h"
 #include "amq-error.h"
 
 static AmqAccount *
@@ -218,6 +219,43 @@ test_remove (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pool)), ==, 2);
 }
 
+static void
+count_notify (guint *count)
+{
+  (*count)++;
+}
+
+/* The pool is saving while any account of it writes rotated tokens: what the processes wait
+ * for before they end. An account taken out no longer counts. */
+static void
+test_saving (void)
+{
+  g_autoptr(AmqAccountPool) pool = pool_new (AMQ_POOL_PRIORITY);
+  g_autoptr(AmqAccount) a = g_object_ref (amq_account_pool_lookup (pool, "a"));  /* outlives its removal */
+  AmqAccount *b = amq_account_pool_lookup (pool, "b");
+  AmqAccount *c = amq_account_pool_lookup (pool, "c");
+  guint notified = 0;
+
+  g_signal_connect_swapped (pool, "notify::saving", G_CALLBACK (count_notify), &notified);
+  g_assert_false (amq_account_pool_get_saving (pool));
+  amq_account_count_save (b, TRUE);
+  g_assert_true (amq_account_pool_get_saving (pool));
+  amq_account_count_save (c, TRUE);
+  amq_account_count_save (b, FALSE);
+  g_assert_true (amq_account_pool_get_saving (pool));
+  g_assert_cmpuint (notified, ==, 1);
+  amq_account_count_save (c, FALSE);
+  g_assert_false (amq_account_pool_get_saving (pool));
+  g_assert_cmpuint (notified, ==, 2);
+
+  amq_account_count_save (a, TRUE);
+  g_assert_true (amq_account_pool_get_saving (pool));
+  amq_account_pool_remove (pool, a);
+  g_assert_false (amq_account_pool_get_saving (pool));
+  amq_account_count_save (a, FALSE);
+  g_assert_cmpuint (notified, ==, 4);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -229,5 +267,6 @@ main (int argc, char **argv)
   g_test_add_func ("/account-pool/tried-are-skipped", test_tried_are_skipped);
   g_test_add_func ("/account-pool/conversations-bounded", test_conversations_bounded);
   g_test_add_func ("/account-pool/remove", test_remove);
+  g_test_add_func ("/account-pool/saving", test_saving);
   return g_test_run ();
 }

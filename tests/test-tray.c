@@ -1,6 +1,7 @@
 /* test-tray.c: amq2api as a separate process on the private test bus, driven like a panel
  * would: a fake StatusNotifierWatcher here, dbusmenu calls, D-Bus activation, --quit. */
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
@@ -522,6 +523,73 @@ test_not_saved_needs_attention (void)
   quit_app (app);
 }
 
+/* The fake's last refresh token asked for is @data. */
+static gboolean
+refresh_asked (gpointer data)
+{
+  g_autofree char *url = g_strconcat (fake_url, "/stats", NULL);
+  g_autoptr(SoupMessage) msg = test_message_new ("GET", url, NULL, NULL, 0);
+  g_auto(TestReply) r = test_send (msg);
+  g_autoptr(JsonObject) stats = test_parse_object (r.body);
+
+  return g_strcmp0 (json_object_get_string_member (stats, "last_refresh_token"), data) == 0;
+}
+
+/* The process that keeps the secrets on the test bus. */
+static GPid
+keyring_pid (void)
+{
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                           "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                                           g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                                           G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                                           NULL, NULL);
+  guint32 pid = 0;
+
+  g_assert_nonnull (reply);
+  g_variant_get (reply, "(u)", &pid);
+  return pid;
+}
+
+/* Quit while a rotated refresh token is still on its way into the keyring (the keyring
+ * stopped for the while): the app goes only once it is written, so the next start has the
+ * live token, not the one Amazon Q retired. */
+static void
+test_quit_waits_for_token_write (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = app_launcher (NULL);
+  g_autoptr(GSubprocessLauncher) quitter = app_launcher (NULL);
+  g_autofree char *path = app_path ();
+  g_autoptr(GSubprocess) app = NULL;
+  g_autoptr(GSubprocess) quit = NULL;
+  g_autoptr(AmqCredentialSet) kept = NULL;
+  g_autoptr(GSubprocess) continuer = NULL;
+  g_autofree char *watchdog = NULL;
+  GPid keyring;
+
+  store_in_keyring ("rt-rotate-slow", NULL);
+  keyring = keyring_pid ();
+  app = g_subprocess_launcher_spawn (launcher, NULL, path, "--background", NULL);
+  /* the sign-in's first refresh (for the credits) is answered 300 ms after it is asked */
+  g_assert_true (spin_until (refresh_asked, (gpointer) "rt-rotate-slow", 10000));
+  g_assert_cmpint (kill (keyring, SIGSTOP), ==, 0);
+  /* should this test fail while the keyring is stopped, the suites beside it go on */
+  watchdog = g_strdup_printf ("sleep 6; kill -CONT %d", keyring);
+  g_clear_object (&continuer);
+  continuer = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, NULL, "sh", "-c", watchdog, NULL);
+  g_usleep (800 * 1000);
+  quit = g_subprocess_launcher_spawn (quitter, NULL, path, "--quit", NULL);
+  wait_check (quit);
+  g_usleep (500 * 1000);
+  g_assert_false (exited (app));
+  g_assert_true (port_refuses (GINT_TO_POINTER (TRUE)));
+  g_assert_cmpint (kill (keyring, SIGCONT), ==, 0);
+  wait_check (app);
+  g_assert_cmpint (g_subprocess_get_exit_status (app), ==, 0);
+  kept = test_keyring_lookup ();
+  g_assert_true (g_str_has_prefix (kept->refresh_token, "rt-rotated-"));
+}
+
 typedef struct { const char *prefix; const char *also; } MenuLine;
 
 /* The menu has a label starting with @prefix (and holding @also unless NULL). */
@@ -615,6 +683,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tray/not-saved-needs-attention", test_not_saved_needs_attention);
   g_test_add_func ("/tray/accounts-loaded-at-start", test_accounts_loaded_at_start);
   g_test_add_func ("/tray/one-account-lines", test_one_account_lines);
+  g_test_add_func ("/tray/quit-waits-for-token-write", test_quit_waits_for_token_write);
   status = g_test_run ();
   g_subprocess_send_signal (fake, SIGTERM);
   return status;

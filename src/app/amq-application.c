@@ -272,12 +272,30 @@ activate_about (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 }
 
 static void
+quit_when_saved (AmqApplication *self)
+{
+  AmqAccountPool *pool = amq_accounts_get_pool (self->accounts);
+
+  if (amq_account_pool_get_saving (pool))
+    return;
+  g_signal_handlers_disconnect_by_func (pool, quit_when_saved, self);
+  g_application_quit (G_APPLICATION (self));
+}
+
+/* The windows go at once; the process stays until every rotated refresh token is written,
+ * as the write may hold the only copy of the user's login. */
+static void
 activate_quit (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   AmqApplication *self = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
 
   stop_server (self);
-  g_application_quit (G_APPLICATION (self));
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_widget_set_visible (l->data, FALSE);
+  g_signal_connect_swapped (amq_accounts_get_pool (self->accounts), "notify::saving",
+                            G_CALLBACK (quit_when_saved), self);
+  quit_when_saved (self);
 }
 
 static const GActionEntry app_actions[] = {

@@ -18,7 +18,11 @@ struct _AmqAccountPool
   guint            next;           /* round-robin: where the next new conversation starts */
   GHashTable      *conversations;  /* key -> label */
   GQueue           remembered;     /* keys, oldest first */
+  gboolean         saving;         /* an account is writing its rotated tokens */
 };
+
+enum { PROP_0, PROP_SAVING, N_PROPS };
+static GParamSpec *properties[N_PROPS];
 
 static void amq_account_pool_model_init (GListModelInterface *iface);
 
@@ -53,6 +57,19 @@ amq_account_pool_model_init (GListModelInterface *iface)
   iface->get_item = get_item;
 }
 
+static void
+update_saving (AmqAccountPool *self)
+{
+  gboolean saving = FALSE;
+
+  for (guint i = 0; !saving && i < self->accounts->len; i++)
+    saving = amq_account_get_saving (g_ptr_array_index (self->accounts, i));
+  if (saving == self->saving)
+    return;
+  self->saving = saving;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVING]);
+}
+
 void
 amq_account_pool_add (AmqAccountPool *self, AmqAccount *account)
 {
@@ -60,7 +77,9 @@ amq_account_pool_add (AmqAccountPool *self, AmqAccount *account)
   g_return_if_fail (AMQ_IS_ACCOUNT (account));
 
   g_ptr_array_add (self->accounts, g_object_ref (account));
+  g_signal_connect_object (account, "notify::saving", G_CALLBACK (update_saving), self, G_CONNECT_SWAPPED);
   g_list_model_items_changed (G_LIST_MODEL (self), self->accounts->len - 1, 0, 1);
+  update_saving (self);
 }
 
 void
@@ -79,7 +98,9 @@ amq_account_pool_remove (AmqAccountPool *self, AmqAccount *account)
   g_ptr_array_remove_index (self->accounts, position);
   if (self->next >= self->accounts->len)
     self->next = 0;
+  g_signal_handlers_disconnect_by_data (account, self);
   g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+  update_saving (self);
 }
 
 AmqAccount *
@@ -210,10 +231,38 @@ amq_account_pool_finalize (GObject *object)
   G_OBJECT_CLASS (amq_account_pool_parent_class)->finalize (object);
 }
 
+gboolean
+amq_account_pool_get_saving (AmqAccountPool *self)
+{
+  g_return_val_if_fail (AMQ_IS_ACCOUNT_POOL (self), FALSE);
+  return self->saving;
+}
+
+static void
+amq_account_pool_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  AmqAccountPool *self = AMQ_ACCOUNT_POOL (object);
+
+  switch (prop_id)
+    {
+    case PROP_SAVING:
+      g_value_set_boolean (value, self->saving);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 amq_account_pool_class_init (AmqAccountPoolClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = amq_account_pool_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = amq_account_pool_finalize;
+  object_class->get_property = amq_account_pool_get_property;
+  properties[PROP_SAVING] = g_param_spec_boolean ("saving", NULL, NULL, FALSE,
+                                                  G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void

@@ -33,5 +33,8 @@ AmqAccount      *amq_account_pool_pick            (AmqAccountPool  *self,
                                                    gint64          *available_at);
 /* How many accounts are ready, of how many. */
 guint            amq_account_pool_count_ready     (AmqAccountPool  *self);
+/* TRUE while an account of the pool is writing rotated tokens (notify::saving): what must
+ * finish before the process ends, or the user's login is lost. */
+gboolean         amq_account_pool_get_saving      (AmqAccountPool  *self);
 
 G_END_DECLS
