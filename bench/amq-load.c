@@ -1,6 +1,9 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* amq-load.c: a load generator for amq2api-server (or, with --direct, for the fake Amazon Q
  * itself): N streaming requests, C at a time, in one of the APIs it serves; reports time to the
  * first text delta (or first upstream byte), completion and errors as one JSON line. */
+#include "config.h"
+
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 #include <stdio.h>

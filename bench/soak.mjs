@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // bench/soak.mjs PROXY_URL SERVER_PID [COUNT] — mixed traffic through amq2api-server; checks
 // every answer and samples the server's RSS. Prints one JSON line; exits 1 on any wrong answer.
 import { readFileSync } from 'node:fs';

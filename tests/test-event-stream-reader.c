@@ -1,4 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-event-stream-reader.c: frames split at every byte, several per read, errors at the end */
+#include "config.h"
+
 #include <json-glib/json-glib.h>
 #include <string.h>
 

@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-tray.c: amq2api as a separate process on the private test bus, driven like a panel
  * would: a fake StatusNotifierWatcher here, dbusmenu calls, D-Bus activation, --quit. */
+#include "config.h"
+
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>

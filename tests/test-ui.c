@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-ui.c: the desktop app in this process, under Xvfb with a private bus and an unlocked
  * gnome-keyring (see build-aux/dev test), against the fake Amazon Q. */
 #include <glib/gi18n.h>

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* replay.c: runs a fuzz target's entry point over files (its seed corpus and the inputs that
  * once crashed it), as an ordinary test built by any compiler: one test case per input. */
+#include "config.h"
+
 #include <glib.h>
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The AI SDK (`ai` with `@ai-sdk/openai`) against amq2api-server and the fake Amazon Q, through
 // both of its OpenAI models: Chat Completions (openai.chat) and the Responses API (openai.responses).
 import { test, before, after } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Claude Code (the real `claude` CLI from npm) through amq2api-server and the fake Amazon Q:
 // the fake asks for a Read tool call, Claude Code runs it, the result flows back.
 import { test, before, after } from 'node:test';

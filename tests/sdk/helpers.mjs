@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Shared by the Node client tests: start a child that prints "listening on URL".
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The official OpenAI TypeScript SDK (`openai`) against amq2api-server and the fake Amazon Q:
 // Chat Completions and the Responses API, streamed and not, with the local key as its API key.
 import { test, before, after } from 'node:test';

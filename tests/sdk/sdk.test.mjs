@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The official Anthropic TypeScript SDK against amq2api-server and the fake Amazon Q.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // count_tokens against Anthropic's own tokenizer (@anthropic-ai/tokenizer) on a corpus of
 // prose, code, JSON and Chinese: the estimate's error, per kind of text, stays bounded.
 import { test, before, after } from 'node:test';
