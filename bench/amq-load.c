@@ -33,8 +33,10 @@ typedef struct {
   const Api   *api;
   char        *url;
   char        *body;
+  gsize        content_at;     /* --conversations: where the last user message's text begins */
   char        *token;          /* direct mode: a token the fake issued */
   gboolean     direct;
+  gboolean     conversations;  /* each request a conversation of its own */
   guint        total, started, finished, concurrency;
   guint        errors;
   GArray      *first_ms;       /* double */
@@ -125,8 +127,18 @@ static void
 start_one (Load *load)
 {
   Call *call = g_new0 (Call, 1);
-  g_autoptr(GBytes) body = g_bytes_new (load->body, strlen (load->body));
+  g_autoptr(GBytes) body = NULL;
 
+  /* a new first message is a new conversation: the proxy places each anew, as a pool spreads them */
+  if (load->conversations)
+    {
+      char *text = g_strdup_printf ("%.*sConversation %u %s", (int) load->content_at, load->body,
+                                    load->started, load->body + load->content_at);
+
+      body = g_bytes_new_take (text, strlen (text));
+    }
+  else
+    body = g_bytes_new_static (load->body, strlen (load->body));
   load->started++;
   call->load = load;
   call->tail = g_string_new (NULL);
@@ -173,7 +185,7 @@ main (int argc, char **argv)
   g_autofree char *scenario = NULL;
   g_autofree char *api = NULL;
   gint count = 100, concurrency = 1, context_kb = 0;
-  gboolean direct = FALSE;
+  gboolean direct = FALSE, conversations = FALSE;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "amq2api-server URL (or the fake's, with --direct)", "URL" },
     { "scenario", 0, 0, G_OPTION_ARG_STRING, &scenario, "fake upstream scenario", "NAME" },
@@ -182,6 +194,7 @@ main (int argc, char **argv)
     { "concurrency", 0, 0, G_OPTION_ARG_INT, &concurrency, "requests at a time", "C" },
     { "direct", 0, 0, G_OPTION_ARG_NONE, &direct, "talk to the fake Amazon Q directly", NULL },
     { "context-kb", 0, 0, G_OPTION_ARG_INT, &context_kb, "an earlier turn of this many KB, as agents send", "KB" },
+    { "conversations", 0, 0, G_OPTION_ARG_NONE, &conversations, "each request a new conversation (proxy only)", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -199,7 +212,7 @@ main (int argc, char **argv)
   if (!parsed || url == NULL || load.api == NULL)
     {
       g_printerr ("usage: amq-load --url URL [--api messages|chat|responses] [--scenario S] [--count N] "
-                  "[--concurrency C] [--direct] [--context-kb K]\n");
+                  "[--concurrency C] [--direct] [--context-kb K] [--conversations]\n");
       return 2;
     }
   if (getrlimit (RLIMIT_NOFILE, &limit) == 0)
@@ -209,6 +222,7 @@ main (int argc, char **argv)
     }
   load.session = soup_session_new_with_options ("max-conns", 4096, "max-conns-per-host", 4096, "timeout", 120, NULL);
   load.direct = direct;
+  load.conversations = conversations && !direct;
   load.total = count;
   load.concurrency = concurrency;
   load.first_ms = g_array_new (FALSE, FALSE, sizeof (double));
@@ -246,6 +260,7 @@ main (int argc, char **argv)
       load.body = g_strdup_printf ("{\"model\":\"claude-sonnet-4-5\",%s\"stream\":true,\"%s\":["
                                    "%s{\"role\":\"user\",\"content\":\"SCENARIO:%s\"}]}", load.api->members,
                                    load.api->conversation, earlier, scenario ? scenario : "text");
+      load.content_at = strstr (load.body, "SCENARIO:") - load.body;
     }
   start = g_get_monotonic_time ();
   for (guint i = 0; i < (guint) MIN (concurrency, count); i++)
