@@ -211,10 +211,9 @@ amq_preferences_window_init (AmqPreferencesWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
-GtkWidget *
-amq_preferences_window_new (AmqApplication *application)
+static void
+show_settings (AmqPreferencesWindow *self, AmqApplication *application)
 {
-  AmqPreferencesWindow *self = g_object_new (AMQ_TYPE_PREFERENCES_WINDOW, NULL);
   GSettings *settings = amq_application_get_settings (application);
   const char * const *models = amq_model_map_known_upstream ();
   g_autofree char *port = g_strdup_printf ("%u", g_settings_get_uint (settings, "port"));
@@ -230,7 +229,6 @@ amq_preferences_window_new (AmqApplication *application)
   g_autofree char *origins_text = g_strjoinv (", ", origins);
   g_autoptr(GtkStringList) model_list = gtk_string_list_new (models);
 
-  self->application = application;
   gtk_editable_set_text (GTK_EDITABLE (self->port_row), port);
   gtk_editable_set_text (GTK_EDITABLE (self->bind_row), bind);
   gtk_editable_set_text (GTK_EDITABLE (self->api_key_row), api_key ? api_key : "");
@@ -246,5 +244,17 @@ amq_preferences_window_new (AmqApplication *application)
   g_settings_bind (settings, "start-at-login", self->start_at_login_switch, "active", G_SETTINGS_BIND_DEFAULT);
   /* set last: the rows above were filled without writing settings back */
   self->settings = g_object_ref (settings);
+}
+
+GtkWidget *
+amq_preferences_window_new (AmqApplication *application)
+{
+  AmqPreferencesWindow *self;
+
+  g_return_val_if_fail (AMQ_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (AMQ_TYPE_PREFERENCES_WINDOW, NULL);
+  self->application = application;
+  show_settings (self, application);
   return GTK_WIDGET (self);
 }

@@ -9,6 +9,8 @@
 char *
 amq_token_status_describe (AmqTokenManager *tokens)
 {
+  g_return_val_if_fail (AMQ_IS_TOKEN_MANAGER (tokens), NULL);
+
   switch (amq_token_manager_get_state (tokens))
     {
     case AMQ_TOKEN_STATE_NO_CREDENTIALS:
@@ -39,14 +41,19 @@ amq_token_status_describe (AmqTokenManager *tokens)
 gboolean
 amq_token_status_needs_sign_in (AmqTokenManager *tokens)
 {
-  AmqTokenState state = amq_token_manager_get_state (tokens);
+  AmqTokenState state;
 
+  g_return_val_if_fail (AMQ_IS_TOKEN_MANAGER (tokens), FALSE);
+
+  state = amq_token_manager_get_state (tokens);
   return state == AMQ_TOKEN_STATE_NO_CREDENTIALS || state == AMQ_TOKEN_STATE_SIGN_IN_NEEDED;
 }
 
 gboolean
 amq_token_status_needs_attention (AmqTokenManager *tokens)
 {
+  g_return_val_if_fail (AMQ_IS_TOKEN_MANAGER (tokens), FALSE);
+
   /* requests work, but the next start (or the other client) has a refresh token that is gone */
   return amq_token_status_needs_sign_in (tokens) || amq_token_manager_get_state (tokens) == AMQ_TOKEN_STATE_NOT_SAVED;
 }

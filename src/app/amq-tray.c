@@ -379,11 +379,15 @@ amq_tray_init (AmqTray *self)
 AmqTray *
 amq_tray_new (AmqApplication *application)
 {
-  AmqTray *self = g_object_new (AMQ_TYPE_TRAY, NULL);
-  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (application));
+  AmqTray *self;
+  GDBusConnection *connection;
   g_autoptr(GError) error = NULL;
   g_autofree char *icon_path = g_build_filename (DATADIR, "icons", NULL);
 
+  g_return_val_if_fail (AMQ_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (AMQ_TYPE_TRAY, NULL);
+  connection = g_application_get_dbus_connection (G_APPLICATION (application));
   self->application = application;
   if (connection == NULL)
     return self;

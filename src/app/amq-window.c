@@ -504,9 +504,12 @@ amq_window_init (AmqWindow *self)
 AmqWindow *
 amq_window_new (AmqApplication *application)
 {
-  AmqWindow *self = g_object_new (AMQ_TYPE_WINDOW, "application", application, NULL);
+  AmqWindow *self;
   GtkFilterListModel *filtered;
 
+  g_return_val_if_fail (AMQ_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (AMQ_TYPE_WINDOW, "application", application, NULL);
   self->application = application;
   self->log = amq_server_get_request_log (amq_application_get_server (application));
   self->filter = gtk_custom_filter_new (filter_record, self, NULL);

@@ -38,6 +38,9 @@ void
 amq_account_use_credentials (AmqAccount *self, AmqCredentialSet *set, AmqAccountOrigin origin,
                              AmqSigninSource *source)
 {
+  g_assert (AMQ_IS_ACCOUNT (self));
+  g_assert (source == NULL || AMQ_IS_SIGNIN_SOURCE (source));
+
   g_clear_pointer (&self->credentials, amq_credential_set_free);
   self->credentials = set ? set : amq_credential_set_new ();
   self->origin = self->credentials->refresh_token ? origin : AMQ_ACCOUNT_ORIGIN_NONE;
@@ -55,8 +58,12 @@ amq_account_use_credentials (AmqAccount *self, AmqCredentialSet *set, AmqAccount
 void
 amq_account_use_environment_credentials (AmqAccount *self, AmqCredentialSet *set)
 {
-  g_autofree char *successor = amq_token_state_lookup_successor (self->state_path, set->refresh_token);
+  g_autofree char *successor = NULL;
 
+  g_assert (AMQ_IS_ACCOUNT (self));
+  g_assert (set != NULL);
+
+  successor = amq_token_state_lookup_successor (self->state_path, set->refresh_token);
   amq_secret_replace (&self->seed, set->refresh_token);
   if (successor != NULL)
     {
@@ -179,6 +186,8 @@ amq_account_get_description (AmqAccount *self)
 void
 amq_account_count_save (AmqAccount *self, gboolean started)
 {
+  g_assert (AMQ_IS_ACCOUNT (self));
+
   if (started ? self->saving++ == 0 : --self->saving == 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVING]);
 }

@@ -36,9 +36,13 @@ on_socket_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
 GSource *
 amq_close_watch_new (GSocket *socket, AmqClosedFunc func, gpointer user_data)
 {
-  Watch *watch = g_new (Watch, 1);
+  Watch *watch;
   GSource *source;
 
+  g_return_val_if_fail (G_IS_SOCKET (socket), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  watch = g_new (Watch, 1);
   watch->func = func;
   watch->user_data = user_data;
   source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);

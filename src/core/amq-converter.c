@@ -35,8 +35,11 @@ amq_converter_upstream_tool_name (const char *client_name)
 {
   g_autofree char *hash = NULL;
   GString *name;
-  gboolean valid = strlen (client_name) <= AMQ_MAX_TOOL_NAME;
+  gboolean valid;
 
+  g_return_val_if_fail (client_name != NULL, NULL);
+
+  valid = strlen (client_name) <= AMQ_MAX_TOOL_NAME;
   for (const char *p = client_name; valid && *p; p++)
     valid = is_name_char (*p);
   if (valid)

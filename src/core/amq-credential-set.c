@@ -9,6 +9,8 @@
 void
 amq_secret_replace (char **field, const char *value)
 {
+  g_return_if_fail (field != NULL);
+
   if (*field != NULL)
     explicit_bzero (*field, strlen (*field));
   g_free (*field);
@@ -94,6 +96,8 @@ amq_credential_kind_to_string (AmqCredentialKind kind)
 gboolean
 amq_credential_kind_from_string (const char *text, AmqCredentialKind *kind)
 {
+  g_return_val_if_fail (kind != NULL, FALSE);
+
   for (guint i = 0; text != NULL && i < G_N_ELEMENTS (kind_names); i++)
     if (g_str_equal (text, kind_names[i]))
       {

@@ -46,15 +46,24 @@ void
 amq_credentials_store_async (const char *label, const AmqCredentialSet *set, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GTask *task;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *secret = NULL;
   g_autofree char *title = g_strdup_printf ("Amazon Q credentials (Amq2Api, %s)", label_or_default (label));
   const char *names[] = { "kind", "refreshToken", "clientId", "clientSecret", "profileArn", "region", "localApiKey" };
-  const char *values[] = { amq_credential_kind_to_string (set->kind), set->refresh_token, set->client_id,
-                           set->client_secret, set->profile_arn, set->region, set->local_api_key };
+  const char *values[G_N_ELEMENTS (names)];
 
+  g_return_if_fail (set != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  values[0] = amq_credential_kind_to_string (set->kind);
+  values[1] = set->refresh_token;
+  values[2] = set->client_id;
+  values[3] = set->client_secret;
+  values[4] = set->profile_arn;
+  values[5] = set->region;
+  values[6] = set->local_api_key;
   json_builder_begin_object (b);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     if (values[i] != NULL && *values[i] != '\0')
@@ -73,6 +82,8 @@ amq_credentials_store_async (const char *label, const AmqCredentialSet *set, GCa
 gboolean
 amq_credentials_store_finish (GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -128,6 +139,8 @@ amq_credentials_lookup_async (const char *label, GCancellable *cancellable, GAsy
 AmqCredentialSet *
 amq_credentials_lookup_finish (GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -217,6 +230,8 @@ amq_credentials_replace_refresh_token_async (const char *label, const char *prev
 gboolean
 amq_credentials_replace_refresh_token_finish (GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 

@@ -208,6 +208,7 @@ amq_device_login_run_async (AmqDeviceLogin *self, GCancellable *cancellable,
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
+  g_return_if_fail (AMQ_IS_DEVICE_LOGIN (self));
   g_return_if_fail (self->task == NULL);
   self->task = g_task_new (self, cancellable, callback, user_data);
   json_builder_begin_object (b);
@@ -226,6 +227,9 @@ amq_device_login_run_async (AmqDeviceLogin *self, GCancellable *cancellable,
 AmqCredentialSet *
 amq_device_login_run_finish (AmqDeviceLogin *self, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (AMQ_IS_DEVICE_LOGIN (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

@@ -52,6 +52,8 @@ effective_code (const GError *error)
 guint
 amq_error_http_status (const GError *error)
 {
+  g_return_val_if_fail (error != NULL, 500);
+
   switch (effective_code (error))
     {
     case AMQ_ERROR_INVALID_REQUEST:    return 400;
@@ -74,6 +76,8 @@ amq_error_http_status (const GError *error)
 const char *
 amq_error_anthropic_type (const GError *error)
 {
+  g_return_val_if_fail (error != NULL, NULL);
+
   switch (effective_code (error))
     {
     case AMQ_ERROR_INVALID_REQUEST:
@@ -97,8 +101,11 @@ char *
 amq_error_to_json (const GError *error,
                    const char   *request_id)
 {
-  GString *out = g_string_new ("{\"type\":\"error\",\"error\":{\"type\":");
+  GString *out;
 
+  g_return_val_if_fail (error != NULL, NULL);
+
+  out = g_string_new ("{\"type\":\"error\",\"error\":{\"type\":");
   amq_json_append_string (out, amq_error_anthropic_type (error), -1);
   g_string_append (out, ",\"message\":");
   amq_json_append_string (out, error->message, -1);
@@ -300,10 +307,16 @@ void
 amq_error_append_openai_object (GString      *out,
                                 const GError *error)
 {
-  g_autofree char *message = amq_error_dup_openai_message (error);
-  g_autofree char *param = amq_error_dup_openai_param (error);
-  const char *code = amq_error_openai_code (error);
+  g_autofree char *message = NULL;
+  g_autofree char *param = NULL;
+  const char *code;
 
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (error != NULL);
+
+  message = amq_error_dup_openai_message (error);
+  param = amq_error_dup_openai_param (error);
+  code = amq_error_openai_code (error);
   g_string_append (out, "{\"message\":");
   amq_json_append_string (out, message, -1);
   g_string_append (out, ",\"type\":");
@@ -324,8 +337,11 @@ amq_error_append_openai_object (GString      *out,
 char *
 amq_error_to_openai_json (const GError *error)
 {
-  GString *out = g_string_new ("{\"error\":");
+  GString *out;
 
+  g_return_val_if_fail (error != NULL, NULL);
+
+  out = g_string_new ("{\"error\":");
   amq_error_append_openai_object (out, error);
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);

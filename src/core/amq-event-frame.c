@@ -284,8 +284,12 @@ char *
 amq_event_frame_dup_string (const AmqEventFrame *frame,
                             const char          *name)
 {
-  const AmqEventHeader *h = amq_event_frame_get_header (frame, name);
+  const AmqEventHeader *h;
 
+  g_return_val_if_fail (frame != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  h = amq_event_frame_get_header (frame, name);
   if (h == NULL || h->type != AMQ_HEADER_STRING)
     return NULL;
   return g_strndup ((const char *) h->data, h->length);
@@ -296,8 +300,13 @@ amq_event_frame_has_string (const AmqEventFrame *frame,
                             const char          *name,
                             const char          *value)
 {
-  const AmqEventHeader *h = amq_event_frame_get_header (frame, name);
+  const AmqEventHeader *h;
 
+  g_return_val_if_fail (frame != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  h = amq_event_frame_get_header (frame, name);
   return h != NULL && h->type == AMQ_HEADER_STRING &&
          h->length == strlen (value) && memcmp (h->data, value, h->length) == 0;
 }
@@ -313,11 +322,14 @@ amq_event_frame_encode (const char * const *string_headers,
                         const guint8       *payload,
                         gsize               payload_length)
 {
-  GByteArray *out = g_byte_array_new ();
+  GByteArray *out;
   guint8 prelude[AMQ_FRAME_PRELUDE_LENGTH];
   guint8 crc[4];
   gsize headers_length;
 
+  g_return_val_if_fail (payload != NULL || payload_length == 0, NULL);
+
+  out = g_byte_array_new ();
   g_byte_array_set_size (out, AMQ_FRAME_PRELUDE_LENGTH);
   for (guint i = 0; string_headers != NULL && string_headers[i] != NULL; i += 2)
     {

@@ -15,6 +15,8 @@ void
 amq_event_sink_message_start (AmqEventSink *self, const char *message_id, const char *model,
                               const AmqUsage *usage)
 {
+  g_return_if_fail (AMQ_IS_EVENT_SINK (self));
+
   AMQ_EVENT_SINK_GET_IFACE (self)->message_start (self, message_id, model, usage);
 }
 
@@ -22,6 +24,8 @@ void
 amq_event_sink_block_start (AmqEventSink *self, guint index, AmqBlockKind kind,
                             const char *tool_id, const char *tool_name)
 {
+  g_return_if_fail (AMQ_IS_EVENT_SINK (self));
+
   AMQ_EVENT_SINK_GET_IFACE (self)->block_start (self, index, kind, tool_id, tool_name);
 }
 
@@ -29,12 +33,16 @@ void
 amq_event_sink_block_delta (AmqEventSink *self, guint index, AmqDeltaKind kind,
                             const char *text, gsize length)
 {
+  g_return_if_fail (AMQ_IS_EVENT_SINK (self));
+
   AMQ_EVENT_SINK_GET_IFACE (self)->block_delta (self, index, kind, text, length);
 }
 
 void
 amq_event_sink_block_stop (AmqEventSink *self, guint index)
 {
+  g_return_if_fail (AMQ_IS_EVENT_SINK (self));
+
   AMQ_EVENT_SINK_GET_IFACE (self)->block_stop (self, index);
 }
 
@@ -42,12 +50,17 @@ void
 amq_event_sink_message_end (AmqEventSink *self, const char *stop_reason,
                             const char *stop_sequence, const AmqUsage *usage)
 {
+  g_return_if_fail (AMQ_IS_EVENT_SINK (self));
+
   AMQ_EVENT_SINK_GET_IFACE (self)->message_end (self, stop_reason, stop_sequence, usage);
 }
 
 void
 amq_event_sink_error (AmqEventSink *self, const GError *error)
 {
+  g_return_if_fail (AMQ_IS_EVENT_SINK (self));
+  g_return_if_fail (error != NULL);
+
   AMQ_EVENT_SINK_GET_IFACE (self)->error (self, error);
 }
 
@@ -65,6 +78,9 @@ void
 amq_usage_append_json (GString        *out,
                        const AmqUsage *usage)
 {
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (usage != NULL);
+
   g_string_append_printf (out,
                           "{\"input_tokens\":%" G_GUINT64_FORMAT
                           ",\"cache_creation_input_tokens\":%" G_GUINT64_FORMAT

@@ -303,8 +303,11 @@ amq_event_stream_reader_init (AmqEventStreamReader *self)
 AmqEventStreamReader *
 amq_event_stream_reader_new (GInputStream *stream)
 {
-  AmqEventStreamReader *self = g_object_new (AMQ_TYPE_EVENT_STREAM_READER, NULL);
+  AmqEventStreamReader *self;
 
+  g_return_val_if_fail (G_IS_INPUT_STREAM (stream), NULL);
+
+  self = g_object_new (AMQ_TYPE_EVENT_STREAM_READER, NULL);
   self->stream = g_object_ref (stream);
   return self;
 }

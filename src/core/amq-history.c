@@ -38,6 +38,8 @@ tool_result_free (gpointer data)
 void
 amq_turn_free (AmqTurn *turn)
 {
+  if (turn == NULL)
+    return;
   g_string_free (turn->text, TRUE);
   g_ptr_array_unref (turn->images);
   g_ptr_array_unref (turn->tool_uses);
@@ -258,8 +260,11 @@ pair_results (const GPtrArray *uses, AmqTurn *user)
 GPtrArray *
 amq_history_build (JsonArray *messages)
 {
-  GPtrArray *turns = g_ptr_array_new_with_free_func ((GDestroyNotify) amq_turn_free);
+  GPtrArray *turns;
 
+  g_return_val_if_fail (messages != NULL, NULL);
+
+  turns = g_ptr_array_new_with_free_func ((GDestroyNotify) amq_turn_free);
   for (guint i = 0; i < json_array_get_length (messages); i++)
     {
       JsonObject *message = json_array_get_object_element (messages, i);

@@ -18,6 +18,9 @@ amq_json_append_string (GString    *out,
   const guchar *end;
   const guchar *run;
 
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (text != NULL || len == 0);
+
   if (len < 0)
     len = strlen (text);
   end = p + len;
@@ -54,8 +57,11 @@ amq_json_append_string (GString    *out,
 char *
 amq_json_quote (const char *text)
 {
-  GString *out = g_string_sized_new (strlen (text) + 2);
+  GString *out;
 
+  g_return_val_if_fail (text != NULL, NULL);
+
+  out = g_string_sized_new (strlen (text) + 2);
   amq_json_append_string (out, text, -1);
   return g_string_free (out, FALSE);
 }
@@ -69,6 +75,8 @@ amq_json_check_text (const char *data,
   gboolean in_string = FALSE;
   gboolean closed = FALSE;  /* the top-level object or array has ended */
   guint depth = 0;
+
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
 
   for (gsize i = 0; i < length; i++)
     {
@@ -257,6 +265,8 @@ amq_json_parse_object (JsonParser *parser,
   JsonObject *flat;
   JsonNode *root;
 
+  g_return_val_if_fail (JSON_IS_PARSER (parser), NULL);
+
   if (length < 0 && data != NULL)
     length = strlen (data);
   if (data == NULL)
@@ -288,16 +298,22 @@ value_member (JsonObject *object, const char *member, GType type)
 const char *
 amq_json_get_string (JsonObject *object, const char *member)
 {
-  JsonNode *node = value_member (object, member, G_TYPE_STRING);
+  JsonNode *node;
 
+  g_return_val_if_fail (member != NULL, NULL);
+
+  node = value_member (object, member, G_TYPE_STRING);
   return node ? json_node_get_string (node) : NULL;
 }
 
 gint64
 amq_json_get_int (JsonObject *object, const char *member, gint64 default_value)
 {
-  JsonNode *node = value_member (object, member, G_TYPE_INT64);
+  JsonNode *node;
 
+  g_return_val_if_fail (member != NULL, default_value);
+
+  node = value_member (object, member, G_TYPE_INT64);
   if (node == NULL)
     node = value_member (object, member, G_TYPE_DOUBLE);
   if (node == NULL)
@@ -309,7 +325,10 @@ amq_json_get_int (JsonObject *object, const char *member, gint64 default_value)
 gboolean
 amq_json_get_bool (JsonObject *object, const char *member, gboolean default_value)
 {
-  JsonNode *node = value_member (object, member, G_TYPE_BOOLEAN);
+  JsonNode *node;
 
+  g_return_val_if_fail (member != NULL, default_value);
+
+  node = value_member (object, member, G_TYPE_BOOLEAN);
   return node ? json_node_get_boolean (node) : default_value;
 }

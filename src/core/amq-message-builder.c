@@ -65,9 +65,10 @@ builder_block_start (AmqEventSink *sink, guint index, AmqBlockKind kind,
                      const char *tool_id, const char *tool_name)
 {
   AmqMessageBuilder *self = AMQ_MESSAGE_BUILDER (sink);
-  Block *block = g_new0 (Block, 1);
+  Block *block;
 
   g_return_if_fail (index == self->blocks->len);
+  block = g_new0 (Block, 1);
   block->kind = kind;
   block->tool_id = g_strdup (tool_id);
   block->tool_name = g_strdup (tool_name);
@@ -177,6 +178,8 @@ amq_message_builder_to_json (AmqMessageBuilder *self,
                              GError           **error)
 {
   GString *out;
+
+  g_return_val_if_fail (AMQ_IS_MESSAGE_BUILDER (self), NULL);
 
   if (!amq_message_builder_check (self, error))
     return NULL;

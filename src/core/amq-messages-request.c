@@ -483,8 +483,11 @@ amq_messages_request_parse (GBytes          *body,
                             AmqRequestKind   kind,
                             GError         **error)
 {
-  g_autoptr(JsonNode) root = amq_messages_request_read_body (body, error);
+  g_autoptr(JsonNode) root = NULL;
 
+  g_return_val_if_fail (body != NULL, NULL);
+
+  root = amq_messages_request_read_body (body, error);
   if (root == NULL)
     return NULL;
   return amq_messages_request_new_from_object (root, kind, error);
@@ -503,6 +506,8 @@ JsonArray *amq_messages_request_get_tools (AmqMessagesRequest *self) { return se
 void
 amq_messages_request_release_conversation (AmqMessagesRequest *self)
 {
+  g_return_if_fail (AMQ_IS_MESSAGES_REQUEST (self));
+
   g_clear_pointer (&self->root, json_node_unref);
   g_clear_pointer (&self->system, g_free);
   g_clear_pointer (&self->messages, json_array_unref);

@@ -84,10 +84,12 @@ char *
 amq_model_catalog_render (GPtrArray *models, const char *model_id, GHashTable *query, GError **error)
 {
   g_autoptr(GString) out = g_string_new (NULL);
-  guint n = models->len;
-  guint first = 0, last = n;
+  guint n, first = 0, last;
   gint64 limit = 20;
 
+  g_return_val_if_fail (models != NULL, NULL);
+
+  n = last = models->len;
   if (model_id != NULL)
     {
       for (guint i = 0; i < n; i++)

@@ -99,13 +99,18 @@ char *
 amq_model_map_resolve (AmqModelMap *self,
                        const char  *client_model)
 {
-  g_autofree char *id = g_ascii_strdown (client_model, -1);
+  g_autofree char *id = NULL;
   const char *family = NULL;
   const Known *best = NULL;
   guint major = 0, minor = 0;
-  const char *override = g_hash_table_lookup (self->overrides, id);
+  const char *override;
   char *bracket;
 
+  g_return_val_if_fail (AMQ_IS_MODEL_MAP (self), NULL);
+  g_return_val_if_fail (client_model != NULL, NULL);
+
+  id = g_ascii_strdown (client_model, -1);
+  override = g_hash_table_lookup (self->overrides, id);
   if (override != NULL)
     return g_strdup (override);
   if ((bracket = strchr (id, '[')) != NULL)  /* "claude-opus-4-5[1m]" */
@@ -136,6 +141,8 @@ amq_model_map_resolve (AmqModelMap *self,
 void
 amq_model_map_set_default (AmqModelMap *self, const char *upstream_model)
 {
+  g_return_if_fail (AMQ_IS_MODEL_MAP (self));
+
   g_free (self->default_model);
   self->default_model = g_strdup (upstream_model && *upstream_model ? upstream_model
                                                                     : AMQ_DEFAULT_UPSTREAM_MODEL);
@@ -146,6 +153,8 @@ amq_model_map_parse_overrides (AmqModelMap *self, const char *spec, GError **err
 {
   g_auto(GStrv) pairs = g_strsplit (spec ? spec : "", ",", -1);
   g_autoptr(GHashTable) parsed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  g_return_val_if_fail (AMQ_IS_MODEL_MAP (self), FALSE);
 
   for (guint i = 0; pairs[i] != NULL; i++)
     {

@@ -152,6 +152,8 @@ amq_openai_draft_add_text (AmqOpenaiDraft        *self,
                            const char            *path,
                            const AmqOpenaiRename *renames)
 {
+  g_return_if_fail (self != NULL && text != NULL && path != NULL);
+
   amq_openai_draft_add_block (self, amq_openai_text_block (text), path, renames);
 }
 

@@ -46,9 +46,13 @@ amq_openai_member (JsonObject      *object,
                    AmqOpenaiShape   shape,
                    GError         **error)
 {
-  g_autofree char *member_path = g_strdup_printf ("%s.%s", path, name);
-  JsonNode *node = json_object_get_member (object, name);
+  g_autofree char *member_path = NULL;
+  JsonNode *node;
 
+  g_return_val_if_fail (object != NULL && name != NULL && path != NULL, NULL);
+
+  member_path = g_strdup_printf ("%s.%s", path, name);
+  node = json_object_get_member (object, name);
   return amq_openai_expect (node, shape, member_path, error) ? node : NULL;
 }
 
@@ -72,6 +76,8 @@ amq_openai_image_block (JsonNode    *url,
   g_autofree char *media_type = NULL;
   const char *text, *comma, *semicolon;
   JsonObject *source, *block;
+
+  g_return_val_if_fail (path != NULL, NULL);
 
   if (!amq_openai_expect (url, AMQ_OPENAI_STRING, path, error))
     return NULL;

@@ -75,6 +75,9 @@ amq_request_log_add (AmqRequestLog *self, AmqRequestRecord *record)
 {
   guint removed = 0;
 
+  g_return_if_fail (AMQ_IS_REQUEST_LOG (self));
+  g_return_if_fail (AMQ_IS_REQUEST_RECORD (record));
+
   self->total++;
   if (!amq_request_record_get_finished (record))
     g_signal_connect (record, "notify::finished", G_CALLBACK (on_record_finished), self);

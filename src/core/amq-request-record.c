@@ -42,8 +42,12 @@ amq_request_record_set_headers (AmqRequestRecord *self, SoupMessageHeaders *head
     "User-Agent", "anthropic-version", "anthropic-beta", "Content-Type", "Content-Length", "x-app",
   };
   static const char * const secret[] = { "x-api-key", "Authorization", "Cookie" };
-  GString *out = g_string_new (NULL);
+  GString *out;
 
+  g_return_if_fail (AMQ_IS_REQUEST_RECORD (self));
+  g_return_if_fail (headers != NULL);
+
+  out = g_string_new (NULL);
   for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
     {
       const char *value = soup_message_headers_get_list (headers, shown[i]);
@@ -61,6 +65,8 @@ amq_request_record_set_headers (AmqRequestRecord *self, SoupMessageHeaders *head
 const char *
 amq_request_record_get_headers (AmqRequestRecord *self)
 {
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), NULL);
+
   return self->headers;
 }
 
@@ -113,6 +119,8 @@ void
 amq_request_record_set_models (AmqRequestRecord *self, const char *model_asked,
                                const char *model_used, gboolean stream)
 {
+  g_return_if_fail (AMQ_IS_REQUEST_RECORD (self));
+
   g_free (self->model_asked);
   g_free (self->model_used);
   self->model_asked = g_strdup (model_asked);
@@ -136,6 +144,8 @@ void
 amq_request_record_complete (AmqRequestRecord *self, guint status, const char *error,
                            gint64 first_token_us, guint64 input_tokens, guint64 output_tokens)
 {
+  g_return_if_fail (AMQ_IS_REQUEST_RECORD (self));
+
   if (self->finished)
     return;
   self->finished = TRUE;
@@ -168,6 +178,8 @@ gdouble amq_request_record_get_context_usage (AmqRequestRecord *self) { return s
 gboolean
 amq_request_record_is_error (AmqRequestRecord *self)
 {
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), FALSE);
+
   return self->finished && (self->status >= 400 || self->error != NULL);
 }
 
@@ -226,8 +238,13 @@ amq_request_record_init (AmqRequestRecord *self)
 AmqRequestRecord *
 amq_request_record_new (const char *request_id, const char *method, const char *path)
 {
-  AmqRequestRecord *self = g_object_new (AMQ_TYPE_REQUEST_RECORD, NULL);
+  AmqRequestRecord *self;
 
+  g_return_val_if_fail (request_id != NULL, NULL);
+  g_return_val_if_fail (method != NULL, NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_object_new (AMQ_TYPE_REQUEST_RECORD, NULL);
   self->request_id = g_strdup (request_id);
   self->method = g_strdup (method);
   self->path = g_strdup (path);

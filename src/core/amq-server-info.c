@@ -7,8 +7,10 @@
 #include "amq-json.h"
 #include "amq-server-private.h"
 
-void
-amq_server_answer_health (AmqServer *self, SoupServerMessage *msg, gboolean detailed)
+/* The detailed /health body; the token fields are the first account's: with one account, the
+ * whole story. */
+static char *
+detailed_health (AmqServer *self)
 {
   g_autoptr(AmqAccount) first = g_list_model_get_item (G_LIST_MODEL (self->pool), 0);
   AmqTokenManager *tokens = first ? amq_account_get_tokens (first) : NULL;
@@ -17,16 +19,8 @@ amq_server_answer_health (AmqServer *self, SoupServerMessage *msg, gboolean deta
   gboolean has_token = expires_at > 0;
   gboolean expired = !has_token || expires_at <= g_get_real_time () / G_USEC_PER_SEC;
   guint accounts = g_list_model_get_n_items (G_LIST_MODEL (self->pool));
-  g_autofree char *json = NULL;
 
-  if (!detailed)
-    {
-      /* a caller without the key learns that the server lives, nothing about its accounts */
-      amq_server_respond_json (msg, SOUP_STATUS_OK, "{\"status\":\"healthy\"}");
-      return;
-    }
-  /* the token fields are the first account's: with one account, the whole story */
-  json = g_strdup_printf (
+  return g_strdup_printf (
     "{\"status\":\"healthy\",\"has_token\":%s,\"token_expired\":%s,\"token_state\":\"%s\","
     "\"sign_in_needed\":%s,\"accounts\":%u,\"accounts_ready\":%u,\"version\":\"%s\","
     "\"uptime_seconds\":%" G_GINT64_FORMAT ",\"requests_served\":%" G_GUINT64_FORMAT ",\"errors\":%" G_GUINT64_FORMAT "}",
@@ -36,6 +30,23 @@ amq_server_answer_health (AmqServer *self, SoupServerMessage *msg, gboolean deta
     accounts, amq_account_pool_count_ready (self->pool),
     PACKAGE_VERSION, (g_get_monotonic_time () - self->started_at) / G_USEC_PER_SEC,
     self->requests_served, self->errors);
+}
+
+void
+amq_server_answer_health (AmqServer *self, SoupServerMessage *msg, gboolean detailed)
+{
+  g_autofree char *json = NULL;
+
+  g_assert (AMQ_IS_SERVER (self));
+  g_assert (SOUP_IS_SERVER_MESSAGE (msg));
+
+  if (!detailed)
+    {
+      /* a caller without the key learns that the server lives, nothing about its accounts */
+      amq_server_respond_json (msg, SOUP_STATUS_OK, "{\"status\":\"healthy\"}");
+      return;
+    }
+  json = detailed_health (self);
   amq_server_respond_json (msg, SOUP_STATUS_OK, json);
 }
 
@@ -89,8 +100,13 @@ void
 amq_server_answer_models (AmqServer *self, SoupServerMessage *msg, const char *path, GHashTable *query,
                           const char *request_id, AmqRequestRecord *record)
 {
-  ModelsAnswer *answer = g_new0 (ModelsAnswer, 1);
+  ModelsAnswer *answer;
 
+  g_assert (AMQ_IS_SERVER (self));
+  g_assert (SOUP_IS_SERVER_MESSAGE (msg));
+  g_assert (path != NULL && AMQ_IS_REQUEST_RECORD (record));
+
+  answer = g_new0 (ModelsAnswer, 1);
   answer->server = g_object_ref (self);
   answer->msg = g_object_ref (msg);
   answer->model_id = g_str_has_prefix (path, "/v1/models/") ? g_strdup (path + strlen ("/v1/models/")) : NULL;
@@ -161,9 +177,15 @@ append_account (GString *out, AmqAccount *account)
 void
 amq_server_answer_accounts (AmqServer *self, SoupServerMessage *msg, AmqAccount *one)
 {
-  GListModel *accounts = G_LIST_MODEL (self->pool);
-  g_autoptr(GString) out = g_string_new (NULL);
+  GListModel *accounts;
+  g_autoptr(GString) out = NULL;
 
+  g_assert (AMQ_IS_SERVER (self));
+  g_assert (SOUP_IS_SERVER_MESSAGE (msg));
+  g_assert (one == NULL || AMQ_IS_ACCOUNT (one));
+
+  accounts = G_LIST_MODEL (self->pool);
+  out = g_string_new (NULL);
   if (one != NULL)
     append_account (out, one);
   else

@@ -15,6 +15,9 @@
 void
 amq_server_respond_json (SoupServerMessage *msg, guint status, const char *json)
 {
+  g_assert (SOUP_IS_SERVER_MESSAGE (msg));
+  g_assert (json != NULL);
+
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json, strlen (json));
 }
@@ -23,11 +26,19 @@ void
 amq_server_respond_error (AmqServer *self, SoupServerMessage *msg, const AmqFrontEnd *front_end,
                           const char *request_id, const GError *error)
 {
-  g_autofree char *json = front_end->error_json (error, request_id);
-  guint status = amq_error_http_status (error);
-  gint64 seconds = amq_error_get_retry_after (error);
-  g_autofree char *retry_after = seconds > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, seconds) : NULL;
+  g_autofree char *json = NULL;
+  guint status;
+  gint64 seconds;
+  g_autofree char *retry_after = NULL;
 
+  g_assert (AMQ_IS_SERVER (self));
+  g_assert (SOUP_IS_SERVER_MESSAGE (msg));
+  g_assert (front_end != NULL && error != NULL);
+
+  json = front_end->error_json (error, request_id);
+  status = amq_error_http_status (error);
+  seconds = amq_error_get_retry_after (error);
+  retry_after = seconds > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, seconds) : NULL;
   self->errors++;
   if (retry_after != NULL)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "retry-after", retry_after);
@@ -448,6 +459,8 @@ handle_probe (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashT
 void
 amq_server_add_routes (AmqServer *self)
 {
+  g_assert (AMQ_IS_SERVER (self));
+
   soup_server_add_handler (self->soup, "/", handle_probe, self, NULL);
   soup_server_add_handler (self->soup, "/api/hello", handle_probe, self, NULL);
   soup_server_add_handler (self->soup, "/health", handle_health, self, NULL);

@@ -131,6 +131,9 @@ on_answer_done (SoupServerMessage *msg, AmqServer *self)
 void
 amq_server_track_answer (AmqServer *self, SoupServerMessage *msg)
 {
+  g_assert (AMQ_IS_SERVER (self));
+  g_assert (SOUP_IS_SERVER_MESSAGE (msg));
+
   self->answering++;
   g_object_set_data (G_OBJECT (msg), "amq-answering", GINT_TO_POINTER (TRUE));
   g_signal_connect_object (msg, "finished", G_CALLBACK (on_answer_done), self, 0);

@@ -57,11 +57,14 @@ AmqCredentialSet *
 amq_signin_json_read (const char *path, GError **error)
 {
   g_autoptr(GError) read_error = NULL;
-  g_autoptr(JsonObject) token = read_object (path, &read_error);
+  g_autoptr(JsonObject) token = NULL;
   const char *method;
   const char *provider;
   AmqCredentialSet *set;
 
+  g_assert (path != NULL);
+
+  token = read_object (path, &read_error);
   if (token == NULL || amq_json_get_string (token, "refreshToken") == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no sign-in in %s: sign in with Kiro first%s%s", path,
@@ -98,7 +101,7 @@ file_mode (const char *path)
 gboolean
 amq_signin_json_write (const char *path, const char *previous, const AmqCredentialSet *tokens, GError **error)
 {
-  g_autoptr(JsonObject) token = read_object (path, error);
+  g_autoptr(JsonObject) token = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(JsonGenerator) generator = NULL;
   g_autofree char *text = NULL;
@@ -106,6 +109,9 @@ amq_signin_json_write (const char *path, const char *previous, const AmqCredenti
   const char *stored;
   gboolean written;
 
+  g_assert (path != NULL && tokens != NULL);
+
+  token = read_object (path, error);
   if (token == NULL)
     return FALSE;
   stored = amq_json_get_string (token, "refreshToken");

@@ -122,11 +122,14 @@ credentials_from (sqlite3 *db, const Record *record, JsonObject *token)
 AmqCredentialSet *
 amq_signin_sqlite_read (const char *path, gboolean kiro, GError **error)
 {
-  sqlite3 *db = open_database (path, FALSE, error);
+  sqlite3 *db;
   AmqCredentialSet *set = NULL;
   const Record *candidates;
   guint n;
 
+  g_assert (path != NULL);
+
+  db = open_database (path, FALSE, error);
   if (db == NULL)
     return NULL;
   candidates = records (kiro, &n);
@@ -174,10 +177,13 @@ gboolean
 amq_signin_sqlite_write (const char *path, gboolean kiro, const char *previous, const AmqCredentialSet *tokens,
                          GError **error)
 {
-  sqlite3 *db = open_database (path, TRUE, error);
+  sqlite3 *db;
   const Record *candidates;
   guint n;
 
+  g_assert (path != NULL && tokens != NULL);
+
+  db = open_database (path, TRUE, error);
   if (db == NULL)
     return FALSE;
   if (!execute (db, "BEGIN IMMEDIATE"))

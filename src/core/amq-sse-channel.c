@@ -100,7 +100,8 @@ on_flush (gpointer user_data)
 void
 amq_sse_channel_commit (AmqSseChannel *self)
 {
-  g_assert (AMQ_IS_SSE_CHANNEL (self));
+  g_return_if_fail (AMQ_IS_SSE_CHANNEL (self));
+
   if (self->message == NULL)
     return;
   /* the events one upstream read produces go out as one chunk: libsoup writes every chunk

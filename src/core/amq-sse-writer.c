@@ -167,12 +167,16 @@ amq_sse_writer_sink_init (AmqEventSinkInterface *iface)
 const char *
 amq_sse_writer_peek_text (AmqSseWriter *self)
 {
+  g_return_val_if_fail (AMQ_IS_SSE_WRITER (self), NULL);
+
   return amq_sse_channel_peek_text (self->channel);
 }
 
 gboolean
 amq_sse_writer_is_complete (AmqSseWriter *self)
 {
+  g_return_val_if_fail (AMQ_IS_SSE_WRITER (self), FALSE);
+
   return amq_sse_channel_is_complete (self->channel);
 }
 
@@ -212,7 +216,10 @@ amq_sse_writer_new_for_channel (AmqSseChannel *channel)
 AmqSseWriter *
 amq_sse_writer_new (SoupServerMessage *message)
 {
-  g_autoptr(AmqSseChannel) channel = amq_sse_channel_new (message, AMQ_SSE_WRITER_PING);
+  g_autoptr(AmqSseChannel) channel = NULL;
 
+  g_return_val_if_fail (message == NULL || SOUP_IS_SERVER_MESSAGE (message), NULL);
+
+  channel = amq_sse_channel_new (message, AMQ_SSE_WRITER_PING);
   return amq_sse_writer_new_for_channel (channel);
 }

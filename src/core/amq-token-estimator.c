@@ -14,6 +14,8 @@ amq_token_units_of (const char *text,
   const guchar *end;
   guint64 units = 0;
 
+  g_return_val_if_fail (text != NULL || length == 0, 0);
+
   if (length < 0)
     length = strlen (text);
   end = p + length;
@@ -37,6 +39,8 @@ amq_token_prefix_within (const char *text,
 {
   guint64 used = 0;
   gsize n;
+
+  g_return_val_if_fail (text != NULL || length == 0, 0);
 
   /* byte by byte: a character counts at its first byte, so the cut falls between characters */
   for (n = 0; n < length; n++)

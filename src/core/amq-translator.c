@@ -373,6 +373,7 @@ amq_translator_feed (AmqTranslator       *self,
   JsonObject *payload = NULL;
   gboolean is_event;
 
+  g_return_val_if_fail (AMQ_IS_TRANSLATOR (self) && frame != NULL, FALSE);
   if (self->finished)
     return FALSE;
   is_event = amq_event_frame_get_header (frame, ":message-type") == NULL ||
@@ -423,7 +424,7 @@ amq_translator_feed (AmqTranslator       *self,
 void
 amq_translator_begin (AmqTranslator *self)
 {
-  g_return_if_fail (!self->started);
+  g_return_if_fail (AMQ_IS_TRANSLATOR (self) && !self->started);
   self->started = TRUE;
   amq_event_sink_message_start (self->sink, self->message_id, self->model, amq_usage_meter_get_usage (self->meter));
 }
@@ -432,6 +433,7 @@ void
 amq_translator_end (AmqTranslator *self,
                     const GError  *stream_error)
 {
+  g_return_if_fail (AMQ_IS_TRANSLATOR (self));
   if (self->finished)
     return;
   if (!self->started)
@@ -461,6 +463,7 @@ amq_translator_end (AmqTranslator *self,
 void
 amq_translator_set_thinking (AmqTranslator *self, gboolean enabled)
 {
+  g_return_if_fail (AMQ_IS_TRANSLATOR (self));
   self->thinking_enabled = enabled;
 }
 
@@ -469,6 +472,7 @@ amq_translator_set_stop_sequences (AmqTranslator *self, const char * const *stop
 {
   GPtrArray *kept = g_ptr_array_new ();
 
+  g_return_if_fail (AMQ_IS_TRANSLATOR (self));
   g_clear_pointer (&self->stop_sequences, g_strfreev);
   for (guint i = 0; stop_sequences != NULL && stop_sequences[i] != NULL; i++)
     if (*stop_sequences[i] != '\0')
@@ -485,6 +489,7 @@ amq_translator_set_stop_sequences (AmqTranslator *self, const char * const *stop
 void
 amq_translator_set_tool_names (AmqTranslator *self, GHashTable *upstream_to_client)
 {
+  g_return_if_fail (AMQ_IS_TRANSLATOR (self));
   g_clear_pointer (&self->tool_names, g_hash_table_unref);
   if (upstream_to_client != NULL)
     self->tool_names = g_hash_table_ref (upstream_to_client);
@@ -493,6 +498,7 @@ amq_translator_set_tool_names (AmqTranslator *self, GHashTable *upstream_to_clie
 void
 amq_translator_set_input_estimate (AmqTranslator *self, guint64 input_tokens, guint64 context_window)
 {
+  g_return_if_fail (AMQ_IS_TRANSLATOR (self));
   self->context_window = context_window;
   amq_usage_meter_set_input_estimate (self->meter, input_tokens, context_window);
 }
@@ -501,7 +507,6 @@ void
 amq_translator_set_max_tokens (AmqTranslator *self, guint64 max_tokens)
 {
   g_return_if_fail (AMQ_IS_TRANSLATOR (self));
-
   /* a limit too large to count in units is no limit */
   self->output_budget = max_tokens <= G_MAXUINT64 / AMQ_UNITS_PER_TOKEN ? max_tokens * AMQ_UNITS_PER_TOKEN : 0;
 }
@@ -509,30 +514,35 @@ amq_translator_set_max_tokens (AmqTranslator *self, guint64 max_tokens)
 const AmqUsage *
 amq_translator_get_usage (AmqTranslator *self)
 {
+  g_return_val_if_fail (AMQ_IS_TRANSLATOR (self), NULL);
   return amq_usage_meter_get_usage (self->meter);
 }
 
 const char *
 amq_translator_get_stop_reason (AmqTranslator *self)
 {
+  g_return_val_if_fail (AMQ_IS_TRANSLATOR (self), NULL);
   return self->stop_reason;
 }
 
 gint64
 amq_translator_get_first_content_time (AmqTranslator *self)
 {
+  g_return_val_if_fail (AMQ_IS_TRANSLATOR (self), 0);
   return self->first_content_time;
 }
 
 gdouble
 amq_translator_get_credits (AmqTranslator *self)
 {
+  g_return_val_if_fail (AMQ_IS_TRANSLATOR (self), 0);
   return amq_usage_meter_get_credits (self->meter);
 }
 
 gdouble
 amq_translator_get_context_usage (AmqTranslator *self)
 {
+  g_return_val_if_fail (AMQ_IS_TRANSLATOR (self), 0);
   return amq_usage_meter_get_context_usage (self->meter);
 }
 
@@ -578,8 +588,10 @@ amq_translator_new (AmqEventSink *sink,
                     const char   *message_id,
                     const char   *model)
 {
-  AmqTranslator *self = g_object_new (AMQ_TYPE_TRANSLATOR, NULL);
+  AmqTranslator *self;
 
+  g_return_val_if_fail (AMQ_IS_EVENT_SINK (sink), NULL);
+  self = g_object_new (AMQ_TYPE_TRANSLATOR, NULL);
   self->sink = g_object_ref (sink);
   self->message_id = g_strdup (message_id);
   self->model = g_strdup (model);

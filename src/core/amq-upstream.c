@@ -282,10 +282,14 @@ amq_upstream_send_async (AmqUpstream         *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  g_autoptr(SoupMessage) msg = new_call (self, "AmazonCodeWhispererStreamingService.GenerateAssistantResponse",
-                                         access_token, body);
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(SoupMessage) msg = NULL;
+  GTask *task;
 
+  g_return_if_fail (AMQ_IS_UPSTREAM (self));
+  g_return_if_fail (body != NULL && access_token != NULL);
+
+  msg = new_call (self, "AmazonCodeWhispererStreamingService.GenerateAssistantResponse", access_token, body);
+  task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, amq_upstream_send_async);
   if (msg == NULL)
     {
@@ -305,6 +309,9 @@ amq_upstream_send_finish (AmqUpstream   *self,
                           SoupMessage  **message,
                           GError       **error)
 {
+  g_return_val_if_fail (AMQ_IS_UPSTREAM (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
   if (message != NULL)
     *message = g_object_ref (g_task_get_task_data (G_TASK (result)));
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -342,11 +349,16 @@ void
 amq_upstream_list_models_async (AmqUpstream *self, const char *access_token, const char *profile_arn,
                                 GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  g_autofree char *origin = amq_json_quote (self->origin);
+  GTask *task;
+  g_autofree char *origin = NULL;
   g_autofree char *body = NULL;
   g_autoptr(SoupMessage) msg = NULL;
 
+  g_return_if_fail (AMQ_IS_UPSTREAM (self));
+  g_return_if_fail (access_token != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  origin = amq_json_quote (self->origin);
   if (profile_arn != NULL)
     {
       g_autofree char *quoted = amq_json_quote (profile_arn);
@@ -368,12 +380,17 @@ amq_upstream_list_models_async (AmqUpstream *self, const char *access_token, con
 JsonArray *
 amq_upstream_list_models_finish (AmqUpstream *self, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (AMQ_IS_UPSTREAM (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void
 amq_upstream_set_endpoint (AmqUpstream *self, const char *endpoint)
 {
+  g_return_if_fail (AMQ_IS_UPSTREAM (self));
+
   g_free (self->endpoint);
   self->endpoint = g_strdup (endpoint && *endpoint ? endpoint : AMQ_DEFAULT_API_ENDPOINT);
 }
@@ -415,6 +432,8 @@ amq_upstream_get_max_request_bytes (AmqUpstream *self)
 void
 amq_upstream_set_idle_timeout (AmqUpstream *self, guint seconds)
 {
+  g_return_if_fail (AMQ_IS_UPSTREAM (self));
+
   self->idle_timeout = seconds;
   for (guint i = 0; i < self->lanes->len; i++)
     configure_session (self, ((Lane *) g_ptr_array_index (self->lanes, i))->session);
@@ -423,6 +442,9 @@ amq_upstream_set_idle_timeout (AmqUpstream *self, guint seconds)
 void
 amq_upstream_set_proxy_resolver (AmqUpstream *self, GProxyResolver *resolver)
 {
+  g_return_if_fail (AMQ_IS_UPSTREAM (self));
+  g_return_if_fail (resolver == NULL || G_IS_PROXY_RESOLVER (resolver));
+
   self->proxy_set = TRUE;
   g_set_object (&self->proxy_resolver, resolver);
   for (guint i = 0; i < self->lanes->len; i++)
@@ -432,6 +454,8 @@ amq_upstream_set_proxy_resolver (AmqUpstream *self, GProxyResolver *resolver)
 guint
 amq_upstream_get_idle_timeout (AmqUpstream *self)
 {
+  g_return_val_if_fail (AMQ_IS_UPSTREAM (self), 0);
+
   return self->idle_timeout;
 }
 
