@@ -307,18 +307,6 @@ amq_accounts_add_finish (AmqAccounts *self, GAsyncResult *result, GError **error
 
 /* ---- removing ---- */
 
-static void
-on_cleared (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (amq_credentials_clear_finish (result, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 void
 amq_accounts_remove_async (AmqAccounts *self, AmqAccount *account, GAsyncReadyCallback callback, gpointer user_data)
 {
@@ -335,7 +323,7 @@ amq_accounts_remove_async (AmqAccounts *self, AmqAccount *account, GAsyncReadyCa
   amq_account_pool_remove (self->pool, account);
   /* a later account of that name starts switched on */
   remember_off (self, amq_account_get_label (account), FALSE);
-  amq_credentials_clear_async (amq_account_get_label (account), NULL, on_cleared, task);
+  amq_credentials_clear_for_task (amq_account_get_label (account), task);
 }
 
 gboolean

@@ -327,22 +327,10 @@ amq_signin_copy_finish (AmqSignin *self, GAsyncResult *result, GError **error)
 /* ---- the local API key ---- */
 
 static void
-on_key_stored (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (amq_credentials_store_finish (result, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
 store_with_key (AmqSignin *self, AmqCredentialSet *set, GTask *task)
 {
   amq_secret_replace (&set->local_api_key, self->local_api_key);
-  amq_credentials_store_async (NULL, set, NULL, on_key_stored, task);
+  amq_credentials_store_for_task (NULL, set, task);
 }
 
 static void

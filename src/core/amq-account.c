@@ -76,18 +76,6 @@ amq_account_use_environment_credentials (AmqAccount *self, AmqCredentialSet *set
 
 /* ---- credentials given by the user ---- */
 
-static void
-on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (amq_credentials_store_finish (result, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 void
 amq_account_save_async (AmqAccount *self, const AmqCredentialSet *set, GCancellable *cancellable,
                         GAsyncReadyCallback callback, gpointer user_data)
@@ -100,7 +88,7 @@ amq_account_save_async (AmqAccount *self, const AmqCredentialSet *set, GCancella
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, amq_account_save_async);
   amq_account_use_credentials (self, amq_credential_set_copy (set), AMQ_ACCOUNT_ORIGIN_KEYRING, NULL);
-  amq_credentials_store_async (self->label, set, cancellable, on_stored, task);
+  amq_credentials_store_for_task (self->label, set, task);
 }
 
 gboolean

@@ -43,10 +43,8 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-amq_credentials_store_async (const char *label, const AmqCredentialSet *set, GCancellable *cancellable,
-                             GAsyncReadyCallback callback, gpointer user_data)
+amq_credentials_store_for_task (const char *label, const AmqCredentialSet *set, GTask *task)
 {
-  GTask *task;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *secret = NULL;
@@ -55,8 +53,8 @@ amq_credentials_store_async (const char *label, const AmqCredentialSet *set, GCa
   const char *values[G_N_ELEMENTS (names)];
 
   g_return_if_fail (set != NULL);
+  g_return_if_fail (G_IS_TASK (task));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
   values[0] = amq_credential_kind_to_string (set->kind);
   values[1] = set->refresh_token;
   values[2] = set->client_id;
@@ -74,9 +72,18 @@ amq_credentials_store_async (const char *label, const AmqCredentialSet *set, GCa
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   secret = json_to_string (root, FALSE);
-  secret_password_store (&schema, SECRET_COLLECTION_DEFAULT, title, secret, cancellable, on_stored, task,
-                         "account", label_or_default (label), NULL);
+  secret_password_store (&schema, SECRET_COLLECTION_DEFAULT, title, secret, g_task_get_cancellable (task), on_stored,
+                         task, "account", label_or_default (label), NULL);
   memset (secret, 0, strlen (secret));
+}
+
+void
+amq_credentials_store_async (const char *label, const AmqCredentialSet *set, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (set != NULL);
+
+  amq_credentials_store_for_task (label, set, g_task_new (NULL, cancellable, callback, user_data));
 }
 
 gboolean
@@ -161,18 +168,6 @@ replacement_free (Replacement *replacement)
 }
 
 static void
-on_replaced (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (amq_credentials_store_finish (result, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
 on_looked_up_for_replacement (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
@@ -204,8 +199,7 @@ on_looked_up_for_replacement (GObject *source, GAsyncResult *result, gpointer us
     }
   g_free (stored->refresh_token);
   stored->refresh_token = g_strdup (replacement->refresh_token);
-  amq_credentials_store_async (replacement->label, stored, g_task_get_cancellable (task), on_replaced,
-                               g_object_ref (task));
+  amq_credentials_store_for_task (replacement->label, stored, g_object_ref (task));
 }
 
 void
@@ -300,12 +294,19 @@ on_cleared (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
+amq_credentials_clear_for_task (const char *label, GTask *task)
+{
+  g_return_if_fail (G_IS_TASK (task));
+
+  secret_password_clear (&schema, g_task_get_cancellable (task), on_cleared, task, "account", label_or_default (label),
+                         NULL);
+}
+
+void
 amq_credentials_clear_async (const char *label, GCancellable *cancellable, GAsyncReadyCallback callback,
                              gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
-
-  secret_password_clear (&schema, cancellable, on_cleared, task, "account", label_or_default (label), NULL);
+  amq_credentials_clear_for_task (label, g_task_new (NULL, cancellable, callback, user_data));
 }
 
 gboolean

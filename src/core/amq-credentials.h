@@ -16,6 +16,11 @@ void              amq_credentials_store_async  (const char             *label,
                                                 gpointer                user_data);
 gboolean          amq_credentials_store_finish (GAsyncResult           *result,
                                                 GError                **error);
+/* The same, on @task's cancellable, for an operation of the caller's own: returns TRUE or the
+ * error through @task, which it takes. */
+void              amq_credentials_store_for_task (const char             *label,
+                                                  const AmqCredentialSet *set,
+                                                  GTask                  *task);
 /* NULL without error when nothing is stored. */
 void              amq_credentials_lookup_async (const char             *label,
                                                 GCancellable           *cancellable,
@@ -46,5 +51,9 @@ void              amq_credentials_clear_async  (const char             *label,
                                                 gpointer                user_data);
 gboolean          amq_credentials_clear_finish (GAsyncResult           *result,
                                                 GError                **error);
+/* Clears as amq_credentials_clear_async does, on @task's cancellable: returns TRUE or the
+ * error through @task, which it takes. */
+void              amq_credentials_clear_for_task (const char             *label,
+                                                  GTask                  *task);
 
 G_END_DECLS
