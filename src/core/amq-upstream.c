@@ -274,6 +274,18 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_pointer (task, stream, g_object_unref);
 }
 
+/* FALSE when no message could be made of the endpoint: then @task, which it takes, has failed. */
+static gboolean
+have_message (AmqUpstream *self, SoupMessage *msg, GTask *task)
+{
+  if (msg != NULL)
+    return TRUE;
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "the Amazon Q endpoint '%s' is not a valid URL", self->endpoint);
+  g_object_unref (task);
+  return FALSE;
+}
+
 void
 amq_upstream_send_async (AmqUpstream         *self,
                          const char          *body,
@@ -291,13 +303,8 @@ amq_upstream_send_async (AmqUpstream         *self,
   msg = new_call (self, "AmazonCodeWhispererStreamingService.GenerateAssistantResponse", access_token, body);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, amq_upstream_send_async);
-  if (msg == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               "the Amazon Q endpoint '%s' is not a valid URL", self->endpoint);
-      g_object_unref (task);
-      return;
-    }
+  if (!have_message (self, msg, task))
+    return;
   g_task_set_task_data (task, g_object_ref (msg), g_object_unref);
   soup_session_send_async (session_for (self, msg), msg, G_PRIORITY_DEFAULT, send_once (msg, cancellable),
                            on_sent, task);
@@ -317,15 +324,29 @@ amq_upstream_send_finish (AmqUpstream   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* What a JSON call (every call but the stream) must answer: an object, or with @list, the array
+ * that member of it holds. Anything else fails the call as "@name answered HTTP N@lacking". */
+typedef struct {
+  const char *name;
+  const char *list;
+  const char *lacking;
+} JsonAnswer;
+
+static const JsonAnswer model_list = { "ListAvailableModels", "models", " without a model list" };
+static const JsonAnswer usage_limits = { "getUsageLimits", NULL, "" };
+
+/* For a send_and_read whose task data is its JsonAnswer. */
 static void
-on_models (GObject *source, GAsyncResult *result, gpointer user_data)
+on_json_answer (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
+  const JsonAnswer *wanted = g_task_get_task_data (task);
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   GError *error = NULL;
   g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *root;
+  JsonNode *list;
 
   if (body == NULL)
     {
@@ -333,16 +354,15 @@ on_models (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   root = amq_json_parse_object (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  if (soup_message_get_status (msg) != 200 || root == NULL || !json_object_has_member (root, "models") ||
-      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "models")))
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
-                               "ListAvailableModels answered HTTP %u without a model list",
-                               soup_message_get_status (msg));
-      return;
-    }
-  g_task_return_pointer (task, json_array_ref (json_object_get_array_member (root, "models")),
-                         (GDestroyNotify) json_array_unref);
+  list = root != NULL && wanted->list != NULL ? json_object_get_member (root, wanted->list) : NULL;
+  if (soup_message_get_status (msg) != SOUP_STATUS_OK || root == NULL ||
+      (wanted->list != NULL && (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))))
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s answered HTTP %u%s", wanted->name,
+                             soup_message_get_status (msg), wanted->lacking);
+  else if (wanted->list != NULL)
+    g_task_return_pointer (task, json_array_ref (json_node_get_array (list)), (GDestroyNotify) json_array_unref);
+  else
+    g_task_return_pointer (task, json_object_ref (root), (GDestroyNotify) json_object_unref);
 }
 
 void
@@ -367,14 +387,11 @@ amq_upstream_list_models_async (AmqUpstream *self, const char *access_token, con
   else
     body = g_strdup_printf ("{\"origin\":%s}", origin);
   msg = new_call (self, "AmazonCodeWhispererService.ListAvailableModels", access_token, body);
-  if (msg == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               "the Amazon Q endpoint '%s' is not a valid URL", self->endpoint);
-      g_object_unref (task);
-      return;
-    }
-  soup_session_send_and_read_async (session_for (self, msg), msg, G_PRIORITY_DEFAULT, cancellable, on_models, task);
+  if (!have_message (self, msg, task))
+    return;
+  g_task_set_task_data (task, (gpointer) &model_list, NULL);
+  soup_session_send_and_read_async (session_for (self, msg), msg, G_PRIORITY_DEFAULT, cancellable, on_json_answer,
+                                    task);
 }
 
 JsonArray *
@@ -500,31 +517,6 @@ amq_upstream_new (const char *endpoint)
   return self;
 }
 
-static void
-on_usage_limits (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-  GError *error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *root;
-
-  if (body == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  root = amq_json_parse_object (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  if (soup_message_get_status (msg) != SOUP_STATUS_OK || root == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "getUsageLimits answered HTTP %u",
-                               soup_message_get_status (msg));
-      return;
-    }
-  g_task_return_pointer (task, json_object_ref (root), (GDestroyNotify) json_object_unref);
-}
-
 void
 amq_upstream_get_usage_limits_async (AmqUpstream *self, const char *access_token, const char *profile_arn,
                                      GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
@@ -552,17 +544,13 @@ amq_upstream_get_usage_limits_async (AmqUpstream *self, const char *access_token
       g_string_append_printf (url, "&profileArn=%s", profile);
     }
   msg = soup_message_new (SOUP_METHOD_GET, url->str);
-  if (msg == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               "the Amazon Q endpoint '%s' is not a valid URL", self->endpoint);
-      g_object_unref (task);
-      return;
-    }
+  if (!have_message (self, msg, task))
+    return;
   auth = g_strconcat ("Bearer ", access_token, NULL);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "User-Agent", AMQ_USER_AGENT);
-  soup_session_send_and_read_async (session_for (self, msg), msg, G_PRIORITY_DEFAULT, cancellable, on_usage_limits,
+  g_task_set_task_data (task, (gpointer) &usage_limits, NULL);
+  soup_session_send_and_read_async (session_for (self, msg), msg, G_PRIORITY_DEFAULT, cancellable, on_json_answer,
                                     task);
 }
 
