@@ -29,12 +29,9 @@ part_block (JsonNode *node, const char *path, const AmqOpenaiRename **renames, G
   JsonNode *text, *image;
   const char *type;
 
-  if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, path, error))
+  type = amq_openai_tagged_object (node, "type", path, &part, error);
+  if (type == NULL)
     return NULL;
-  part = json_node_get_object (node);
-  if (amq_openai_member (part, "type", path, AMQ_OPENAI_STRING, error) == NULL)
-    return NULL;
-  type = json_object_get_string_member (part, "type");
   if (g_str_equal (type, "text") || g_str_equal (type, "refusal"))
     {
       text = amq_openai_member (part, type, path, AMQ_OPENAI_STRING, error);
@@ -136,12 +133,9 @@ add_message (AmqOpenaiDraft *draft, JsonNode *node, guint index, GError **error)
   JsonObject *message, *added;
   const char *role;
 
-  if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, path, error))
+  role = amq_openai_tagged_object (node, "role", path, &message, error);
+  if (role == NULL)
     return FALSE;
-  message = json_node_get_object (node);
-  if (amq_openai_member (message, "role", path, AMQ_OPENAI_STRING, error) == NULL)
-    return FALSE;
-  role = json_object_get_string_member (message, "role");
   if (g_str_equal (role, "system") || g_str_equal (role, "developer"))
     {
       amq_openai_draft_add_system (draft, json_object_get_member (message, "content"), path);
@@ -215,8 +209,7 @@ amq_openai_chat_request_parse (GBytes    *body,
     return NULL;
   object = json_node_get_object (root);
   if (!set_options (draft, object, error) ||
-      !amq_openai_draft_set_tool_choice (draft, json_object_get_member (object, "tool_choice"), error) ||
-      !amq_openai_draft_add_tools (draft, json_object_get_member (object, "tools"), error))
+      !amq_openai_draft_add_tools (draft, object, error))
     return NULL;
   messages = json_object_get_member (object, "messages");
   if (!amq_openai_expect (messages, AMQ_OPENAI_ARRAY, "messages", error))

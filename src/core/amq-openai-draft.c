@@ -276,16 +276,16 @@ amq_openai_draft_add_tool_result (AmqOpenaiDraft        *self,
   return TRUE;
 }
 
-gboolean
-amq_openai_draft_set_tool_choice (AmqOpenaiDraft  *self,
-                                  JsonNode        *choice,
-                                  GError         **error)
+/* tool_choice, either API's shape: what add_tool lets through */
+static gboolean
+set_tool_choice (AmqOpenaiDraft  *self,
+                 JsonNode        *choice,
+                 GError         **error)
 {
   const char *mode = NULL;
   JsonObject *object;
   JsonNode *name, *function;
 
-  g_return_val_if_fail (self != NULL, FALSE);
   if (choice == NULL || JSON_NODE_HOLDS_NULL (choice))
     return TRUE;
   if (JSON_NODE_HOLDS_VALUE (choice) && json_node_get_value_type (choice) == G_TYPE_STRING)
@@ -349,10 +349,15 @@ add_tool (AmqOpenaiDraft *self, JsonObject *function, const char *path, const Am
 
 gboolean
 amq_openai_draft_add_tools (AmqOpenaiDraft  *self,
-                            JsonNode        *tools,
+                            JsonObject      *request,
                             GError         **error)
 {
-  g_return_val_if_fail (self != NULL, FALSE);
+  JsonNode *tools;
+
+  g_return_val_if_fail (self != NULL && request != NULL, FALSE);
+  if (!set_tool_choice (self, json_object_get_member (request, "tool_choice"), error))
+    return FALSE;
+  tools = json_object_get_member (request, "tools");
   if (tools == NULL || JSON_NODE_HOLDS_NULL (tools))
     return TRUE;
   if (!amq_openai_expect (tools, AMQ_OPENAI_ARRAY, "tools", error))

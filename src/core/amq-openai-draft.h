@@ -88,18 +88,15 @@ gboolean            amq_openai_draft_add_tool_result (AmqOpenaiDraft    *self,
                                                    AmqOpenaiPartFunc     part_block,
                                                    const AmqOpenaiRename *renames,
                                                    GError              **error);
-/* tool_choice, either API's shape, as far as Amazon Q allows: "none" offers no tool at all,
- * a named function only that one; "auto" and "required" offer them all (Amazon Q has no way
- * to force a call: with "required" or a named function the model may still answer in text).
- * Call before adding tools. */
-gboolean            amq_openai_draft_set_tool_choice (AmqOpenaiDraft    *self,
-                                                   JsonNode             *choice,
-                                                   GError              **error);
-/* The client's function tools, less those tool_choice leaves out. Chat Completions nests name,
- * description and parameters in "function", the Responses API puts them beside "type". Other
- * tools (custom, hosted) are left out too: nothing upstream could run them. */
+/* The function tools of the client's @request, less those its tool_choice leaves out. Chat
+ * Completions nests name, description and parameters in "function", the Responses API puts
+ * them beside "type". Other tools (custom, hosted) are left out too: nothing upstream could
+ * run them. tool_choice, either API's shape, goes as far as Amazon Q allows: "none" offers no
+ * tool at all, a named function only that one; "auto" and "required" offer them all (Amazon Q
+ * has no way to force a call: with "required" or a named function the model may still answer
+ * in text). */
 gboolean            amq_openai_draft_add_tools    (AmqOpenaiDraft       *self,
-                                                   JsonNode             *tools,
+                                                   JsonObject           *request,
                                                    GError              **error);
 /* reasoning effort ("none", "minimal", "low", "medium", "high", "xhigh"; NULL node: none)
  * as extended thinking with a budget to match. */

@@ -56,6 +56,24 @@ amq_openai_member (JsonObject      *object,
   return amq_openai_expect (node, shape, member_path, error) ? node : NULL;
 }
 
+const char *
+amq_openai_tagged_object (JsonNode     *node,
+                          const char   *name,
+                          const char   *path,
+                          JsonObject  **object,
+                          GError      **error)
+{
+  JsonNode *tag;
+
+  g_return_val_if_fail (name != NULL && path != NULL && object != NULL, NULL);
+
+  if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, path, error))
+    return NULL;
+  *object = json_node_get_object (node);
+  tag = amq_openai_member (*object, name, path, AMQ_OPENAI_STRING, error);
+  return tag != NULL ? json_node_get_string (tag) : NULL;
+}
+
 JsonObject *
 amq_openai_text_block (JsonNode *text)
 {

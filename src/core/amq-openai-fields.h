@@ -26,6 +26,13 @@ JsonNode           *amq_openai_member             (JsonObject           *object,
                                                    const char           *path,
                                                    AmqOpenaiShape        shape,
                                                    GError              **error);
+/* The object the client sent at @path, in @object, and its string member @name ("type", "role"):
+ * what says what the object is. NULL with the error when either is not there as such. */
+const char         *amq_openai_tagged_object      (JsonNode             *node,
+                                                   const char           *name,
+                                                   const char           *path,
+                                                   JsonObject          **object,
+                                                   GError              **error);
 /* An image block from a data URL ("data:image/png;base64,..."); remote URLs are refused. */
 JsonObject         *amq_openai_image_block        (JsonNode             *url,
                                                    const char           *path,

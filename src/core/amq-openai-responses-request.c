@@ -37,12 +37,9 @@ part_block (JsonNode *node, const char *path, const AmqOpenaiRename **renames, G
   JsonNode *text;
   const char *type;
 
-  if (!amq_openai_expect (node, AMQ_OPENAI_OBJECT, path, error))
+  type = amq_openai_tagged_object (node, "type", path, &part, error);
+  if (type == NULL)
     return NULL;
-  part = json_node_get_object (node);
-  if (amq_openai_member (part, "type", path, AMQ_OPENAI_STRING, error) == NULL)
-    return NULL;
-  type = json_object_get_string_member (part, "type");
   if (g_str_equal (type, "input_text") || g_str_equal (type, "output_text") || g_str_equal (type, "text") ||
       g_str_equal (type, "refusal"))
     {
@@ -231,8 +228,7 @@ amq_openai_responses_request_parse (GBytes   *body,
     return NULL;
   object = json_node_get_object (root);
   if (!set_options (draft, object, error) ||
-      !amq_openai_draft_set_tool_choice (draft, json_object_get_member (object, "tool_choice"), error) ||
-      !amq_openai_draft_add_tools (draft, json_object_get_member (object, "tools"), error) ||
+      !amq_openai_draft_add_tools (draft, object, error) ||
       !add_input (draft, json_object_get_member (object, "input"), error))
     return NULL;
   request = amq_openai_draft_finish (draft, error);

@@ -8,7 +8,7 @@ G_BEGIN_DECLS
 
 /* input (a string, or message items with input_text/input_image parts, function_call,
  * function_call_output and reasoning items) becomes the conversation, instructions the system
- * prompt; function tools, tool_choice (see amq_openai_draft_set_tool_choice),
+ * prompt; function tools, tool_choice (see amq_openai_draft_add_tools),
  * max_output_tokens, stream and reasoning.effort (extended thinking) carry over. Requests are
  * stateless, store treated as false: previous_response_id, conversation, item references and
  * background responses are refused. Errors name the client's field ("input[3].arguments:
