@@ -36,13 +36,19 @@ load_free (Load *load)
   g_free (load);
 }
 
+/* The account uses @set (taken), found at @origin, and the load ends with @task (taken). */
 static void
-loaded (GTask *task)
+use_found (GTask *task, AmqCredentialSet *set, AmqAccountOrigin origin, AmqSigninSource *source)
 {
   AmqAccount *self = g_task_get_source_object (task);
 
+  if (origin == AMQ_ACCOUNT_ORIGIN_ENVIRONMENT)
+    amq_account_use_environment_credentials (self, set);
+  else
+    amq_account_use_credentials (self, set, origin, source);
   g_info ("Amazon Q sign-in from %s", self->description);
   g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
 }
 
 static void
@@ -61,9 +67,7 @@ try_next_source (GTask *task)
       /* the state file's --login comes before other clients' sign-ins */
       if (login != NULL)
         {
-          amq_account_use_credentials (self, login, AMQ_ACCOUNT_ORIGIN_STATE_FILE, NULL);
-          loaded (task);
-          g_object_unref (task);
+          use_found (task, login, AMQ_ACCOUNT_ORIGIN_STATE_FILE, NULL);
           return;
         }
       load->sources = amq_signin_source_find_all ();
@@ -72,9 +76,7 @@ try_next_source (GTask *task)
     amq_credential_set_free (login);
   if (load->sources->len == 0)
     {
-      amq_account_use_credentials (self, NULL, AMQ_ACCOUNT_ORIGIN_NONE, NULL);
-      loaded (task);
-      g_object_unref (task);
+      use_found (task, NULL, AMQ_ACCOUNT_ORIGIN_NONE, NULL);
       return;
     }
   next = g_ptr_array_steal_index (load->sources, 0);
@@ -86,7 +88,6 @@ static void
 on_source_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
-  AmqAccount *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
   AmqCredentialSet *set = amq_signin_source_read_finish (AMQ_SIGNIN_SOURCE (source), result, &error);
 
@@ -96,16 +97,13 @@ on_source_read (GObject *source, GAsyncResult *result, gpointer user_data)
       try_next_source (task);
       return;
     }
-  amq_account_use_credentials (self, set, AMQ_ACCOUNT_ORIGIN_SOURCE, AMQ_SIGNIN_SOURCE (source));
-  loaded (task);
-  g_object_unref (task);
+  use_found (task, set, AMQ_ACCOUNT_ORIGIN_SOURCE, AMQ_SIGNIN_SOURCE (source));
 }
 
 static void
 on_keyring_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
-  AmqAccount *self = g_task_get_source_object (task);
   Load *load = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(AmqCredentialSet) stored = amq_credentials_lookup_finish (result, &error);
@@ -120,9 +118,7 @@ on_keyring_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
           try_next_source (task);
           return;
         }
-      amq_account_use_credentials (self, g_steal_pointer (&stored), AMQ_ACCOUNT_ORIGIN_KEYRING, NULL);
-      loaded (task);
-      g_object_unref (task);
+      use_found (task, g_steal_pointer (&stored), AMQ_ACCOUNT_ORIGIN_KEYRING, NULL);
       return;
     }
   /* the environment wins; the keyring fills what it leaves unset, and where the refresh token
@@ -139,18 +135,11 @@ on_keyring_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       fill_unset (&set->local_api_key, stored->local_api_key);
       if (from_keyring)
         {
-          amq_account_use_credentials (self, set, AMQ_ACCOUNT_ORIGIN_KEYRING, NULL);
-          loaded (task);
-          g_object_unref (task);
+          use_found (task, set, AMQ_ACCOUNT_ORIGIN_KEYRING, NULL);
           return;
         }
     }
-  if (set->refresh_token != NULL)
-    amq_account_use_environment_credentials (self, set);
-  else
-    amq_account_use_credentials (self, set, AMQ_ACCOUNT_ORIGIN_NONE, NULL);
-  loaded (task);
-  g_object_unref (task);
+  use_found (task, set, set->refresh_token != NULL ? AMQ_ACCOUNT_ORIGIN_ENVIRONMENT : AMQ_ACCOUNT_ORIGIN_NONE, NULL);
 }
 
 static void
@@ -168,9 +157,7 @@ on_linked_read (GObject *source, GAsyncResult *result, gpointer user_data)
       amq_credentials_lookup_async (self->label, g_task_get_cancellable (task), on_keyring_loaded, task);
       return;
     }
-  amq_account_use_credentials (self, set, AMQ_ACCOUNT_ORIGIN_SOURCE, AMQ_SIGNIN_SOURCE (source));
-  loaded (task);
-  g_object_unref (task);
+  use_found (task, set, AMQ_ACCOUNT_ORIGIN_SOURCE, AMQ_SIGNIN_SOURCE (source));
 }
 
 void
@@ -191,11 +178,7 @@ amq_account_load_async (AmqAccount *self, AmqEnvironment *environment, AmqSignin
   load->linked = linked ? g_object_ref (linked) : NULL;
   g_task_set_task_data (task, load, (GDestroyNotify) load_free);
   if (load->given != NULL && complete (load->given))
-    {
-      amq_account_use_environment_credentials (self, g_steal_pointer (&load->given));
-      loaded (task);
-      g_object_unref (task);
-    }
+    use_found (task, g_steal_pointer (&load->given), AMQ_ACCOUNT_ORIGIN_ENVIRONMENT, NULL);
   else if (load->given == NULL && load->linked != NULL)
     amq_signin_source_read_async (load->linked, cancellable, on_linked_read, task);
   else
