@@ -12,6 +12,7 @@
 #include "amq-account.h"
 #include "amq-process.h"
 #include "amq-token-state.h"
+#include "test-util.h"
 
 static char *tmpdir;
 
@@ -47,22 +48,8 @@ test_state_file (void)
   g_assert_cmpint (info.st_mode & 0777, ==, 0600);
 }
 
+/* what the async call under way hands back */
 static GAsyncResult *last_result;
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  last_result = g_object_ref (result);
-}
-
-/* The result of the async call just started with on_done. */
-static GAsyncResult *
-wait_done (void)
-{
-  while (last_result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return g_steal_pointer (&last_result);
-}
 
 static AmqAccount *
 load_account (AmqTokenManager *tokens, const char *path)
@@ -72,8 +59,8 @@ load_account (AmqTokenManager *tokens, const char *path)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  amq_account_load_async (account, environment, NULL, NULL, on_done, NULL);
-  result = wait_done ();
+  amq_account_load_async (account, environment, NULL, NULL, test_keep_result, &last_result);
+  result = test_wait_result (&last_result);
   g_assert_true (amq_account_load_finish (account, result, &error));
   g_assert_no_error (error);
   return account;
@@ -87,8 +74,8 @@ save_rotation (AmqAccount *account, const char *previous, const char *next, GErr
   g_autoptr(AmqCredentialSet) tokens = amq_credential_set_new ();
 
   tokens->refresh_token = g_strdup (next);
-  amq_token_store_save_tokens_async (AMQ_TOKEN_STORE (account), previous, tokens, NULL, on_done, NULL);
-  result = wait_done ();
+  amq_token_store_save_tokens_async (AMQ_TOKEN_STORE (account), previous, tokens, NULL, test_keep_result, &last_result);
+  result = test_wait_result (&last_result);
   return amq_token_store_save_tokens_finish (AMQ_TOKEN_STORE (account), result, error);
 }
 
@@ -97,8 +84,8 @@ store_in_keyring (const AmqCredentialSet *set)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  amq_credentials_store_async (NULL, set, NULL, on_done, NULL);
-  result = wait_done ();
+  amq_credentials_store_async (NULL, set, NULL, test_keep_result, &last_result);
+  result = test_wait_result (&last_result);
   g_assert_true (amq_credentials_store_finish (result, NULL));
 }
 
@@ -107,8 +94,8 @@ keyring_now (void)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  amq_credentials_lookup_async (NULL, NULL, on_done, NULL);
-  result = wait_done ();
+  amq_credentials_lookup_async (NULL, NULL, test_keep_result, &last_result);
+  result = test_wait_result (&last_result);
   return amq_credentials_lookup_finish (result, NULL);
 }
 
@@ -233,12 +220,12 @@ test_labelled_items (void)
       set->refresh_token = g_strdup_printf ("%s-refresh", labels[i]);
       set->client_id = g_strdup ("c");
       set->client_secret = g_strdup ("s");
-      amq_credentials_store_async (labels[i], set, NULL, on_done, NULL);
-      stored = wait_done ();
+      amq_credentials_store_async (labels[i], set, NULL, test_keep_result, &last_result);
+      stored = test_wait_result (&last_result);
       g_assert_true (amq_credentials_store_finish (stored, NULL));
     }
-  amq_credentials_list_async (NULL, on_done, NULL);
-  result = wait_done ();
+  amq_credentials_list_async (NULL, test_keep_result, &last_result);
+  result = test_wait_result (&last_result);
   listed = amq_credentials_list_finish (result, &error);
   g_assert_no_error (error);
   g_assert_true (g_strv_contains ((const char * const *) listed, "home"));
@@ -249,8 +236,8 @@ test_labelled_items (void)
 
   amq_account_set_label (work, "work");
   g_clear_object (&result);
-  amq_account_load_stored_async (work, NULL, on_done, NULL);
-  result = wait_done ();
+  amq_account_load_stored_async (work, NULL, test_keep_result, &last_result);
+  result = test_wait_result (&last_result);
   g_assert_true (amq_account_load_finish (work, result, NULL));
   g_assert_cmpint (amq_account_get_origin (work), ==, AMQ_ACCOUNT_ORIGIN_KEYRING);
   g_assert_cmpstr (amq_account_get_credentials (work)->refresh_token, ==, "work-refresh");
@@ -260,25 +247,25 @@ test_labelled_items (void)
     g_autoptr(GAsyncResult) looked = NULL;
     g_autoptr(AmqCredentialSet) work_after = NULL;
 
-    amq_credentials_lookup_async ("work", NULL, on_done, NULL);
-    looked = wait_done ();
+    amq_credentials_lookup_async ("work", NULL, test_keep_result, &last_result);
+    looked = test_wait_result (&last_result);
     work_after = amq_credentials_lookup_finish (looked, NULL);
     g_assert_cmpstr (work_after->refresh_token, ==, "work-next");
   }
   g_clear_object (&result);
-  amq_credentials_lookup_async ("home", NULL, on_done, NULL);
-  result = wait_done ();
+  amq_credentials_lookup_async ("home", NULL, test_keep_result, &last_result);
+  result = test_wait_result (&last_result);
   home_after = amq_credentials_lookup_finish (result, NULL);
   g_assert_cmpstr (home_after->refresh_token, ==, "home-refresh");
 
   g_clear_object (&result);
-  amq_credentials_clear_async ("home", NULL, on_done, NULL);
-  result = wait_done ();
+  amq_credentials_clear_async ("home", NULL, test_keep_result, &last_result);
+  result = test_wait_result (&last_result);
   g_assert_true (amq_credentials_clear_finish (result, NULL));
   g_clear_object (&result);
   g_clear_pointer (&listed, g_strfreev);
-  amq_credentials_list_async (NULL, on_done, NULL);
-  result = wait_done ();
+  amq_credentials_list_async (NULL, test_keep_result, &last_result);
+  result = test_wait_result (&last_result);
   listed = amq_credentials_list_finish (result, NULL);
   g_assert_false (g_strv_contains ((const char * const *) listed, "home"));
   g_assert_true (g_strv_contains ((const char * const *) listed, "work"));

@@ -55,10 +55,7 @@ post_messages (TestProc *server, const char *scenario, gboolean stream, gint64 m
 static gint64
 fake_stat (const char *name)
 {
-  g_autofree char *url = g_strconcat (fake.url, "/stats", NULL);
-  g_autoptr(SoupMessage) msg = test_message_new ("GET", url, NULL, NULL, 0);
-  g_auto(TestReply) r = test_send (msg);
-  g_autoptr(JsonObject) stats = test_parse_object (r.body);
+  g_autoptr(JsonObject) stats = test_fake_stats (fake.url);
 
   return json_object_get_int_member (stats, name);
 }

@@ -205,29 +205,16 @@ test_slow_and_idle_clients (void)
   test_proc_stop (&server, NULL);
 }
 
-static guint
-open_descriptors (TestProc *server)
-{
-  g_autofree char *dir = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (server->process));
-  g_autoptr(GDir) fds = g_dir_open (dir, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (fds);
-  while (g_dir_read_name (fds) != NULL)
-    n++;
-  return n;
-}
-
 /* Waits up to 2 s for the server to hold at most @limit descriptors; returns how many it holds. */
 static guint
 settled_descriptors (TestProc *server, guint limit)
 {
-  guint held = open_descriptors (server);
+  guint held = test_proc_open_descriptors (server->process);
 
   for (guint wait = 0; wait < 40 && held > limit; wait++)
     {
       g_usleep (50 * 1000);
-      held = open_descriptors (server);
+      held = test_proc_open_descriptors (server->process);
     }
   return held;
 }
@@ -283,7 +270,7 @@ test_closed_connections_are_released (void)
     g_auto(TestReply) warm = send_request (&server, "POST", "/v1/messages", "application/json", body, strlen (body));
     g_assert_cmpuint (warm.status, ==, 200);
   }
-  before = open_descriptors (&server);
+  before = test_proc_open_descriptors (server.process);
   for (guint i = 0; i < 50; i++)
     {
       /* each on a new session, closed as soon as the answer is read */
@@ -297,22 +284,31 @@ test_closed_connections_are_released (void)
   test_proc_stop (&server, NULL);
 }
 
-/* After a burst of parallel calls (an agent's subagents) the server keeps a few warm
- * upstream connections, not one per call of the burst. */
+/* Opens 20 streams of @scenario (hung up once @until has come; NULL: read to the end), after
+ * which the server must settle at most 10 descriptors above where it was: four idle upstream
+ * sessions of at most two connections each, and the token call's. */
 static void
-test_burst_leaves_little_behind (void)
+assert_streams_give_back (const char *scenario, const char *until, const char *what)
 {
   TestProc server = start_server (fake.url, "rt-ok", NULL);
   guint before, after;
 
   assert_healthy (&server);
-  before = open_descriptors (&server);
-  g_ptr_array_unref (open_streams (&server, "slow", 20, NULL));
-  /* four idle upstream sessions of at most two connections each, and the token call's */
+  before = test_proc_open_descriptors (server.process);
+  g_ptr_array_unref (open_streams (&server, scenario, 20, until));
   after = settled_descriptors (&server, before + 10);
-  g_test_message ("descriptors before %u, after a burst of 20 streams %u", before, after);
+  g_test_message ("descriptors before %u, after %s %u", before, what, after);
   g_assert_cmpuint (after, <=, before + 10);
+  assert_healthy (&server);
   test_proc_stop (&server, NULL);
+}
+
+/* After a burst of parallel calls (an agent's subagents) the server keeps a few warm
+ * upstream connections, not one per call of the burst. */
+static void
+test_burst_leaves_little_behind (void)
+{
+  assert_streams_give_back ("slow", NULL, "a burst of 20 streams");
 }
 
 /* Claude Code's Esc hangs up mid-stream many times a day: each hang-up must give back both
@@ -320,18 +316,8 @@ test_burst_leaves_little_behind (void)
 static void
 test_hang_ups_are_released (void)
 {
-  TestProc server = start_server (fake.url, "rt-ok", NULL);
-  guint before, after;
-
-  assert_healthy (&server);
-  before = open_descriptors (&server);
   /* under way (their first words have come), then all hung up */
-  g_ptr_array_unref (open_streams (&server, "stall", 20, "then silence"));
-  after = settled_descriptors (&server, before + 10);
-  g_test_message ("descriptors before %u, after 20 hang-ups %u", before, after);
-  g_assert_cmpuint (after, <=, before + 10);
-  assert_healthy (&server);
-  test_proc_stop (&server, NULL);
+  assert_streams_give_back ("stall", "then silence", "20 hang-ups");
 }
 
 typedef struct { const char *scenario; gboolean stream; guint status; const char *type; gint64 max_ms; } FaultRow;

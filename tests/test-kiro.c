@@ -19,96 +19,38 @@ static char *fake_url;
 
 /* ---- HTTP ---- */
 
-typedef struct {
-  guint  status;
-  char  *body;
-  char  *retry_after;
-} Reply;
-
-static void
-reply_clear (Reply *reply)
-{
-  g_free (reply->body);
-  g_free (reply->retry_after);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reply, reply_clear)
-
-typedef struct {
-  GBytes  *body;
-  GError  *error;
-  gboolean done;
-} Pending;
-
-static void
-on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Pending *pending = user_data;
-
-  pending->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &pending->error);
-  pending->done = TRUE;
-}
-
 /* Waits on the main context: the server under test answers from this process. */
-static Reply
+static TestReply
 http (const char *method, const char *url, const char *body, const char *token)
 {
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, "proxy-resolver", NULL, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
-  Pending pending = { 0 };
-  Reply reply = { 0 };
+  g_autoptr(SoupMessage) msg = test_message_new (method, url, body ? "application/json" : NULL, body,
+                                                 body ? strlen (body) : 0);
 
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
   if (token != NULL)
     {
       g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
-      soup_message_headers_replace (headers, "Authorization", bearer);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
     }
-  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, on_reply, &pending);
-  while (!pending.done)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_no_error (pending.error);
-  reply.status = soup_message_get_status (msg);
-  reply.body = g_strndup (g_bytes_get_data (pending.body, NULL), g_bytes_get_size (pending.body));
-  reply.retry_after = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "retry-after"));
-  g_bytes_unref (pending.body);
-  return reply;
+  return test_send_spinning (msg);
 }
 
 /* A call straight to the fake, as Amazon Q's own clients make them. */
-static Reply
+static TestReply
 fake_call (const char *target, const char *body, const char *token)
 {
   g_autofree char *url = g_strconcat (fake_url, "/", NULL);
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, "proxy-resolver", NULL, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
-  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(SoupMessage) msg = test_message_new ("POST", url, "application/x-amz-json-1.0", body, strlen (body));
   g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
-  g_autoptr(GError) error = NULL;
-  Reply reply = { 0 };
 
-  soup_message_set_request_body_from_bytes (msg, "application/x-amz-json-1.0", bytes);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Amz-Target", target);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
-  answer = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  reply.status = soup_message_get_status (msg);
-  reply.body = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
-  return reply;
+  return test_send (msg);
 }
 
 static gdouble
 fake_stat (const char *name)
 {
-  g_autofree char *url = g_strconcat (fake_url, "/stats", NULL);
-  g_auto(Reply) reply = http ("GET", url, NULL, NULL);
-  g_autoptr(JsonObject) stats = test_parse_object (reply.body);
+  g_autoptr(JsonObject) stats = test_fake_stats (fake_url);
 
   return json_object_get_double_member (stats, name);
 }
@@ -117,7 +59,7 @@ static char *
 fake_last_body (void)
 {
   g_autofree char *url = g_strconcat (fake_url, "/last-body", NULL);
-  g_auto(Reply) reply = http ("GET", url, NULL, NULL);
+  g_auto(TestReply) reply = http ("GET", url, NULL, NULL);
 
   return g_steal_pointer (&reply.body);
 }
@@ -127,8 +69,8 @@ static char *
 fake_access_token (void)
 {
   g_autofree char *url = g_strconcat (fake_url, "/token", NULL);
-  g_auto(Reply) reply = http ("POST", url, "{\"grantType\":\"refresh_token\",\"refreshToken\":\"rt-ok\","
-                                           "\"clientId\":\"c\",\"clientSecret\":\"s\"}", NULL);
+  g_auto(TestReply) reply = http ("POST", url, "{\"grantType\":\"refresh_token\",\"refreshToken\":\"rt-ok\","
+                                               "\"clientId\":\"c\",\"clientSecret\":\"s\"}", NULL);
   g_autoptr(JsonObject) answer = test_parse_object (reply.body);
 
   return g_strdup (json_object_get_string_member (answer, "accessToken"));
@@ -181,19 +123,11 @@ local_start_with_profile (const char *profile_arn)
   return local;
 }
 
-static char *
-messages_body (const char *scenario, gboolean stream)
-{
-  return g_strdup_printf ("{\"model\":\"claude-sonnet-4-5-20250929\",\"max_tokens\":1024,\"stream\":%s,"
-                          "\"messages\":[{\"role\":\"user\",\"content\":\"Hello SCENARIO:%s\"}]}",
-                          stream ? "true" : "false", scenario);
-}
-
-static Reply
+static TestReply
 post_messages (Local *local, const char *scenario, gboolean stream)
 {
   g_autofree char *url = g_strconcat (amq_server_get_url (local->server), "/v1/messages?beta=true", NULL);
-  g_autofree char *body = messages_body (scenario, stream);
+  g_autofree char *body = test_messages_body (scenario, stream);
 
   return http ("POST", url, body, NULL);
 }
@@ -251,7 +185,7 @@ assert_answers (const char *target, const Refusal *rows, guint n_rows)
 
   for (guint i = 0; i < n_rows; i++)
     {
-      g_auto(Reply) reply = fake_call (target, rows[i].body, rows[i].bad_token ? "at-forged" : token);
+      g_auto(TestReply) reply = fake_call (target, rows[i].body, rows[i].bad_token ? "at-forged" : token);
 
       g_test_message ("%s, %s: %u %.200s", target, rows[i].what, reply.status, reply.body);
       g_assert_cmpuint (reply.status, ==, rows[i].status);
@@ -289,7 +223,8 @@ test_fake_refuses_what_the_service_refuses (void)
 
   assert_answers ("AmazonCodeWhispererStreamingService.GenerateAssistantResponse", rows, G_N_ELEMENTS (rows));
   {
-    g_auto(Reply) reply = fake_call ("AmazonCodeWhispererStreamingService.GenerateAssistantResponse", oversized, token);
+    g_auto(TestReply) reply = fake_call ("AmazonCodeWhispererStreamingService.GenerateAssistantResponse", oversized,
+                                         token);
 
     /* past ~615 KB the service says nothing a client can act on */
     g_assert_cmpuint (reply.status, ==, 400);
@@ -319,7 +254,7 @@ test_fake_model_list_and_usage_limits_are_strict (void)
   for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
     {
       g_autofree char *url = g_strdup_printf ("%s/getUsageLimits?%s", fake_url, queries[i].query);
-      g_auto(Reply) reply = http ("GET", url, NULL, queries[i].bad_token ? "at-forged" : token);
+      g_auto(TestReply) reply = http ("GET", url, NULL, queries[i].bad_token ? "at-forged" : token);
 
       g_test_message ("getUsageLimits?%s: %u %.200s", queries[i].query, reply.status, reply.body);
       g_assert_cmpuint (reply.status, ==, queries[i].status);
@@ -350,7 +285,7 @@ test_dialect_end_to_end (void)
   g_autofree char *models_url = g_strconcat (amq_server_get_url (local.server), "/v1/models", NULL);
 
   {
-    g_auto(Reply) reply = post_messages (&local, "text", FALSE);
+    g_auto(TestReply) reply = post_messages (&local, "text", FALSE);
     g_autofree char *sent = fake_last_body ();
     g_autofree char *problem = q_validate (sent, "KIRO_CLI", NULL);
     g_autoptr(JsonObject) body = test_parse_object (sent);
@@ -362,7 +297,7 @@ test_dialect_end_to_end (void)
   }
   {
     /* the model list passed the same checks: it is the fake's own */
-    g_auto(Reply) reply = http ("GET", models_url, NULL, NULL);
+    g_auto(TestReply) reply = http ("GET", models_url, NULL, NULL);
 
     g_assert_cmpuint (reply.status, ==, 200);
     g_assert_nonnull (strstr (reply.body, "\"claude-opus-4-6\""));
@@ -370,7 +305,7 @@ test_dialect_end_to_end (void)
   }
   {
     g_auto(Local) configured = local_start_with_profile (custom);
-    g_auto(Reply) reply = post_messages (&configured, "text", TRUE);
+    g_auto(TestReply) reply = post_messages (&configured, "text", TRUE);
     g_autofree char *sent = fake_last_body ();
     g_autoptr(JsonObject) body = test_parse_object (sent);
 
@@ -380,7 +315,7 @@ test_dialect_end_to_end (void)
   /* accounts that still need the old origin can name it; this strict fake refuses it */
   amq_upstream_set_origin (local.upstream, "CLI");
   {
-    g_auto(Reply) reply = post_messages (&local, "text", FALSE);
+    g_auto(TestReply) reply = post_messages (&local, "text", FALSE);
     g_autoptr(JsonObject) error = error_of (reply.body);
     g_autofree char *sent = fake_last_body ();
 
@@ -398,8 +333,8 @@ static gint64
 counted_tokens (Local *local, const char *scenario)
 {
   g_autofree char *url = g_strconcat (amq_server_get_url (local->server), "/v1/messages/count_tokens", NULL);
-  g_autofree char *body = messages_body (scenario, FALSE);
-  g_auto(Reply) reply = http ("POST", url, body, NULL);
+  g_autofree char *body = test_messages_body (scenario, FALSE);
+  g_auto(TestReply) reply = http ("POST", url, body, NULL);
   g_autoptr(JsonObject) count = test_parse_object (reply.body);
 
   return json_object_get_int_member (count, "input_tokens");
@@ -410,9 +345,9 @@ test_usage_end_to_end (void)
 {
   g_auto(Local) local = local_start ();
   gint64 estimate = counted_tokens (&local, "usage");
-  g_auto(Reply) stream = post_messages (&local, "usage", TRUE);
-  g_auto(Reply) json = post_messages (&local, "usage", FALSE);
-  g_auto(Reply) no_counts = post_messages (&local, "two_tools", FALSE);
+  g_auto(TestReply) stream = post_messages (&local, "usage", TRUE);
+  g_auto(TestReply) json = post_messages (&local, "usage", FALSE);
+  g_auto(TestReply) no_counts = post_messages (&local, "two_tools", FALSE);
   g_autoptr(JsonObject) start = sse_event (stream.body, "message_start");
   g_autoptr(JsonObject) delta = sse_event (stream.body, "message_delta");
   g_autoptr(JsonObject) message = test_parse_object (json.body);
@@ -447,7 +382,7 @@ test_credits_recorded (void)
   g_signal_connect (log, "notify::credits", G_CALLBACK (on_credits), &notified);
   for (guint stream = 0; stream < 2; stream++)
     {
-      g_auto(Reply) reply = post_messages (&local, "usage", stream);
+      g_auto(TestReply) reply = post_messages (&local, "usage", stream);
       g_autoptr(AmqRequestRecord) record = g_list_model_get_item (G_LIST_MODEL (log), 0);
 
       g_assert_cmpuint (reply.status, ==, 200);
@@ -457,7 +392,7 @@ test_credits_recorded (void)
       g_assert_cmpfloat_with_epsilon (amq_request_record_get_context_usage (record), 41.7, 1e-9);
     }
   {
-    g_auto(Reply) reply = post_messages (&local, "http_402_monthly", FALSE);
+    g_auto(TestReply) reply = post_messages (&local, "http_402_monthly", FALSE);
     g_autoptr(AmqRequestRecord) record = g_list_model_get_item (G_LIST_MODEL (log), 0);
 
     g_assert_cmpuint (reply.status, ==, 429);
@@ -484,7 +419,7 @@ assert_error_reply (Local *local, const QuotaRow *row)
 {
   for (guint stream = 0; stream < 2; stream++)
     {
-      g_auto(Reply) reply = post_messages (local, row->scenario, stream);
+      g_auto(TestReply) reply = post_messages (local, row->scenario, stream);
       g_autoptr(JsonObject) error = error_of (reply.body);
 
       g_test_message ("%s stream=%u: %u retry-after %s: %s", row->scenario, stream, reply.status,
@@ -566,7 +501,7 @@ test_size_guard (void)
 
   g_assert_cmpuint (amq_upstream_get_max_request_bytes (local.upstream), ==, 600000);
   {
-    g_auto(Reply) reply = http ("POST", url, large, NULL);
+    g_auto(TestReply) reply = http ("POST", url, large, NULL);
     g_autoptr(JsonObject) error = error_of (reply.body);
 
     g_assert_cmpuint (reply.status, ==, 400);
@@ -577,13 +512,13 @@ test_size_guard (void)
     g_assert_cmpfloat (fake_stat ("requests"), ==, sent);
   }
   {
-    g_auto(Reply) reply = http ("POST", url, fitting, NULL);
+    g_auto(TestReply) reply = http ("POST", url, fitting, NULL);
 
     g_assert_cmpuint (reply.status, ==, 200);
   }
   amq_upstream_set_max_request_bytes (local.upstream, 0);
   {
-    g_auto(Reply) reply = http ("POST", url, large, NULL);
+    g_auto(TestReply) reply = http ("POST", url, large, NULL);
     g_autoptr(JsonObject) error = error_of (reply.body);
 
     g_assert_cmpuint (reply.status, ==, 400);

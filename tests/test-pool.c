@@ -32,25 +32,10 @@ write_accounts (const char *name, const char *strategy, const char * const *refr
   return path;
 }
 
-static GSubprocessLauncher *
-launcher_new (GSubprocessFlags flags)
-{
-  g_autofree char *token = g_strconcat (fake_url, "/token", NULL);
-  GSubprocessLauncher *launcher = test_launcher_new (flags | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-
-  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_REFRESH_TOKEN");
-  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_ID");
-  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_SECRET");
-  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent", TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_API_ENDPOINT", fake_url, TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_TOKEN_ENDPOINT", token, TRUE);
-  return launcher;
-}
-
 static TestProc
 start_pool (const char *accounts_path)
 {
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocessLauncher) launcher = test_bare_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE, fake_url);
   g_autofree char *accounts = g_strdup_printf ("--accounts=%s", accounts_path);
   const char *options[] = { "--port=0", accounts, NULL };
 
@@ -82,9 +67,7 @@ ask (TestProc *server, const char *conversation, const char *scenario, gboolean 
 static gint64
 served (const char *refresh_token)
 {
-  g_autofree char *url = g_strconcat (fake_url, "/stats", NULL);
-  g_auto(TestReply) r = http ("GET", url, NULL);
-  g_autoptr(JsonObject) stats = test_parse_object (r.body);
+  g_autoptr(JsonObject) stats = test_fake_stats (fake_url);
   JsonObject *counts = json_object_get_object_member (stats, "served");
 
   return json_object_has_member (counts, refresh_token) ? json_object_get_int_member (counts, refresh_token) : 0;
@@ -93,9 +76,7 @@ served (const char *refresh_token)
 static gint64
 fake_requests (void)
 {
-  g_autofree char *url = g_strconcat (fake_url, "/stats", NULL);
-  g_auto(TestReply) r = http ("GET", url, NULL);
-  g_autoptr(JsonObject) stats = test_parse_object (r.body);
+  g_autoptr(JsonObject) stats = test_fake_stats (fake_url);
 
   return json_object_get_int_member (stats, "requests");
 }
@@ -261,7 +242,7 @@ test_admin_accounts (void)
 {
   const char *tokens[] = { "rt-pool-p", "rt-pool-q", NULL };
   g_autofree char *path = write_accounts ("admin.json", "priority", tokens, 0600);
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocessLauncher) launcher = test_bare_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE, fake_url);
   g_autofree char *accounts = g_strdup_printf ("--accounts=%s", path);
   const char *options[] = { "--port=0", accounts, "--api-key=admin-key", NULL };
   TestProc server = test_server_start (launcher, options, NULL);
@@ -371,7 +352,7 @@ test_rotation_written_back (void)
 static char *
 refused_start (const char *path)
 {
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher = test_bare_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE, fake_url);
   g_autofree char *server = test_server_path ();
   g_autofree char *accounts = g_strdup_printf ("--accounts=%s", path);
   g_autoptr(GSubprocess) p = g_subprocess_launcher_spawn (launcher, NULL, server, "--port=0", accounts, NULL);

@@ -46,11 +46,9 @@ post_messages (TestProc *server, const char *scenario, gboolean stream)
 static gint64
 fake_stat (const char *name)
 {
-  g_autofree char *url = g_strconcat (fake.url, "/stats", NULL);
-  g_auto(TestReply) r = http ("GET", url, NULL, NULL, NULL);
-  g_autoptr(JsonObject) o = test_parse_object (r.body);
+  g_autoptr(JsonObject) stats = test_fake_stats (fake.url);
 
-  return json_object_get_int_member (o, name);
+  return json_object_get_int_member (stats, name);
 }
 
 static void

@@ -5,81 +5,33 @@
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #include "amq-signin-source.h"
+#include "test-util.h"
 
 static char *tmpdir;
 
-/* A client database with @rows: key, JSON value pairs for auth_kv, then "state:" keys for state. */
+/* A client database named @name in the test's folder (see test_client_database_new). */
 static char *
 make_database (const char *name, const char * const *rows)
 {
   char *path = g_build_filename (tmpdir, name, NULL);
-  sqlite3 *db = NULL;
 
-  g_unlink (path);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE auth_kv (key TEXT PRIMARY KEY, value TEXT);"
-                                     "CREATE TABLE state (key TEXT PRIMARY KEY, value BLOB);", NULL, NULL, NULL),
-                   ==, SQLITE_OK);
-  for (guint i = 0; rows[i] != NULL; i += 2)
-    {
-      gboolean state = g_str_has_prefix (rows[i], "state:");
-      g_autofree char *sql = g_strdup_printf ("INSERT INTO %s VALUES (?, ?)", state ? "state" : "auth_kv");
-      sqlite3_stmt *stmt = NULL;
-
-      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-      sqlite3_bind_text (stmt, 1, state ? rows[i] + strlen ("state:") : rows[i], -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, rows[i + 1], -1, SQLITE_STATIC);
-      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
-      sqlite3_finalize (stmt);
-    }
-  sqlite3_close (db);
+  test_client_database_new (path, rows);
   return path;
 }
 
-static char *
-database_value (const char *path, const char *key)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  char *value = NULL;
-
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT value FROM auth_kv WHERE key = ?", -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
-}
-
+/* what the async call under way hands back */
 static GAsyncResult *last_result;
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  last_result = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_done (void)
-{
-  while (last_result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return g_steal_pointer (&last_result);
-}
 
 static AmqCredentialSet *
 read_source (AmqSigninSource *source, GError **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  amq_signin_source_read_async (source, NULL, on_done, NULL);
-  result = wait_done ();
+  amq_signin_source_read_async (source, NULL, test_keep_result, &last_result);
+  result = test_wait_result (&last_result);
   return amq_signin_source_read_finish (source, result, error);
 }
 
@@ -92,8 +44,8 @@ write_source (AmqSigninSource *source, const char *previous, const char *refresh
   tokens->refresh_token = g_strdup (refresh);
   tokens->access_token = g_strdup ("new-access");
   tokens->expires_at = 1893456000;  /* 2030-01-01 */
-  amq_signin_source_write_async (source, previous, tokens, NULL, on_done, NULL);
-  result = wait_done ();
+  amq_signin_source_write_async (source, previous, tokens, NULL, test_keep_result, &last_result);
+  result = test_wait_result (&last_result);
   return amq_signin_source_write_finish (source, result, error);
 }
 
@@ -124,7 +76,7 @@ test_kiro_cli_builder_id (void)
 
   g_assert_true (write_source (source, "r1", "r2", &error));
   g_assert_no_error (error);
-  after = database_value (path, "kirocli:odic:token");
+  after = test_client_database_value (path, "kirocli:odic:token");
   g_assert_nonnull (strstr (after, "\"refresh_token\":\"r2\""));
   g_assert_nonnull (strstr (after, "\"access_token\":\"new-access\""));
   g_assert_nonnull (strstr (after, "\"expires_at\":\"2030-01-01T00:00:00Z\""));
@@ -187,7 +139,7 @@ test_kiro_cli_social_and_legacy (void)
   g_assert_cmpstr (l->client_id, ==, "oc");
   g_assert_cmpstr (o->refresh_token, ==, "old-r");
   g_assert_true (write_source (q, "old-r", "old-r2", NULL));
-  after = database_value (legacy_path, "codewhisperer:odic:token");
+  after = test_client_database_value (legacy_path, "codewhisperer:odic:token");
   g_assert_nonnull (strstr (after, "old-r2"));
 }
 
@@ -203,7 +155,7 @@ test_new_sign_in_is_kept (void)
 
   g_assert_false (write_source (source, "ours", "ours-2", &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
-  after = database_value (path, "kirocli:odic:token");
+  after = test_client_database_value (path, "kirocli:odic:token");
   g_assert_nonnull (strstr (after, "\"theirs\""));
 }
 

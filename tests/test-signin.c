@@ -46,23 +46,16 @@ home_clear (Home *home)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Home, home_clear)
 
-/* A launcher for amq2api-server with nothing configured: only where Amazon Q is. */
+/* A launcher for amq2api-server with nothing configured but where Amazon Q is, at home in @home. */
 static GSubprocessLauncher *
 bare_launcher (const Home *home, GSubprocessFlags flags)
 {
-  g_autofree char *token = g_strconcat (fake_url, "/token", NULL);
   g_autofree char *social = g_strconcat (fake_url, "/refreshToken", NULL);
-  GSubprocessLauncher *launcher = test_launcher_new (flags | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  GSubprocessLauncher *launcher = test_bare_launcher_new (flags, fake_url);
 
-  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_REFRESH_TOKEN");
-  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_ID");
-  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_SECRET");
-  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent", TRUE);
   g_subprocess_launcher_setenv (launcher, "HOME", home->root, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", home->data, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", home->state, TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_API_ENDPOINT", fake_url, TRUE);
-  g_subprocess_launcher_setenv (launcher, "AMAZONQ_TOKEN_ENDPOINT", token, TRUE);
   g_subprocess_launcher_setenv (launcher, "AMAZONQ_SOCIAL_TOKEN_ENDPOINT", social, TRUE);
   g_subprocess_launcher_set_cwd (launcher, home->root);
   return launcher;
@@ -87,48 +80,16 @@ post_scenario (TestProc *server, const char *scenario)
   return test_send (msg);
 }
 
-/* @rows: auth_kv key, value pairs. */
+/* The database of the client whose data folder is @folder (see test_client_database_new). */
 static char *
 make_kiro_database (const Home *home, const char *folder, const char * const *rows)
 {
   g_autofree char *dir = g_build_filename (home->data, folder, NULL);
   char *path = g_build_filename (dir, "data.sqlite3", NULL);
-  sqlite3 *db = NULL;
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE auth_kv (key TEXT PRIMARY KEY, value TEXT);"
-                                     "CREATE TABLE state (key TEXT PRIMARY KEY, value BLOB);", NULL, NULL, NULL),
-                   ==, SQLITE_OK);
-  for (guint i = 0; rows[i] != NULL; i += 2)
-    {
-      sqlite3_stmt *stmt = NULL;
-
-      g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO auth_kv VALUES (?, ?)", -1, &stmt, NULL), ==, SQLITE_OK);
-      sqlite3_bind_text (stmt, 1, rows[i], -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, rows[i + 1], -1, SQLITE_STATIC);
-      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
-      sqlite3_finalize (stmt);
-    }
-  sqlite3_close (db);
+  test_client_database_new (path, rows);
   return path;
-}
-
-static char *
-database_value (const char *path, const char *key)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  char *value = NULL;
-
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT value FROM auth_kv WHERE key = ?", -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
 }
 
 static void
@@ -161,7 +122,7 @@ test_kiro_cli_rotation_written_back (void)
   assert_serves (&server);
   test_proc_stop (&server, &output);
   g_assert_nonnull (strstr (output, "Kiro CLI"));
-  after = database_value (path, "kirocli:odic:token");
+  after = test_client_database_value (path, "kirocli:odic:token");
   g_assert_nonnull (strstr (after, "rt-rotated-"));
   g_assert_nonnull (strstr (after, "\"oauth_flow\":\"DeviceCode\""));
 
@@ -175,7 +136,7 @@ test_kiro_cli_rotation_written_back (void)
 static void
 rotate_like_kiro (const char *path)
 {
-  g_autofree char *value = database_value (path, "kirocli:odic:token");
+  g_autofree char *value = test_client_database_value (path, "kirocli:odic:token");
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *url = g_strconcat (fake_url, "/token", NULL);
   g_autofree char *request = NULL;
@@ -285,7 +246,7 @@ test_amazon_q_cli (void)
   assert_serves (&server);
   test_proc_stop (&server, &output);
   g_assert_nonnull (strstr (output, "Amazon Q CLI"));
-  after = database_value (path, "codewhisperer:odic:token");
+  after = test_client_database_value (path, "codewhisperer:odic:token");
   g_assert_nonnull (strstr (after, "rt-rotated-"));
 }
 

@@ -184,19 +184,6 @@ proc_file (Server *server, const char *name)
   return text;
 }
 
-static guint
-open_descriptors (Server *server)
-{
-  g_autofree char *dir = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (server->process));
-  g_autoptr(GDir) fds = g_dir_open (dir, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (fds);
-  while (g_dir_read_name (fds) != NULL)
-    n++;
-  return n;
-}
-
 /* User and system CPU time the server has used, in milliseconds. */
 static guint64
 cpu_ms (Server *server)
@@ -223,15 +210,8 @@ resident_mb (Server *server)
 static guint
 upstream_calls (void)
 {
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *url = g_strconcat (fake_url, "/stats", NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-  g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, NULL);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *stats;
+  g_autoptr(JsonObject) stats = test_fake_stats (fake_url);
 
-  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL));
-  stats = json_node_get_object (json_parser_get_root (parser));
   return json_object_get_int_member (stats, "requests") + json_object_get_int_member (stats, "model_lists");
 }
 
@@ -823,21 +803,22 @@ test_connection_cap (void)
 
   assert_healthy (server.port);
   /* the start asks Amazon Q for the account's credits: its connection comes and stays */
-  before = open_descriptors (&server);
+  before = test_proc_open_descriptors (server.process);
   for (guint tries = 0; tries < 30; tries++)
     {
       guint now;
 
       g_usleep (100 * 1000);
-      now = open_descriptors (&server);
+      now = test_proc_open_descriptors (server.process);
       if (now == before && tries >= 2)
         break;
       before = now;
     }
   idle = open_idle_connections (server.port, 60);
   g_usleep (300 * 1000);
-  g_test_message ("descriptors: %u before, %u with 60 idle connections", before, open_descriptors (&server));
-  g_assert_cmpuint (open_descriptors (&server), <=, before + 20);
+  g_test_message ("descriptors: %u before, %u with 60 idle connections", before,
+                  test_proc_open_descriptors (server.process));
+  g_assert_cmpuint (test_proc_open_descriptors (server.process), <=, before + 20);
   {
     g_autofree char *request = request_text ("GET", "/health", NULL, NULL);
     g_auto(Reply) reply = exchange (server.port, request, FALSE);
@@ -878,7 +859,7 @@ test_descriptor_exhaustion (void)
   g_usleep (3 * G_USEC_PER_SEC);
   cpu_used = cpu_ms (&server) - cpu_before;
   g_test_message ("CPU used in 3 s at descriptor exhaustion: %" G_GUINT64_FORMAT " ms, %u descriptors",
-                  cpu_used, open_descriptors (&server));
+                  cpu_used, test_proc_open_descriptors (server.process));
   g_assert_cmpuint (cpu_used, <, 300);
   g_ptr_array_set_size (idle, 0);
   {

@@ -6,7 +6,6 @@
 #include <libsoup/soup.h>
 #include <locale.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #include "amq-account-row.h"
@@ -747,35 +746,24 @@ static void
 write_kiro_cli_signin (void)
 {
   g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "kiro-cli", NULL);
-  sqlite3 *db = NULL;
+  const char * const rows[] = {
+    "kirocli:odic:token", "{\"refresh_token\":\"rt-rotate-kiro-cli\",\"region\":\"us-east-1\"}",
+    "kirocli:odic:device-registration", "{\"client_id\":\"kiro-client\",\"client_secret\":\"kiro-secret\"}",
+    NULL,
+  };
 
   kiro_cli_path = g_build_filename (dir, "data.sqlite3", NULL);
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
-  g_assert_cmpint (sqlite3_open (kiro_cli_path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE auth_kv (key TEXT PRIMARY KEY, value TEXT);"
-                                     "INSERT INTO auth_kv VALUES ('kirocli:odic:token',"
-                                     " '{\"refresh_token\":\"rt-rotate-kiro-cli\",\"region\":\"us-east-1\"}');"
-                                     "INSERT INTO auth_kv VALUES ('kirocli:odic:device-registration',"
-                                     " '{\"client_id\":\"kiro-client\",\"client_secret\":\"kiro-secret\"}');",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  test_client_database_new (kiro_cli_path, rows);
 }
 
 static char *
 kiro_cli_refresh_token (void)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  char *value = NULL;
+  g_autofree char *value = test_client_database_value (kiro_cli_path, "kirocli:odic:token");
+  g_autoptr(JsonObject) token = value != NULL ? test_parse_object (value) : NULL;
 
-  g_assert_cmpint (sqlite3_open (kiro_cli_path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT json_extract(value, '$.refresh_token') FROM auth_kv"
-                                           " WHERE key = 'kirocli:odic:token'", -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
+  return token != NULL ? g_strdup (json_object_get_string_member_with_default (token, "refresh_token", NULL)) : NULL;
 }
 
 /* Kiro IDE's token file: a social (GitHub) sign-in that rotates. */

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <string.h>
 #include <sys/prctl.h>
 
@@ -64,6 +65,21 @@ test_read_remaining_output (GSubprocess *process)
   return g_string_free (output, FALSE);
 }
 
+GSubprocessLauncher *
+test_bare_launcher_new (GSubprocessFlags flags, const char *fake_url)
+{
+  g_autofree char *token = g_strconcat (fake_url, "/token", NULL);
+  GSubprocessLauncher *launcher = test_launcher_new (flags | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_REFRESH_TOKEN");
+  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_ID");
+  g_subprocess_launcher_unsetenv (launcher, "AMAZONQ_CLIENT_SECRET");
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent", TRUE);
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_API_ENDPOINT", fake_url, TRUE);
+  g_subprocess_launcher_setenv (launcher, "AMAZONQ_TOKEN_ENDPOINT", token, TRUE);
+  return launcher;
+}
+
 GSubprocess *
 test_start_fake_upstream (char **url)
 {
@@ -75,6 +91,29 @@ test_start_fake_upstream (char **url)
   g_assert_no_error (error);
   *url = test_read_listening_url (fake);
   return fake;
+}
+
+JsonObject *
+test_fake_stats (const char *fake_url)
+{
+  g_autofree char *url = g_strconcat (fake_url, "/stats", NULL);
+  g_autoptr(SoupMessage) msg = test_message_new ("GET", url, NULL, NULL, 0);
+  g_auto(TestReply) r = test_send (msg);
+
+  return test_parse_object (r.body);
+}
+
+guint
+test_proc_open_descriptors (GSubprocess *process)
+{
+  g_autofree char *dir = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (process));
+  g_autoptr(GDir) fds = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (fds);
+  while (g_dir_read_name (fds) != NULL)
+    n++;
+  return n;
 }
 
 guint
@@ -105,29 +144,15 @@ test_secrets_service_present (void)
   return owner != NULL;
 }
 
-typedef struct {
-  gboolean          done;
-  AmqCredentialSet *set;
-} Lookup;
-
-static void
-on_lookup (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Lookup *lookup = data;
-
-  lookup->set = amq_credentials_lookup_finish (result, NULL);
-  lookup->done = TRUE;
-}
-
 AmqCredentialSet *
 test_keyring_lookup_account (const char *label)
 {
-  Lookup lookup = { 0 };
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
 
-  amq_credentials_lookup_async (label, NULL, on_lookup, &lookup);
-  while (!lookup.done)
-    g_main_context_iteration (NULL, TRUE);
-  return lookup.set;
+  amq_credentials_lookup_async (label, NULL, test_keep_result, &slot);
+  result = test_wait_result (&slot);
+  return amq_credentials_lookup_finish (result, NULL);
 }
 
 AmqCredentialSet *
@@ -136,47 +161,27 @@ test_keyring_lookup (void)
   return test_keyring_lookup_account (NULL);
 }
 
-typedef struct {
-  gboolean done;
-  GStrv    labels;
-} Listing;
-
-static void
-on_listed (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Listing *listing = data;
-
-  listing->labels = amq_credentials_list_finish (result, NULL);
-  listing->done = TRUE;
-}
-
-static void
-on_cleared (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_assert_true (amq_credentials_clear_finish (result, NULL));
-  *(gboolean *) data = TRUE;
-}
-
 void
 test_keyring_clear_accounts (void)
 {
-  Listing listing = { 0 };
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) listed = NULL;
+  g_auto(GStrv) labels = NULL;
 
-  amq_credentials_list_async (NULL, on_listed, &listing);
-  while (!listing.done)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_nonnull (listing.labels);
-  for (guint i = 0; listing.labels[i] != NULL; i++)
+  amq_credentials_list_async (NULL, test_keep_result, &slot);
+  listed = test_wait_result (&slot);
+  labels = amq_credentials_list_finish (listed, NULL);
+  g_assert_nonnull (labels);
+  for (guint i = 0; labels[i] != NULL; i++)
     {
-      gboolean cleared = FALSE;
+      g_autoptr(GAsyncResult) cleared = NULL;
 
-      if (g_str_equal (listing.labels[i], "default"))
+      if (g_str_equal (labels[i], "default"))
         continue;
-      amq_credentials_clear_async (listing.labels[i], NULL, on_cleared, &cleared);
-      while (!cleared)
-        g_main_context_iteration (NULL, TRUE);
+      amq_credentials_clear_async (labels[i], NULL, test_keep_result, &slot);
+      cleared = test_wait_result (&slot);
+      g_assert_true (amq_credentials_clear_finish (cleared, NULL));
     }
-  g_strfreev (listing.labels);
 }
 
 char *
@@ -294,12 +299,18 @@ test_send (SoupMessage *message)
   return reply_new (message, answer, start);
 }
 
-static void
-on_answer (GObject *source, GAsyncResult *result, gpointer user_data)
+void
+test_keep_result (GObject *source, GAsyncResult *result, gpointer slot)
 {
-  GAsyncResult **out = user_data;
+  *(GAsyncResult **) slot = g_object_ref (result);
+}
 
-  *out = g_object_ref (result);
+GAsyncResult *
+test_wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return g_steal_pointer (slot);
 }
 
 TestReply
@@ -307,13 +318,13 @@ test_send_spinning (SoupMessage *message)
 {
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, "proxy-resolver", NULL, NULL);
   gint64 start = g_get_monotonic_time ();
+  GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) answer = NULL;
 
-  soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL, on_answer, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL, test_keep_result, &slot);
+  result = test_wait_result (&slot);
   answer = soup_session_send_and_read_finish (session, result, &error);
   g_assert_no_error (error);
   return reply_new (message, answer, start);
@@ -391,4 +402,46 @@ test_messages_body (const char *scenario, gboolean stream)
   return g_strdup_printf ("{\"model\":\"claude-sonnet-4-5-20250929\",\"max_tokens\":1024,\"stream\":%s,"
                           "\"messages\":[{\"role\":\"user\",\"content\":\"Hello SCENARIO:%s\"}]}",
                           stream ? "true" : "false", scenario);
+}
+
+void
+test_client_database_new (const char *path, const char * const *rows)
+{
+  sqlite3 *db = NULL;
+
+  g_unlink (path);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE auth_kv (key TEXT PRIMARY KEY, value TEXT);"
+                                     "CREATE TABLE state (key TEXT PRIMARY KEY, value BLOB);", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  for (guint i = 0; rows[i] != NULL; i += 2)
+    {
+      gboolean state = g_str_has_prefix (rows[i], "state:");
+      g_autofree char *sql = g_strdup_printf ("INSERT INTO %s VALUES (?, ?)", state ? "state" : "auth_kv");
+      sqlite3_stmt *stmt = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      sqlite3_bind_text (stmt, 1, state ? rows[i] + strlen ("state:") : rows[i], -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, rows[i + 1], -1, SQLITE_STATIC);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      sqlite3_finalize (stmt);
+    }
+  sqlite3_close (db);
+}
+
+char *
+test_client_database_value (const char *path, const char *key)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT value FROM auth_kv WHERE key = ?", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
 }

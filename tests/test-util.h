@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-util.h: what the process-level tests share: children that die with the test, the
- * "listening on URL" handshake, the fake upstream, amq2api-server, HTTP exchanges with it,
- * free ports and the test keyring. */
+/* test-util.h: what the tests share: children that die with the test, the "listening on URL"
+ * handshake, the fake upstream, amq2api-server, HTTP exchanges with it, free ports, the test
+ * keyring, waiting for an async call, and the other clients' sign-in databases. */
 #pragma once
 
 #include <gio/gio.h>
@@ -20,6 +20,10 @@ char                *test_read_listening_url       (GSubprocess     *process);
 /* The rest of the child's stdout, once it has exited. */
 char                *test_read_remaining_output    (GSubprocess     *process);
 GSubprocess         *test_start_fake_upstream      (char           **url);
+/* The fake upstream's counters (its /stats) at @fake_url. */
+JsonObject          *test_fake_stats               (const char      *fake_url);
+/* How many file descriptors @process holds open now. */
+guint                test_proc_open_descriptors    (GSubprocess     *process);
 /* A loopback port nothing listens on (bound, then closed). */
 guint                test_free_port                (void);
 gboolean             test_secrets_service_present  (void);
@@ -47,6 +51,10 @@ GSubprocessLauncher *test_server_launcher_new      (GSubprocessFlags flags,
                                                     const char      *refresh_token,
                                                     const char      *api_endpoint,
                                                     const char      *token_endpoint);
+/* A launcher for amq2api-server with no sign-in in its environment and no keyring (no session
+ * bus): stdout piped (plus @flags), Amazon Q and its token endpoint at the fake @fake_url. */
+GSubprocessLauncher *test_bare_launcher_new        (GSubprocessFlags flags,
+                                                    const char      *fake_url);
 /* Starts amq2api-server from @launcher with @options, then @extra (NULL-terminated, either
  * may be NULL) and waits for its "listening on URL" line. */
 TestProc             test_server_start             (GSubprocessLauncher *launcher,
@@ -84,6 +92,12 @@ TestReply            test_send                     (SoupMessage     *message);
 /* The same, on the default main context, which runs until the answer is in: for a server in
  * this process. */
 TestReply            test_send_spinning            (SoupMessage     *message);
+/* A GAsyncReadyCallback that keeps a reference to the result in the GAsyncResult * at @slot. */
+void                 test_keep_result              (GObject         *source,
+                                                    GAsyncResult    *result,
+                                                    gpointer         slot);
+/* Runs the default main context until @slot holds a result, and takes it out. */
+GAsyncResult        *test_wait_result              (GAsyncResult   **slot);
 /* A pool of one account per refresh token (rt-ok and the like, see fake-upstream.c), labelled
  * account-0, account-1..., refreshing at the fake; every account names @profile_arn (NULL: its
  * default). */
@@ -98,5 +112,13 @@ JsonObject          *test_parse_object             (const char      *text);
 /* A Messages API request for the fake upstream's @scenario ("SCENARIO:name" in its text). */
 char                *test_messages_body            (const char      *scenario,
                                                     gboolean         stream);
+
+/* A new Kiro CLI or Amazon Q CLI database at @path (any file there goes first): @rows are key,
+ * value pairs for auth_kv, or for state where the key starts "state:". */
+void                 test_client_database_new      (const char          *path,
+                                                    const char * const  *rows);
+/* The auth_kv value of @key in the database at @path, or NULL. */
+char                *test_client_database_value    (const char      *path,
+                                                    const char      *key);
 
 G_END_DECLS
