@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-ui.c: the desktop app in this process, under Xvfb with a private bus and an unlocked
  * gnome-keyring (see build-aux/dev test), against the fake Amazon Q. */
+#include "config.h"
+
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -16,7 +18,6 @@
 #include "amq-credentials-dialog.h"
 #include "amq-preferences-window.h"
 #include "amq-window.h"
-#include "config.h"
 #include "test-util.h"
 
 static AmqApplication *app;
