@@ -42,15 +42,40 @@ on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, error);
 }
 
+/* The secret's JSON in one buffer sized for the worst escaping, so that no copy of a token
+ * is left in memory a growing string (or a JsonBuilder) freed unwiped; the caller wipes it. */
+static GString *
+secret_json (const char *const names[], const char *const values[], guint n_values)
+{
+  gsize size = 3;
+  GString *out;
+
+  for (guint i = 0; i < n_values; i++)
+    if (values[i] != NULL)
+      size += strlen (names[i]) + 6 * strlen (values[i]) + 6;
+  out = g_string_sized_new (size);
+  g_string_append_c (out, '{');
+  for (guint i = 0; i < n_values; i++)
+    if (values[i] != NULL && *values[i] != '\0')
+      {
+        if (out->len > 1)
+          g_string_append_c (out, ',');
+        amq_json_append_string (out, names[i], -1);
+        g_string_append_c (out, ':');
+        amq_json_append_string (out, values[i], -1);
+      }
+  g_string_append_c (out, '}');
+  g_assert (out->len < size);
+  return out;
+}
+
 void
 amq_credentials_store_for_task (const char *label, const AmqCredentialSet *set, GTask *task)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *secret = NULL;
   g_autofree char *title = g_strdup_printf ("Amazon Q credentials (Amq2Api, %s)", label_or_default (label));
   const char *names[] = { "kind", "refreshToken", "clientId", "clientSecret", "profileArn", "region", "localApiKey" };
   const char *values[G_N_ELEMENTS (names)];
+  GString *secret;
 
   g_return_if_fail (set != NULL);
   g_return_if_fail (G_IS_TASK (task));
@@ -62,19 +87,11 @@ amq_credentials_store_for_task (const char *label, const AmqCredentialSet *set, 
   values[4] = set->profile_arn;
   values[5] = set->region;
   values[6] = set->local_api_key;
-  json_builder_begin_object (b);
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (values[i] != NULL && *values[i] != '\0')
-      {
-        json_builder_set_member_name (b, names[i]);
-        json_builder_add_string_value (b, values[i]);
-      }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  secret = json_to_string (root, FALSE);
-  secret_password_store (&schema, SECRET_COLLECTION_DEFAULT, title, secret, g_task_get_cancellable (task), on_stored,
-                         task, "account", label_or_default (label), NULL);
-  memset (secret, 0, strlen (secret));
+  secret = secret_json (names, values, G_N_ELEMENTS (names));
+  secret_password_store (&schema, SECRET_COLLECTION_DEFAULT, title, secret->str, g_task_get_cancellable (task),
+                         on_stored, task, "account", label_or_default (label), NULL);
+  explicit_bzero (secret->str, secret->allocated_len);
+  g_string_free (secret, TRUE);
 }
 
 void
