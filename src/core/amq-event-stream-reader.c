@@ -165,11 +165,14 @@ wait_for_resume (AmqEventStreamReader *self)
   g_source_attach (self->cancel_watch, g_main_context_get_thread_default ());
 }
 
-/* Reads into the buffer's tail: at least a chunk, or all that the pending frame still lacks. */
+/* Reads into the buffer's tail: all that the pending frame still lacks, and at least the
+ * rest of a chunk. A small leftover (part of the next frame, as reads end anywhere) then
+ * keeps the buffer at one chunk: a full chunk after it would double every stream's buffer. */
 static void
 read_more (AmqEventStreamReader *self)
 {
-  gsize want = MAX (READ_CHUNK, self->needed > self->length ? self->needed - self->length : 0);
+  gsize room = self->length < READ_CHUNK / 2 ? READ_CHUNK - self->length : READ_CHUNK;
+  gsize want = MAX (room, self->needed > self->length ? self->needed - self->length : 0);
 
   if (self->paused)
     {
