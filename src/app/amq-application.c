@@ -48,12 +48,47 @@ env (AmqApplication *self, const char *name)
   return amq_environment_get (self->environment, name);
 }
 
-AmqServer *amq_application_get_server (AmqApplication *self) { return self->server; }
-AmqTokenManager *amq_application_get_tokens (AmqApplication *self) { return self->tokens; }
-GSettings *amq_application_get_settings (AmqApplication *self) { return self->settings; }
-const char *amq_application_get_server_error (AmqApplication *self) { return self->server_error; }
-AmqSignin *amq_application_get_signin (AmqApplication *self) { return self->signin; }
-AmqAccounts *amq_application_get_accounts (AmqApplication *self) { return self->accounts; }
+AmqServer *
+amq_application_get_server (AmqApplication *self)
+{
+  g_return_val_if_fail (AMQ_IS_APPLICATION (self), NULL);
+  return self->server;
+}
+
+AmqTokenManager *
+amq_application_get_tokens (AmqApplication *self)
+{
+  g_return_val_if_fail (AMQ_IS_APPLICATION (self), NULL);
+  return self->tokens;
+}
+
+GSettings *
+amq_application_get_settings (AmqApplication *self)
+{
+  g_return_val_if_fail (AMQ_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+const char *
+amq_application_get_server_error (AmqApplication *self)
+{
+  g_return_val_if_fail (AMQ_IS_APPLICATION (self), NULL);
+  return self->server_error;
+}
+
+AmqSignin *
+amq_application_get_signin (AmqApplication *self)
+{
+  g_return_val_if_fail (AMQ_IS_APPLICATION (self), NULL);
+  return self->signin;
+}
+
+AmqAccounts *
+amq_application_get_accounts (AmqApplication *self)
+{
+  g_return_val_if_fail (AMQ_IS_APPLICATION (self), NULL);
+  return self->accounts;
+}
 
 static void
 set_server_error (AmqApplication *self, char *error)

@@ -493,15 +493,68 @@ amq_messages_request_parse (GBytes          *body,
   return amq_messages_request_new_from_object (root, kind, error);
 }
 
-const char *amq_messages_request_get_model (AmqMessagesRequest *self) { return self->model; }
-gboolean amq_messages_request_get_stream (AmqMessagesRequest *self) { return self->stream; }
-gint64 amq_messages_request_get_max_tokens (AmqMessagesRequest *self) { return self->max_tokens; }
-gboolean amq_messages_request_get_thinking (AmqMessagesRequest *self) { return self->thinking; }
-gint64 amq_messages_request_get_thinking_budget (AmqMessagesRequest *self) { return self->thinking_budget; }
-const char * const *amq_messages_request_get_stop_sequences (AmqMessagesRequest *self) { return (const char * const *) self->stop_sequences; }
-const char *amq_messages_request_get_system (AmqMessagesRequest *self) { return self->system; }
-JsonArray *amq_messages_request_get_messages (AmqMessagesRequest *self) { return self->messages; }
-JsonArray *amq_messages_request_get_tools (AmqMessagesRequest *self) { return self->tools; }
+const char *
+amq_messages_request_get_model (AmqMessagesRequest *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGES_REQUEST (self), NULL);
+  return self->model;
+}
+
+gboolean
+amq_messages_request_get_stream (AmqMessagesRequest *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGES_REQUEST (self), FALSE);
+  return self->stream;
+}
+
+gint64
+amq_messages_request_get_max_tokens (AmqMessagesRequest *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGES_REQUEST (self), 0);
+  return self->max_tokens;
+}
+
+gboolean
+amq_messages_request_get_thinking (AmqMessagesRequest *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGES_REQUEST (self), FALSE);
+  return self->thinking;
+}
+
+gint64
+amq_messages_request_get_thinking_budget (AmqMessagesRequest *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGES_REQUEST (self), 0);
+  return self->thinking_budget;
+}
+
+const char * const *
+amq_messages_request_get_stop_sequences (AmqMessagesRequest *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGES_REQUEST (self), NULL);
+  return (const char * const *) self->stop_sequences;
+}
+
+const char *
+amq_messages_request_get_system (AmqMessagesRequest *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGES_REQUEST (self), NULL);
+  return self->system;
+}
+
+JsonArray *
+amq_messages_request_get_messages (AmqMessagesRequest *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGES_REQUEST (self), NULL);
+  return self->messages;
+}
+
+JsonArray *
+amq_messages_request_get_tools (AmqMessagesRequest *self)
+{
+  g_return_val_if_fail (AMQ_IS_MESSAGES_REQUEST (self), NULL);
+  return self->tools;
+}
 
 void
 amq_messages_request_release_conversation (AmqMessagesRequest *self)

@@ -96,11 +96,40 @@ amq_request_log_add (AmqRequestLog *self, AmqRequestRecord *record)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOTAL]);
 }
 
-guint64 amq_request_log_get_total (AmqRequestLog *self) { return self->total; }
-guint64 amq_request_log_get_errors (AmqRequestLog *self) { return self->errors; }
-guint64 amq_request_log_get_input_tokens (AmqRequestLog *self) { return self->input_tokens; }
-guint64 amq_request_log_get_output_tokens (AmqRequestLog *self) { return self->output_tokens; }
-gdouble amq_request_log_get_credits (AmqRequestLog *self) { return self->credits; }
+guint64
+amq_request_log_get_total (AmqRequestLog *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_LOG (self), 0);
+  return self->total;
+}
+
+guint64
+amq_request_log_get_errors (AmqRequestLog *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_LOG (self), 0);
+  return self->errors;
+}
+
+guint64
+amq_request_log_get_input_tokens (AmqRequestLog *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_LOG (self), 0);
+  return self->input_tokens;
+}
+
+guint64
+amq_request_log_get_output_tokens (AmqRequestLog *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_LOG (self), 0);
+  return self->output_tokens;
+}
+
+gdouble
+amq_request_log_get_credits (AmqRequestLog *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_LOG (self), 0);
+  return self->credits;
+}
 
 static void
 amq_request_log_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)

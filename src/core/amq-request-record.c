@@ -66,7 +66,6 @@ const char *
 amq_request_record_get_headers (AmqRequestRecord *self)
 {
   g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), NULL);
-
   return self->headers;
 }
 
@@ -103,7 +102,6 @@ const char *
 amq_request_record_get_account (AmqRequestRecord *self)
 {
   g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), NULL);
-
   return self->account;
 }
 
@@ -111,7 +109,6 @@ AmqRequestApi
 amq_request_record_get_api (AmqRequestRecord *self)
 {
   g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), AMQ_REQUEST_API_ANTHROPIC);
-
   return self->api;
 }
 
@@ -158,28 +155,122 @@ amq_request_record_complete (AmqRequestRecord *self, guint status, const char *e
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FINISHED]);
 }
 
-const char *amq_request_record_get_request_id (AmqRequestRecord *self) { return self->request_id; }
-GDateTime *amq_request_record_get_time (AmqRequestRecord *self) { return self->time; }
-const char *amq_request_record_get_method (AmqRequestRecord *self) { return self->method; }
-const char *amq_request_record_get_path (AmqRequestRecord *self) { return self->path; }
-const char *amq_request_record_get_model_asked (AmqRequestRecord *self) { return self->model_asked; }
-const char *amq_request_record_get_model_used (AmqRequestRecord *self) { return self->model_used; }
-gboolean amq_request_record_get_stream (AmqRequestRecord *self) { return self->stream; }
-guint amq_request_record_get_status (AmqRequestRecord *self) { return self->status; }
-gboolean amq_request_record_get_finished (AmqRequestRecord *self) { return self->finished; }
-const char *amq_request_record_get_error (AmqRequestRecord *self) { return self->error; }
-gint64 amq_request_record_get_duration_ms (AmqRequestRecord *self) { return self->duration_ms; }
-gint64 amq_request_record_get_first_token_ms (AmqRequestRecord *self) { return self->first_token_ms; }
-guint64 amq_request_record_get_input_tokens (AmqRequestRecord *self) { return self->input_tokens; }
-guint64 amq_request_record_get_output_tokens (AmqRequestRecord *self) { return self->output_tokens; }
-gdouble amq_request_record_get_credits (AmqRequestRecord *self) { return self->credits; }
-gdouble amq_request_record_get_context_usage (AmqRequestRecord *self) { return self->context_usage; }
+const char *
+amq_request_record_get_request_id (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), NULL);
+  return self->request_id;
+}
+
+GDateTime *
+amq_request_record_get_time (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), NULL);
+  return self->time;
+}
+
+const char *
+amq_request_record_get_method (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), NULL);
+  return self->method;
+}
+
+const char *
+amq_request_record_get_path (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), NULL);
+  return self->path;
+}
+
+const char *
+amq_request_record_get_model_asked (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), NULL);
+  return self->model_asked;
+}
+
+const char *
+amq_request_record_get_model_used (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), NULL);
+  return self->model_used;
+}
+
+gboolean
+amq_request_record_get_stream (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), FALSE);
+  return self->stream;
+}
+
+guint
+amq_request_record_get_status (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), 0);
+  return self->status;
+}
+
+gboolean
+amq_request_record_get_finished (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), FALSE);
+  return self->finished;
+}
+
+const char *
+amq_request_record_get_error (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), NULL);
+  return self->error;
+}
+
+gint64
+amq_request_record_get_duration_ms (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), 0);
+  return self->duration_ms;
+}
+
+gint64
+amq_request_record_get_first_token_ms (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), 0);
+  return self->first_token_ms;
+}
+
+guint64
+amq_request_record_get_input_tokens (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), 0);
+  return self->input_tokens;
+}
+
+guint64
+amq_request_record_get_output_tokens (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), 0);
+  return self->output_tokens;
+}
+
+gdouble
+amq_request_record_get_credits (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), 0);
+  return self->credits;
+}
+
+gdouble
+amq_request_record_get_context_usage (AmqRequestRecord *self)
+{
+  g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), 0);
+  return self->context_usage;
+}
 
 gboolean
 amq_request_record_is_error (AmqRequestRecord *self)
 {
   g_return_val_if_fail (AMQ_IS_REQUEST_RECORD (self), FALSE);
-
   return self->finished && (self->status >= 400 || self->error != NULL);
 }
 
