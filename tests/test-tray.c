@@ -530,10 +530,7 @@ test_not_saved_needs_attention (void)
 static gboolean
 refresh_asked (gpointer data)
 {
-  g_autofree char *url = g_strconcat (fake_url, "/stats", NULL);
-  g_autoptr(SoupMessage) msg = test_message_new ("GET", url, NULL, NULL, 0);
-  g_auto(TestReply) r = test_send (msg);
-  g_autoptr(JsonObject) stats = test_parse_object (r.body);
+  g_autoptr(JsonObject) stats = test_fake_stats (fake_url);
 
   return g_strcmp0 (json_object_get_string_member (stats, "last_refresh_token"), data) == 0;
 }
@@ -578,7 +575,6 @@ test_quit_waits_for_token_write (void)
   g_assert_cmpint (kill (keyring, SIGSTOP), ==, 0);
   /* should this test fail while the keyring is stopped, the suites beside it go on */
   watchdog = g_strdup_printf ("sleep 6; kill -CONT %d", keyring);
-  g_clear_object (&continuer);
   continuer = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, NULL, "sh", "-c", watchdog, NULL);
   g_usleep (800 * 1000);
   quit = g_subprocess_launcher_spawn (quitter, NULL, path, "--quit", NULL);
